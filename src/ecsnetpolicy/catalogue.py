@@ -1,0 +1,110 @@
+"""Rule metadata: the public contract of ../shared/spec/rules.md as data, shared by the cfn-lint
+rule classes, the CLI, SARIF and the docs. No cfn-lint import here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DOCS_BASE = "https://github.com/ecsnetpolicy/ecsnetpolicy/blob/main/docs/rules/"
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    rule_id: str
+    name: str
+    shortdesc: str
+    description: str
+
+    @property
+    def severity(self) -> str:
+        return {"E": "error", "W": "warning", "I": "informational"}[self.rule_id[0]]
+
+    @property
+    def source_url(self) -> str:
+        return f"{DOCS_BASE}{self.rule_id}.md"
+
+
+RULES = {
+    r.rule_id: r
+    for r in (
+        RuleInfo(
+            "EN1001",
+            "task-egress-https",
+            "ECS task security groups must allow HTTPS out to what the tasks need",
+            "The workload's effective egress (union of its security groups) does not allow TCP 443 "
+            "to a destination one of its needs is served through: the internet, an interface "
+            "endpoint, or the S3 gateway endpoint.",
+        ),
+        RuleInfo(
+            "EN2001",
+            "endpoint-missing",
+            "ECS tasks without an internet path need VPC endpoints for the AWS services they use",
+            "A need that an AWS endpoint can serve, from a subnet with no internet path, and no "
+            "endpoint for that service in the workload's VPC.",
+        ),
+        RuleInfo(
+            "WN2002",
+            "endpoint-az-coverage",
+            "Interface endpoints should have a subnet in every Availability Zone the tasks run in",
+            "An interface endpoint a workload relies on has no subnet in an Availability Zone where "
+            "the workload runs: tasks there cross AZs and lose the service if the other AZ fails.",
+        ),
+        RuleInfo(
+            "EN2003",
+            "endpoint-private-dns",
+            "Interface endpoints the tasks rely on must enable private DNS",
+            "An interface endpoint for an AWS service a workload needs does not set "
+            "PrivateDnsEnabled: true (CloudFormation's default is false).",
+        ),
+        RuleInfo(
+            "EN2004",
+            "vpc-dns-attributes",
+            "A VPC with private-DNS endpoints needs DNS support and DNS hostnames",
+            "A VPC with a private-DNS interface endpoint lacks EnableDnsHostnames: true or sets "
+            "EnableDnsSupport: false.",
+        ),
+        RuleInfo(
+            "EN2005",
+            "endpoint-sg-ingress",
+            "Interface endpoint security groups must admit HTTPS from the tasks",
+            "The security groups of an interface endpoint a workload relies on do not allow TCP 443 "
+            "in from the workload's security groups or subnets.",
+        ),
+        RuleInfo(
+            "EN2006",
+            "endpoint-type",
+            "Endpoints for interface-only services must be of type Interface",
+            "An endpoint for an interface-only service lacks VpcEndpointType: Interface; the "
+            "default is Gateway and the stack fails.",
+        ),
+        RuleInfo(
+            "EN2007",
+            "endpoint-duplicate-az",
+            "An interface endpoint takes at most one subnet per Availability Zone",
+            "An interface endpoint lists two subnets in the same Availability Zone; the create call "
+            "fails with DuplicateSubnetsInSameZone.",
+        ),
+        RuleInfo(
+            "EN3001",
+            "s3-gateway-route-tables",
+            "The S3 gateway endpoint must be on the route table of every task subnet without internet",
+            "A workload needs S3 (ECR image layers) from a subnet with no internet path, an S3 "
+            "gateway endpoint exists in the VPC, but the subnet's route table is not in its "
+            "RouteTableIds.",
+        ),
+        RuleInfo(
+            "EN4001",
+            "no-internet-path",
+            "Needs only the internet can serve require an internet path",
+            "A need only the internet can serve (a non-ECR registry, another region's ECR, "
+            "RepositoryCredentials) from a subnet with no internet path.",
+        ),
+        RuleInfo(
+            "IN9001",
+            "not-verified",
+            "A network check could not be decided because a value is unknown",
+            "A check could not be decided because of a value the template set cannot decide; the "
+            "message names it and how to supply it.",
+        ),
+    )
+}

@@ -1,0 +1,437 @@
+"""One small function per rule: each turns the engine's verdicts into raw findings
+(rule id, path, message).  :func:`findings` runs them over every scenario and merges the results,
+naming the scenario when a fault exists in only some.  No cfn-lint import here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+from .engine import Analysis, Report, Verdict
+from .findings import Finding, Fix
+from .model import Endpoint, az_label, default_sg_id, same_az, tri_any
+from .values import Path, Unknown, describe_scenarios
+
+
+@dataclass(frozen=True)
+class Raw:
+    rule_id: str
+    path: Path
+    message: str
+    workload: Optional[str] = None
+    fix: Optional[Fix] = None
+
+
+# ----------------------------------------------------------------------------- phrasing helpers
+def _join(names: Sequence[str]) -> str:
+    names = list(dict.fromkeys(names))
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _subnets(names: Sequence[str]) -> str:
+    names = list(dict.fromkeys(names))
+    return ("subnet " if len(names) == 1 else "subnets ") + _join(names)
+
+
+def _short_image(image: str) -> str:
+    host, sep, rest = image.partition("/")
+    if sep and ".dkr.ecr." in host:
+        return rest
+    return image
+
+
+def _need(v: Verdict) -> str:
+    use = v.need
+    return use.need.description.format(image=_short_image(use.image) or "(image)", detail=use.detail or "its registry")
+
+
+def _props(lid: str) -> Path:
+    return ("Resources", lid, "Properties")
+
+
+def _key_path(a: Analysis, lid: str, key: str) -> Path:
+    props = a.model.r.properties(lid)
+    return _props(lid) + (key,) if key in props else ("Resources", lid)
+
+
+def _group(verdicts: Iterable[Verdict], key: Callable[[Verdict], Any]) -> Dict[Any, List[Verdict]]:
+    out: Dict[Any, List[Verdict]] = {}
+    for v in verdicts:
+        out.setdefault(key(v), []).append(v)
+    return out
+
+
+def _sg_label(a: Analysis, sgs: Sequence[str]) -> str:
+    return _join([f"the default security group of VPC {s.split(':', 1)[1]}" if s.startswith("default-sg:") else s for s in sgs])
+
+
+def _workload_sgs(a: Analysis, v: Verdict) -> Any:
+    return a.model.sg_list(v.workload, v.vpc)
+
+
+# ----------------------------------------------------------------------------- rules
+def en2001(a: Analysis) -> Iterator[Raw]:
+    missing = [v for v in a.verdicts if v.outcome == "missing"]
+    for (w, svc), vs in _group(missing, lambda v: (v.workload.lid, v.service)).items():
+        v = vs[0]
+        kind = a.policy.kind(svc)
+        if kind == "gateway":
+            how = f"a Gateway VPC endpoint for com.amazonaws.<region>.{svc} with the route tables of these subnets in RouteTableIds"
+        else:
+            how = (f"an Interface VPC endpoint for com.amazonaws.<region>.{svc} with PrivateDnsEnabled: true, a subnet in each "
+                   "task Availability Zone and a security group admitting TCP 443 from the tasks")
+        extra = ""
+        if "cannot serve ECR image layers" in v.why:
+            extra = " (" + v.why.split("; ", 1)[1] + ")"
+        yield Raw(
+            "EN2001",
+            v.workload.subnets_path,
+            f"Tasks of {v.workload.label} in {_subnets([x.subnet for x in vs])} {_need(v)}, but "
+            f"{'the subnet has' if len({x.subnet for x in vs}) == 1 else 'these subnets have'} no internet path "
+            f"because {v.why.split('; ', 1)[0]}, and VPC {v.vpc} has no {svc} endpoint{extra}, so they fail with "
+            f"{v.need.need.symptom}; add to VPC {v.vpc} {how}.",
+            w,
+        )
+
+
+def en3001(a: Analysis) -> Iterator[Raw]:
+    bad = [v for v in a.verdicts if v.outcome == "s3-route"]
+    for (ep_lid, w, rt), vs in _group(bad, lambda v: (v.via.lid, v.workload.lid, a.model.subnets[v.subnet].route_table)).items():
+        v = vs[0]
+        subnets = [x.subnet for x in vs]
+        one = len(set(subnets)) == 1
+        path = _key_path(a, ep_lid, "RouteTableIds")
+        if rt is None:
+            yield Raw(
+                "EN3001",
+                path,
+                f"Tasks of {v.workload.label} in {_subnets(subnets)} {_need(v)}, which needs "
+                f"{a.policy.service_description(v.service)}, but {'that subnet has' if one else 'those subnets have'} no route "
+                f"table association (the VPC main route table, which S3 gateway endpoint {ep_lid} does not list) and no internet "
+                f"path, so those tasks fail with {v.need.need.symptom}; associate a route table with "
+                f"{'it' if one else 'them'} and add it to RouteTableIds of {ep_lid}.",
+                w,
+            )
+            continue
+        yield Raw(
+            "EN3001",
+            path,
+            f"Tasks of {v.workload.label} in {_subnets(subnets)} {_need(v)}, which needs "
+            f"{a.policy.service_description(v.service)}, but route table {rt} of {'that subnet' if one else 'those subnets'} "
+            f"is not in RouteTableIds of S3 gateway endpoint {ep_lid} and {'it has' if one else 'they have'} no internet "
+            f"path, so those tasks fail with {v.need.need.symptom}; add {rt} to RouteTableIds of {ep_lid}.",
+            w,
+            Fix(_props(ep_lid), "RouteTableIds", {"Ref": rt}, "append"),
+        )
+
+
+def en2003(a: Analysis) -> Iterator[Raw]:
+    bad = [v for v in a.verdicts if v.outcome == "no-private-dns"]
+    for (ep_lid, w), vs in _group(bad, lambda v: (v.via.lid, v.workload.lid)).items():
+        v = vs[0]
+        yield Raw(
+            "EN2003",
+            _key_path(a, ep_lid, "PrivateDnsEnabled"),
+            f"Interface endpoint {ep_lid} ({v.service}) does not set PrivateDnsEnabled: true (CloudFormation's default is "
+            f"false), so tasks of {v.workload.label} in {_subnets([x.subnet for x in vs])}, which have no internet path, "
+            f"resolve the public {v.service} name and cannot {_need(v)}: they fail with {v.need.need.symptom}; set "
+            f"PrivateDnsEnabled: true on {ep_lid}.",
+            w,
+            Fix(_props(ep_lid), "PrivateDnsEnabled", True),
+        )
+
+
+def en2004(a: Analysis) -> Iterator[Raw]:
+    model = a.model
+    for vpc in model.vpcs.values():
+        eps = [ep for ep in model.endpoints.values() if ep.vpc == vpc.lid and ep.type == "Interface" and ep.private_dns is True]
+        if not eps:
+            continue
+        problems = []
+        if vpc.dns_hostnames is False:
+            problems.append("does not set EnableDnsHostnames: true (CloudFormation's default is false)")
+        if vpc.dns_support is False:
+            problems.append("sets EnableDnsSupport: false")
+        if not problems:
+            continue
+        users = sorted({v.workload.label for v in a.verdicts if isinstance(v.via, Endpoint) and v.via.vpc == vpc.lid})
+        who = f"tasks of {_join(users)}" if users else "tasks in the VPC"
+        yield Raw(
+            "EN2004",
+            vpc.path,
+            f"VPC {vpc.lid} has interface endpoint{'s' if len(eps) > 1 else ''} {_join([e.lid for e in eps])} with private DNS "
+            f"but {' and '.join(problems)}, so the endpoint cannot be created with private DNS and {who} cannot resolve it "
+            f"(CannotPullContainerError, ResourceInitializationError); set EnableDnsHostnames: true and EnableDnsSupport: "
+            f"true on {vpc.lid}.",
+            None,
+            Fix(_props(vpc.lid), "EnableDnsHostnames", True) if vpc.dns_support is not False else None,
+        )
+
+
+def en2005(a: Analysis) -> Iterator[Raw]:
+    via_ep = [v for v in a.verdicts if v.outcome == "ok" and isinstance(v.via, Endpoint) and v.via.type == "Interface"]
+    for (ep_lid, w), vs in _group(via_ep, lambda v: (v.via.lid, v.workload.lid)).items():
+        v = vs[0]
+        sgs = _workload_sgs(a, v)
+        if isinstance(sgs, Unknown):
+            continue
+        refused = [x for x in vs if a.model.endpoint_admits(x.via, sgs, x.subnet) is False]
+        if not refused:
+            continue
+        ep = v.via
+        subnets = [x.subnet for x in refused]
+        source = f"security group {sgs[0]}" if not sgs[0].startswith("default-sg:") else "the tasks' subnets"
+        if ep.security_groups is None:
+            yield Raw(
+                "EN2005",
+                ep.path,
+                f"Interface endpoint {ep_lid} ({v.service}) has no SecurityGroupIds, so it uses the default security group "
+                f"of VPC {ep.vpc}, which admits only its own members and refuses tasks of {v.workload.label} "
+                f"({_sg_label(a, sgs)}) in {_subnets(subnets)}, so they cannot {_need(v)} and fail with "
+                f"{v.need.need.symptom}; set SecurityGroupIds to a group that allows TCP 443 in from {source}.",
+                w,
+            )
+            continue
+        ep_sgs = a.model.endpoint_sgs(ep)
+        yield Raw(
+            "EN2005",
+            _props(ep_lid) + ("SecurityGroupIds",),
+            f"Security group{'s' if len(ep_sgs) > 1 else ''} {_sg_label(a, ep_sgs)} of interface endpoint {ep_lid} "
+            f"({v.service}) {'do' if len(ep_sgs) > 1 else 'does'} not allow TCP 443 in from tasks of {v.workload.label} "
+            f"({_sg_label(a, sgs)}) in {_subnets(subnets)}, so they cannot {_need(v)} and fail with "
+            f"{v.need.need.symptom}; add an ingress rule for TCP 443 from {source} to {_sg_label(a, ep_sgs[:1])}.",
+            w,
+        )
+
+
+def _egress_anchor(a: Analysis, sgs: Sequence[str]) -> Tuple[Optional[str], Path]:
+    for sid in sgs:
+        sg = a.model.sgs.get(sid)
+        if sg is not None and not sid.startswith("default-sg:"):
+            return sid, sg.egress_path or sg.path
+    return None, ()
+
+
+def en1001(a: Analysis) -> Iterator[Raw]:
+    ok = [v for v in a.verdicts if v.outcome == "ok"]
+    for w, vs in _group(ok, lambda v: v.workload.lid).items():
+        sgs = _workload_sgs(a, vs[0])
+        if isinstance(sgs, Unknown):
+            continue
+        blocked: Dict[str, Verdict] = {}
+        for v in vs:
+            dest = v.dest
+            key = dest[1].lid if dest[0] == "endpoint" else dest[0]
+            if key in blocked:
+                continue
+            if a.model.egress_allows(sgs, dest) is False:
+                blocked[key] = v
+        if not blocked:
+            continue
+        anchor_sg, path = _egress_anchor(a, sgs)
+        if anchor_sg is None:
+            continue
+        dests, fixes, symptoms, needs = [], [], [], []
+        for key, v in blocked.items():
+            kind, target = v.dest
+            if kind == "endpoint":
+                dests.append(f"interface endpoint {key} ({v.service})")
+                vpc = a.model.vpcs.get(v.vpc)
+                cidr = vpc.cidrs[0] if vpc and vpc.cidrs and not isinstance(vpc.cidrs[0], Unknown) else None
+                fixes.append(f"the VPC CIDR {cidr}" if cidr else "the endpoint subnets' CIDRs")
+            elif kind == "s3":
+                dests.append("the S3 gateway endpoint" if isinstance(v.via, Endpoint) else "S3")
+                fixes.append("the S3 prefix list (DestinationPrefixListId of com.amazonaws.<region>.s3)")
+            else:
+                dests.append(f"the internet ({v.need.detail or 'needed by ' + v.need.need.need_id})")
+                fixes.append("0.0.0.0/0, which the registry on the internet requires")
+            symptoms.append(v.need.need.symptom)
+            needs.append(_need(v))
+        vs0 = vs[0]
+        yield Raw(
+            "EN1001",
+            path,
+            f"Security group {anchor_sg} of {vs0.workload.label} does not allow TCP 443 out to {_join(dests)}, so tasks "
+            f"cannot {_join(needs)} and fail with {_join(symptoms)}; add egress rules for TCP 443 to {_join(fixes)}"
+            f"{'' if any('0.0.0.0/0' in f for f in fixes) else ' rather than 0.0.0.0/0'}.",
+            w,
+        )
+
+
+def wn2002(a: Analysis) -> Iterator[Raw]:
+    via_ep = [v for v in a.verdicts if v.outcome == "ok" and isinstance(v.via, Endpoint) and v.via.type == "Interface"]
+    for (ep_lid, w), vs in _group(via_ep, lambda v: (v.via.lid, v.workload.lid)).items():
+        ep = vs[0].via
+        if isinstance(ep.subnets, Unknown):
+            continue
+        ep_azs = [a.model.az_of(s) for s, _ in ep.subnets]
+        uncovered: Dict[str, Verdict] = {}
+        for v in vs:
+            az = a.model.az_of(v.subnet)
+            if tri_any([same_az(az, e) for e in ep_azs]) is False and v.subnet not in uncovered:
+                uncovered[v.subnet] = v
+        if not uncovered:
+            continue
+        v = next(iter(uncovered.values()))
+        azs = _join([az_label(a.model.az_of(s)) for s in uncovered])
+        path = _key_path(a, ep_lid, "SubnetIds")
+        yield Raw(
+            "WN2002",
+            path,
+            f"Interface endpoint {ep_lid} ({v.service}) has no subnet in the Availability Zone of {_subnets(list(uncovered))} "
+            f"({azs}), where tasks of {v.workload.label} run, so those tasks reach it across AZs (cross-AZ data charges, and "
+            f"they cannot {_need(v)} if the endpoint's AZ fails: {v.need.need.symptom}); add a subnet in that AZ to "
+            f"SubnetIds of {ep_lid}.",
+            w,
+            Fix(_props(ep_lid), "SubnetIds", {"Ref": next(iter(uncovered))}, "append"),
+        )
+
+
+def en2006(a: Analysis) -> Iterator[Raw]:
+    for ep in a.model.endpoints.values():
+        if not ep.type_known or ep.type == "Interface" or not isinstance(ep.service, str):
+            continue
+        if not a.policy.interface_only(ep.service):
+            continue
+        users = [v for v in a.verdicts if v.outcome == "wrong-type" and v.via is ep]
+        props = a.model.r.properties(ep.lid)
+        said = f"sets VpcEndpointType: {ep.type}" if "VpcEndpointType" in props else "does not set VpcEndpointType: Interface (the default is Gateway)"
+        impact = f" and tasks of {users[0].workload.label} cannot {_need(users[0])} ({users[0].need.need.symptom})" if users else ""
+        yield Raw(
+            "EN2006",
+            ep.path,
+            f"VPC endpoint {ep.lid} is for {ep.service}, which is offered only as an Interface endpoint, but it {said}, so the "
+            f"stack fails to create it{impact}; set VpcEndpointType: Interface with SubnetIds, SecurityGroupIds and "
+            f"PrivateDnsEnabled: true.",
+            users[0].workload.lid if users else None,
+            Fix(_props(ep.lid), "VpcEndpointType", "Interface"),
+        )
+
+
+def en2007(a: Analysis) -> Iterator[Raw]:
+    for ep in a.model.endpoints.values():
+        if ep.type != "Interface" or isinstance(ep.subnets, Unknown):
+            continue
+        seen: List[Tuple[str, Any]] = []
+        for sn, spath in ep.subnets:
+            if isinstance(sn, Unknown):
+                continue
+            az = a.model.az_of(sn)
+            dup = next((s for s, z in seen if same_az(z, az) is True and s != sn), None)
+            if dup is not None:
+                yield Raw(
+                    "EN2007",
+                    spath,
+                    f"Interface endpoint {ep.lid} lists subnets {dup} and {sn}, both in {az_label(az)}, so the create call "
+                    f"fails with DuplicateSubnetsInSameZone and tasks that rely on it cannot start; keep one subnet per "
+                    f"Availability Zone in SubnetIds.",
+                )
+            seen.append((sn, az))
+
+
+def en4001(a: Analysis) -> Iterator[Raw]:
+    bad = [v for v in a.verdicts if v.outcome == "no-internet"]
+    for (w, need_id), vs in _group(bad, lambda v: (v.workload.lid, v.need.need.need_id)).items():
+        v = vs[0]
+        why = v.why
+        if "no public IP" in why and "EC2" not in why:
+            fix = "set AssignPublicIp: ENABLED (public subnets), or route 0.0.0.0/0 through a public NAT gateway"
+        elif "private NAT" in why:
+            fix = "route 0.0.0.0/0 to a public NAT gateway in a subnet with an internet gateway route"
+        else:
+            fix = "add a 0.0.0.0/0 route to a public NAT gateway, or serve the image from ECR in this region"
+        yield Raw(
+            "EN4001",
+            v.workload.net_path,
+            f"Tasks of {v.workload.label} in {_subnets([x.subnet for x in vs])} {_need(v)}, which only the internet can "
+            f"serve, but {why}, so they fail with {v.need.need.symptom}; {fix}.",
+            w,
+        )
+
+
+def _strip_intrinsic(path: Path) -> Path:
+    """Anchor an unknown on the property that holds it, not inside its Ref/Fn:: wrapper."""
+    path = tuple(path)
+    for i, part in enumerate(path):
+        if isinstance(part, str) and (part == "Ref" or part.startswith("Fn::")) and i >= 2:
+            return path[:i]
+    return path
+
+
+def in9001(a: Analysis) -> Iterator[Raw]:
+    items: List[Tuple[Unknown, Any, str]] = list(a.unknowns)
+    for v in a.verdicts:
+        if v.outcome == "unknown" and v.unknown is not None:
+            items.append((v.unknown, v.workload, f"that tasks of {{w}} in subnet {v.subnet} can {_need(v)}"))
+    # decisions of the ok verdicts that rested on unknown security groups
+    for v in a.verdicts:
+        if v.outcome == "ok":
+            sgs = _workload_sgs(a, v)
+            if isinstance(sgs, Unknown):
+                items.append((sgs, v.workload, "the security group rules of tasks of {w}"))
+    seen = set()
+    for unk, w, what in items:
+        path = _strip_intrinsic(unk.path) or w.path
+        key = (path, unk.why, w.lid)
+        if key in seen:
+            continue
+        seen.add(key)
+        hint = unk.hint or "supply parameter values (ecsnetpolicy check --parameter NAME=VALUE, cfn-lint --parameters) or pass the templates that define it"
+        yield Raw(
+            "IN9001",
+            path,
+            f"Could not verify {what.format(w=w.label)}: {unk.why}; {hint}.",
+            w.lid,
+        )
+
+
+CHECKS: Dict[str, Callable[[Analysis], Iterator[Raw]]] = {
+    "EN1001": en1001,
+    "EN2001": en2001,
+    "WN2002": wn2002,
+    "EN2003": en2003,
+    "EN2004": en2004,
+    "EN2005": en2005,
+    "EN2006": en2006,
+    "EN2007": en2007,
+    "EN3001": en3001,
+    "EN4001": en4001,
+    "IN9001": in9001,
+}
+
+
+def raw_findings(report: Report, rule_ids: Optional[Iterable[str]] = None) -> List[Raw]:
+    """Findings over all scenarios; those present in only some say in which."""
+    ids = list(rule_ids) if rule_ids is not None else list(CHECKS)
+    scenarios = report.scenarios
+    occurrences: Dict[Tuple[str, Path, str], Tuple[Raw, List[int]]] = {}
+    for i, a in enumerate(report.analyses):
+        for rid in ids:
+            check = CHECKS.get(rid)
+            if check is None:
+                continue
+            for raw in check(a):
+                key = (raw.rule_id, raw.path, raw.message)
+                if key not in occurrences:
+                    occurrences[key] = (raw, [])
+                if i not in occurrences[key][1]:
+                    occurrences[key][1].append(i)
+    out = []
+    for raw, where in occurrences.values():
+        if len(where) < len(scenarios):
+            desc = describe_scenarios([scenarios[i] for i in where], scenarios)
+            msg = raw.message[:-1] + f" ({desc})." if raw.message.endswith(".") else raw.message + f" ({desc})"
+            raw = Raw(raw.rule_id, raw.path, msg, raw.workload, raw.fix)
+        out.append(raw)
+    return out
+
+
+def to_findings(raws: Iterable[Raw], template: Mapping[str, Any], filename: Optional[str], locate: Callable) -> List[Finding]:
+    out = []
+    for raw in raws:
+        line, col, eline, ecol = locate(template, list(raw.path))
+        out.append(Finding(raw.rule_id, raw.message, tuple(raw.path), filename, line, col, eline, ecol, raw.workload, raw.fix))
+    out.sort(key=Finding.sort_key)
+    return out

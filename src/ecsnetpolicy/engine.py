@@ -1,0 +1,352 @@
+"""The reachability engine: per workload, per need, per subnet, can the tasks reach it, through
+what, and if not, why.  Rules (checks.py) only translate these verdicts into findings.
+
+Entry point: :func:`analyse` (one template, all scenarios) -> :class:`Report`, built once per
+template and shared by every rule.  Imports nothing from cfn-lint.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from .model import Endpoint, Model, Workload, tri_any
+from .policy import Need, Policy, load_policy
+from .values import (
+    MARK,
+    Partial,
+    Path,
+    ResRef,
+    Resolver,
+    Scenario,
+    Unknown,
+    first_unknown,
+    scenarios,
+)
+
+_ECR_HOST = re.compile(r"^[^./]+\.dkr\.ecr(?:-fips)?\.([a-z0-9\x00-]+)\.amazonaws\.com(?:\.cn)?$")
+
+
+@dataclass
+class NeedUse:
+    need: Need
+    image: str = ""
+    detail: str = ""
+
+
+@dataclass
+class Verdict:
+    """Can `workload` reach `service` (or the internet) for `need` from `subnet`?"""
+
+    workload: Workload
+    need: NeedUse
+    service: str  # a policy service name, or "internet"
+    subnet: str
+    vpc: str
+    outcome: str  # ok | missing | s3-route | no-private-dns | wrong-type | no-internet | unknown
+    via: Any = None  # Endpoint, or "internet"
+    why: str = ""
+    unknown: Optional[Unknown] = None
+
+    @property
+    def dest(self) -> Tuple[str, Any]:
+        """Where TCP 443 must be allowed to for this (ok) verdict."""
+        if isinstance(self.via, Endpoint) and self.via.type == "Interface":
+            return ("endpoint", self.via)
+        if self._gateway:
+            return ("s3", None)
+        return ("internet", None)
+
+    _gateway: bool = False
+
+
+@dataclass
+class Analysis:
+    """One scenario's model and verdicts."""
+
+    scenario: Scenario
+    model: Model
+    policy: Policy
+    verdicts: List[Verdict] = field(default_factory=list)
+    unknowns: List[Tuple[Unknown, Workload, str]] = field(default_factory=list)
+    region: str = "us-east-1"
+
+    def note_unknown(self, unknown: Unknown, workload: Workload, what: str) -> None:
+        self.unknowns.append((unknown, workload, what))
+
+
+@dataclass
+class Report:
+    """Every scenario's analysis of one template."""
+
+    analyses: List[Analysis]
+
+    @property
+    def scenarios(self) -> List[Scenario]:
+        return [a.scenario for a in self.analyses]
+
+
+# ---------------------------------------------------------------------------------- needs
+def classify_image(image: Any, region: str) -> Tuple[Any, str]:
+    """(registry kind or Unknown, human detail).  Kinds match the policy schema's registry names."""
+    if isinstance(image, Partial):
+        text = image.text
+    elif isinstance(image, str):
+        text = image
+    else:
+        return (first_unknown(image) or Unknown("the image is not known")), ""
+    first, _, rest = text.partition("/")
+    if not rest or not ("." in first or ":" in first or first == "localhost"):
+        if MARK in first:
+            return first_unknown(image), ""
+        return "docker-hub", "Docker Hub"
+    host = first.lower()
+    if MARK in host and not _ECR_HOST.match(host):
+        return first_unknown(image) or Unknown("the image's registry is not known"), ""
+    m = _ECR_HOST.match(host)
+    if m:
+        img_region = m.group(1)
+        if MARK in img_region:
+            return first_unknown(image) or Unknown("the image's ECR region is not known"), ""
+        if img_region == region:
+            return "ecr", "ECR"
+        return "ecr-other-region", f"ECR in {img_region} (another region)"
+    if host == "public.ecr.aws":
+        return "public-ecr", "ECR Public (public.ecr.aws)"
+    if host in ("docker.io", "registry-1.docker.io", "index.docker.io"):
+        return "docker-hub", "Docker Hub"
+    return "other-registry", f"registry {host}"
+
+
+def secret_source(value: Any, model: Model) -> Any:
+    if isinstance(value, ResRef):
+        rtype = model.r.resource_type(value.logical_id)
+        if rtype == "AWS::SecretsManager::Secret":
+            return "secretsmanager"
+        if rtype == "AWS::SSM::Parameter":
+            return "ssm"
+        return Unknown(f"secret from {value.logical_id} ({rtype})")
+    text = value.text if isinstance(value, Partial) else value
+    if not isinstance(text, str):
+        return first_unknown(value) or Unknown("the secret's source is not known")
+    if text.startswith("arn:") or (isinstance(value, Partial) and text.startswith(MARK) and ":" in text):
+        parts = text.split(":")
+        if len(parts) > 2 and parts[2] in ("secretsmanager", "ssm"):
+            return parts[2]
+        return first_unknown(value) or Unknown(f"secret ARN {text} names neither Secrets Manager nor SSM")
+    if MARK in text:
+        return first_unknown(value) or Unknown("the secret's source is not known")
+    return "ssm"  # a bare parameter name (also /aws/reference/secretsmanager/...: read through SSM)
+
+
+def workload_needs(a: Analysis, w: Workload) -> Any:
+    """The needs of a workload's task definition (list of NeedUse), or an Unknown."""
+    model, policy = a.model, a.policy
+    if isinstance(w.task_definition, Unknown):
+        return w.task_definition
+    td_lid = w.task_definition
+    base = ("Resources", td_lid, "Properties")
+    td = model.r.resolve(model.task_definitions[td_lid], base)
+    if not isinstance(td, Mapping):
+        return first_unknown(td) or Unknown(f"task definition {td_lid} is not known", base)
+    containers = td.get("ContainerDefinitions")
+    if not isinstance(containers, list):
+        return first_unknown(containers) or Unknown(f"containers of task definition {td_lid} are not known", base)
+    pv = w.platform_version
+    common: Dict[str, Any] = {
+        "execute_command": w.execute_command is True,
+        "launch_type": w.launch_type if isinstance(w.launch_type, str) else None,
+        "platform_version_below": pv if isinstance(pv, str) and re.fullmatch(r"\d+\.\d+\.\d+", pv) else None,
+    }
+    uses: Dict[str, NeedUse] = {}
+    for i, c in enumerate(containers):
+        if not isinstance(c, Mapping):
+            continue
+        cpath = base + ("ContainerDefinitions", i)
+        facts = dict(common)
+        kind, detail = classify_image(c.get("Image"), a.region)
+        image_text = c.get("Image") if isinstance(c.get("Image"), str) else (c["Image"].text.replace(MARK, "…") if isinstance(c.get("Image"), Partial) else "")
+        if isinstance(kind, Unknown):
+            a.note_unknown(kind if kind.path else Unknown(kind.why, cpath + ("Image",), kind.hint), w, "which registry the image of tasks of {w} comes from")
+        else:
+            facts["image_registry"] = kind
+        log = c.get("LogConfiguration")
+        if isinstance(log, Mapping) and isinstance(log.get("LogDriver"), str):
+            facts["log_driver"] = log["LogDriver"]
+        secrets = c.get("Secrets")
+        sources = set()
+        if isinstance(secrets, list):
+            for j, s in enumerate(secrets):
+                if not isinstance(s, Mapping):
+                    continue
+                src = secret_source(s.get("ValueFrom"), model)
+                if isinstance(src, Unknown):
+                    a.note_unknown(src if src.path else Unknown(src.why, cpath + ("Secrets", j, "ValueFrom"), src.hint), w, "where a secret of tasks of {w} is read from")
+                else:
+                    sources.add(src)
+        facts["secret_source"] = sorted(sources)
+        facts["repository_credentials"] = "RepositoryCredentials" in c
+        facts["environment_files"] = bool(c.get("EnvironmentFiles"))
+        for need in policy.needs_for(facts):
+            if need.need_id not in uses:
+                uses[need.need_id] = NeedUse(need, image_text, detail)
+    for need in policy.needs_for({**common, "always": True}):
+        if need.when.get("always") and need.need_id not in uses:
+            uses[need.need_id] = NeedUse(need)
+    return list(uses.values())
+
+
+# ---------------------------------------------------------------------------------- verdicts
+def _decide(a: Analysis, w: Workload, use: NeedUse, service: str, subnet: str, vpc: str, internet: Any, why: str) -> Verdict:
+    model, policy = a.model, a.policy
+    v = Verdict(w, use, service, subnet, vpc, "ok")
+    if service == "internet":
+        if internet is True:
+            v.via = "internet"
+        elif internet is False:
+            v.outcome, v.why = "no-internet", why
+        else:
+            v.outcome, v.unknown = "unknown", internet
+        return v
+    in_vpc = [ep for ep in model.endpoints.values() if ep.vpc == vpc]
+    matching = [ep for ep in in_vpc if ep.service == service]
+    # endpoints that might serve this need but whose VPC, service or type cannot be decided
+    undecided = [ep for ep in in_vpc if isinstance(ep.service, Unknown) or not ep.type_known]
+    undecided += [
+        ep for ep in model.endpoints.values()
+        if isinstance(ep.vpc, Unknown) and (ep.service == service or isinstance(ep.service, Unknown))
+    ]
+    if policy.kind(service) == "gateway":
+        v._gateway = True
+        gateways = [ep for ep in matching if ep.type == "Gateway"]
+        # a gateway endpoint whose VPC is unknown still serves a route table it lists
+        gateways += [ep for ep in undecided if ep.service == service and ep.type == "Gateway" and ep not in gateways]
+        rt = model.subnets[subnet].route_table
+        unknown_rts = None
+        for gw in gateways:
+            if isinstance(gw.route_tables, Unknown):
+                unknown_rts = unknown_rts or gw.route_tables
+                continue
+            ids = [x for x, _ in gw.route_tables]
+            if isinstance(rt, str) and rt in ids:
+                v.via = gw
+                return v
+            unknown_rts = unknown_rts or next((x for x in ids if isinstance(x, Unknown)), None)
+        if internet is True:
+            v.via = "internet"
+            return v
+        if isinstance(internet, Unknown):
+            v.outcome, v.unknown = "unknown", internet
+            return v
+        if isinstance(rt, Unknown):
+            v.outcome, v.unknown = "unknown", rt
+            return v
+        if unknown_rts is not None:
+            v.outcome, v.unknown = "unknown", unknown_rts
+            return v
+        known_gateways = [ep for ep in gateways if ep.vpc == vpc]
+        if known_gateways and len(known_gateways) == len(gateways):
+            v.outcome, v.via, v.why = "s3-route", known_gateways[0], why
+            return v
+        if undecided:
+            v.outcome, v.unknown = "unknown", _undecided_why(undecided[0])
+            return v
+        v.outcome, v.why = "missing", why
+        if matching:
+            v.why = why + f"; endpoint {matching[0].lid} is an Interface endpoint, which cannot serve ECR image layers"
+        return v
+    interface = [ep for ep in matching if ep.type == "Interface"]
+    usable = [ep for ep in interface if ep.private_dns is True]
+    if usable:
+        v.via = usable[0]
+        return v
+    if internet is True:
+        v.via = "internet"
+        return v
+    if isinstance(internet, Unknown):
+        v.outcome, v.unknown = "unknown", internet
+        return v
+    dns_unknown = [ep for ep in interface if isinstance(ep.private_dns, Unknown)]
+    if dns_unknown:
+        v.outcome, v.unknown = "unknown", dns_unknown[0].private_dns
+        return v
+    if interface:
+        v.outcome, v.via, v.why = "no-private-dns", interface[0], why
+        return v
+    if matching:
+        v.outcome, v.via, v.why = "wrong-type", matching[0], why
+        return v
+    if undecided:
+        v.outcome, v.unknown = "unknown", _undecided_why(undecided[0])
+        return v
+    v.outcome, v.why = "missing", why
+    return v
+
+
+def _undecided_why(ep: Endpoint) -> Unknown:
+    for value in (ep.vpc, ep.service):
+        if isinstance(value, Unknown):
+            return value if value.path else Unknown(f"endpoint {ep.lid}: {value.why}", ep.path, value.hint)
+    return Unknown(f"the type of endpoint {ep.lid} is not known", ep.path)
+
+
+def analyse_scenario(template: Mapping[str, Any], scenario: Scenario, policy: Policy, *, params: Mapping[str, Any], region: str, stack_name: str) -> Analysis:
+    resolver = Resolver(template, params={**params, **scenario.params}, region=region, stack_name=stack_name, scenario=scenario.conditions)
+    model = Model(template, resolver)
+    a = Analysis(scenario, model, policy, region=region)
+    for w in model.workloads.values():
+        if w.launch_type == "EC2":
+            continue  # the EC2 launch type pulls through the instance: judged on the instance side
+        needs = workload_needs(a, w)
+        if isinstance(needs, Unknown):
+            a.note_unknown(needs, w, "what tasks of {w} need")
+            continue
+        if not needs:
+            continue
+        if isinstance(w.subnets, Unknown):
+            a.note_unknown(w.subnets if w.subnets.path else Unknown(w.subnets.why, w.subnets_path, w.subnets.hint), w, "where tasks of {w} run")
+            continue
+        for subnet, spath in w.subnets:
+            if isinstance(subnet, Unknown):
+                a.note_unknown(subnet if subnet.path else Unknown(subnet.why, spath), w, "where tasks of {w} run")
+                continue
+            vpc = model.subnets[subnet].vpc
+            if isinstance(vpc, Unknown):
+                a.note_unknown(vpc, w, f"which VPC subnet {subnet} of {{w}} is in")
+                continue
+            internet, why = model.internet_path(subnet, w)
+            for use in needs:
+                for service in use.need.requires:
+                    a.verdicts.append(_decide(a, w, use, service, subnet, vpc, internet, why))
+    return a
+
+
+def analyse(
+    template: Mapping[str, Any],
+    *,
+    params: Optional[Mapping[str, Any]] = None,
+    region: str = "us-east-1",
+    stack_name: str = "stack",
+    policy: Optional[Policy] = None,
+) -> Report:
+    """Analyse a template under every scenario its conditions allow."""
+    params = dict(params or {})
+    policy = policy or load_policy()
+    if not isinstance(template, Mapping):
+        return Report([])
+
+    def factory(extra: Mapping[str, Any]) -> Resolver:
+        return Resolver(template, params={**params, **extra}, region=region, stack_name=stack_name)
+
+    result = []
+    for scen in scenarios(template, factory, params):
+        result.append(analyse_scenario(template, scen, policy, params=params, region=region, stack_name=stack_name))
+    return Report(result)
+
+
+def workload_sgs(a: Analysis, w: Workload, vpc: str) -> Any:
+    return a.model.sg_list(w, vpc)
+
+
+__all__ = ["analyse", "Report", "Analysis", "Verdict", "tri_any"]

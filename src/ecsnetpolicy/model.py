@@ -1,0 +1,847 @@
+"""The network model of one template under one scenario.
+
+Built once (per scenario) from a plain template mapping; imports nothing from cfn-lint.  It
+answers the questions the rules ask: which route a subnet's traffic takes, what a set of security
+groups lets out, what an endpoint lets in, which AZ a subnet is in.  Every answer is True, False
+or an Unknown (never an error resting on an undecidable value).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+from .values import (
+    AZ,
+    NOVALUE,
+    Partial,
+    Path,
+    ResAtt,
+    ResRef,
+    Resolver,
+    Unknown,
+    as_bool,
+    as_network,
+    first_unknown,
+)
+
+Tri = Union[bool, Unknown]
+Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
+ANY_V4 = ipaddress.ip_network("0.0.0.0/0")
+PRIVATE_V4 = [ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")]
+
+
+def default_sg_id(vpc: str) -> str:
+    return f"default-sg:{vpc}"
+
+
+@dataclass
+class Vpc:
+    lid: str
+    cidrs: List[Any]
+    dns_support: Tri
+    dns_hostnames: Tri
+    path: Path
+
+
+@dataclass
+class Subnet:
+    lid: str
+    vpc: Any  # logical id or Unknown
+    az: Any  # AZ token, literal zone name, or Unknown
+    cidr: Any  # network or Unknown
+    path: Path
+    route_table: Any = None  # logical id, None (main table) or Unknown
+
+
+@dataclass
+class Route:
+    destination: Any
+    target: str  # igw | nat | other
+    target_id: Any
+    detail: str
+    path: Path
+
+
+@dataclass
+class RouteTable:
+    lid: str
+    vpc: Any
+    routes: List[Route] = field(default_factory=list)
+
+
+@dataclass
+class Rule:
+    protocol: Any  # normalised: "-1", "6", "17", "1", "58", other numbers as str; or Unknown
+    from_port: Any
+    to_port: Any
+    cidr: Any = None  # network, Unknown or None
+    prefix_list: Any = None
+    peer_sg: Any = None  # sg id (logical id or default-sg:<vpc>), Unknown, or None
+    path: Path = ()
+
+
+@dataclass
+class SecurityGroup:
+    lid: str
+    vpc: Any
+    path: Path
+    ingress: List[Rule] = field(default_factory=list)
+    egress: List[Rule] = field(default_factory=list)
+    default_egress: bool = True  # the allow-all rule CloudFormation leaves without egress rules
+    egress_path: Optional[Path] = None
+    standalone_egress: bool = False
+
+
+@dataclass
+class Endpoint:
+    lid: str
+    vpc: Any
+    service: Any  # normalised service ("ecr.dkr") or Unknown
+    service_raw: str
+    type: str  # Interface | Gateway | GatewayLoadBalancer | Unknown text
+    type_known: bool
+    private_dns: Tri
+    subnets: Any  # list of (subnet id or Unknown, path) or Unknown
+    route_tables: Any
+    security_groups: Any  # list of (sg id, path) or Unknown; None when absent
+    policy: Any
+    path: Path
+
+
+@dataclass
+class Workload:
+    lid: str
+    kind: str  # "service", "task set"
+    path: Path
+    net_path: Path
+    subnets: Any  # list of (subnet id | Unknown | literal, path) or Unknown
+    subnets_path: Path
+    security_groups: Any  # list of (sg id | Unknown, path), Unknown; [] -> VPC default
+    public_ip: Tri
+    launch_type: Any  # FARGATE | EC2 | Unknown
+    platform_version: Any
+    execute_command: Tri
+    task_definition: Any  # logical id or Unknown
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} {self.lid}"
+
+
+_SERVICE_RE = re.compile(r"^(?:aws\.api\.)?(?:com\.amazonaws\.)(?:[^.]+\.)?(.+)$")
+_REGION_RE = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d$")
+
+
+def normalise_service(name: Any) -> Any:
+    """`com.amazonaws.<region>.ecr.dkr` -> `ecr.dkr` (region-agnostic), from literals or Partials."""
+    if isinstance(name, Partial):
+        text = name.text
+        # com.amazonaws.<unknown>.ecr.dkr: the unknown piece is the region
+        m = re.match(r"^com\.amazonaws\.\x00\.(.+)$", text)
+        if m and "\x00" not in m.group(1):
+            return m.group(1)
+        return first_unknown(name)
+    if not isinstance(name, str):
+        return first_unknown(name) or Unknown("the endpoint's service name is not known")
+    parts = name.split(".")
+    if len(parts) >= 4 and parts[0] == "com" and parts[1] == "amazonaws" and _REGION_RE.match(parts[2]):
+        return ".".join(parts[3:])
+    if len(parts) >= 3 and parts[0] == "com" and parts[1] == "amazonaws":
+        return ".".join(parts[2:])  # global services, e.g. com.amazonaws.s3-global.accesspoint
+    return name  # a partner or private service: compare as written
+
+
+def _proto(value: Any) -> Any:
+    if isinstance(value, bool):
+        return Unknown("protocol is not valid")
+    if isinstance(value, (int, float)):
+        value = str(int(value))
+    if not isinstance(value, str):
+        return first_unknown(value) or Unknown("protocol is not known")
+    v = value.lower()
+    return {"tcp": "6", "udp": "17", "icmp": "1", "icmpv6": "58", "all": "-1"}.get(v, v)
+
+
+def _port(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return Unknown("port is not valid")
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
+        return int(value)
+    return first_unknown(value) or Unknown("port is not known")
+
+
+def rule_allows_tcp(rule: Rule, port: int) -> Tri:
+    """Does this rule admit TCP `port`?  (-1 and protocols other than tcp/udp/icmp/icmpv6 allow all
+    ports whatever the range: fact 18.)"""
+    proto = rule.protocol
+    if isinstance(proto, Unknown):
+        return proto
+    if proto == "-1" or proto not in ("6", "17", "1", "58"):
+        return True
+    if proto != "6":
+        return False
+    lo, hi = rule.from_port, rule.to_port
+    if isinstance(lo, Unknown):
+        return lo
+    if isinstance(hi, Unknown):
+        return hi
+    if lo is None and hi is None:
+        return True
+    lo = -1 if lo is None else lo
+    hi = lo if hi is None else hi
+    if lo == -1 and hi == -1:
+        return True
+    return lo <= port <= hi
+
+
+def covers(rule_cidr: Any, target: Any) -> Tri:
+    if isinstance(rule_cidr, Unknown):
+        return rule_cidr
+    if isinstance(target, Unknown):
+        return target
+    if rule_cidr is None or target is None:
+        return False
+    if rule_cidr.version != target.version:
+        return False
+    return target.subnet_of(rule_cidr)
+
+
+def is_public_cidr(net: Any) -> Tri:
+    """Could this CIDR hold public addresses (S3, registries)?  Leans to yes: only private ranges
+    are definitely not."""
+    if isinstance(net, Unknown):
+        return net
+    if net is None:
+        return False
+    if net.version == 6:
+        return not net.is_private
+    return not any(net.subnet_of(p) for p in PRIVATE_V4)
+
+
+def tri_any(values: Sequence[Tri]) -> Tri:
+    unknown = None
+    for v in values:
+        if v is True:
+            return True
+        if isinstance(v, Unknown) and unknown is None:
+            unknown = v
+    return unknown if unknown is not None else False
+
+
+def tri_all(values: Sequence[Tri]) -> Tri:
+    unknown = None
+    for v in values:
+        if v is False:
+            return False
+        if isinstance(v, Unknown) and unknown is None:
+            unknown = v
+    return unknown if unknown is not None else True
+
+
+def _literal_id_unknown(value: Any, what: str, path: Path) -> Unknown:
+    if isinstance(value, str):
+        return Unknown(f"{what} {value} is not defined in the templates given", path, "pass the template that defines it")
+    return first_unknown(value) or Unknown(f"{what} is not known", path)
+
+
+class Model:
+    """Network model of a template under one scenario (see module docstring)."""
+
+    def __init__(self, template: Mapping[str, Any], resolver: Resolver):
+        self.template = template
+        self.r = resolver
+        self.vpcs: Dict[str, Vpc] = {}
+        self.subnets: Dict[str, Subnet] = {}
+        self.route_tables: Dict[str, RouteTable] = {}
+        self.nats: Dict[str, Dict[str, Any]] = {}
+        self.igws: set = set()
+        self.sgs: Dict[str, SecurityGroup] = {}
+        self.endpoints: Dict[str, Endpoint] = {}
+        self.workloads: Dict[str, Workload] = {}
+        self.task_definitions: Dict[str, Mapping[str, Any]] = {}
+        self.dhcp_by_vpc: Dict[str, Any] = {}
+        resolver.register_getatt("AWS::EC2::VPC", self._getatt_vpc)
+        resolver.register_getatt("AWS::EC2::Subnet", self._getatt_subnet)
+        resolver.register_getatt("AWS::EC2::SecurityGroup", self._getatt_sg)
+        self._build()
+
+    # ------------------------------------------------------------------ GetAtt meanings
+    def _getatt_vpc(self, r: Resolver, lid: str, attr: str, path: Path) -> Any:
+        props = r.properties(lid)
+        if attr == "CidrBlock":
+            if "CidrBlock" in props:
+                return r.resolve(props["CidrBlock"], ("Resources", lid, "Properties", "CidrBlock"))
+            return Unknown(f"VPC {lid} takes its CIDR from an IPAM pool", path)
+        if attr == "DefaultSecurityGroup":
+            return default_sg_id(lid)
+        if attr == "VpcId":
+            return ResRef(lid)
+        return None
+
+    def _getatt_subnet(self, r: Resolver, lid: str, attr: str, path: Path) -> Any:
+        props = r.properties(lid)
+        if attr == "AvailabilityZone" and "AvailabilityZone" in props:
+            return r.resolve(props["AvailabilityZone"], ("Resources", lid, "Properties", "AvailabilityZone"))
+        if attr == "SubnetId":
+            return ResRef(lid)
+        if attr == "VpcId" and "VpcId" in props:
+            return r.resolve(props["VpcId"], ("Resources", lid, "Properties", "VpcId"))
+        if attr == "CidrBlock" and "CidrBlock" in props:
+            return r.resolve(props["CidrBlock"], ("Resources", lid, "Properties", "CidrBlock"))
+        return None
+
+    def _getatt_sg(self, r: Resolver, lid: str, attr: str, path: Path) -> Any:
+        if attr == "GroupId":
+            return ResRef(lid)
+        if attr == "VpcId":
+            return r.resolve(r.properties(lid).get("VpcId"), ("Resources", lid, "Properties", "VpcId"))
+        return None
+
+    # ------------------------------------------------------------------ helpers
+    def _ref_of(self, value: Any, types: Sequence[str]) -> Any:
+        """A logical id of one of `types`, or an Unknown (literal ids, parameters, imports)."""
+        if isinstance(value, ResRef) and self.r.resource_type(value.logical_id) in types:
+            return value.logical_id if self.r.present(value.logical_id) else Unknown(f"{value.logical_id} is not created in this scenario")
+        if isinstance(value, ResRef):
+            return Unknown(f"{value.logical_id} is a {self.r.resource_type(value.logical_id)}")
+        return value if isinstance(value, Unknown) else (first_unknown(value) or Unknown(f"{value!r}"))
+
+    def _vpc_of(self, value: Any, path: Path) -> Any:
+        ref = self._ref_of(value, ("AWS::EC2::VPC",))
+        if isinstance(ref, Unknown) and isinstance(value, str):
+            return _literal_id_unknown(value, "VPC", path)
+        return ref
+
+    def _sg_id(self, value: Any, path: Path) -> Any:
+        if isinstance(value, str) and value.startswith("default-sg:"):
+            return value
+        if isinstance(value, ResRef) and self.r.resource_type(value.logical_id) == "AWS::EC2::SecurityGroup":
+            return value.logical_id if self.r.present(value.logical_id) else Unknown(f"{value.logical_id} is not created in this scenario", path)
+        if isinstance(value, str):
+            return _literal_id_unknown(value, "security group", path)
+        return first_unknown(value) or Unknown("security group is not known", path)
+
+    def _subnet_id(self, value: Any, path: Path) -> Any:
+        if isinstance(value, ResRef) and self.r.resource_type(value.logical_id) == "AWS::EC2::Subnet":
+            return value.logical_id if self.r.present(value.logical_id) else Unknown(f"{value.logical_id} is not created in this scenario", path)
+        if isinstance(value, str):
+            return _literal_id_unknown(value, "subnet", path)
+        return first_unknown(value) or Unknown("subnet is not known", path)
+
+    def _rt_id(self, value: Any, path: Path) -> Any:
+        if isinstance(value, ResRef) and self.r.resource_type(value.logical_id) == "AWS::EC2::RouteTable":
+            return value.logical_id if self.r.present(value.logical_id) else Unknown(f"{value.logical_id} is not created in this scenario", path)
+        if isinstance(value, str):
+            return _literal_id_unknown(value, "route table", path)
+        return first_unknown(value) or Unknown("route table is not known", path)
+
+    def _id_list(self, node: Any, path: Path, conv) -> Any:
+        items = self.r.items(node, path)
+        if isinstance(items, Unknown):
+            return items
+        return [(conv(v, p), p) for v, p in items]
+
+    # ------------------------------------------------------------------ building
+    def _build(self) -> None:
+        r = self.r
+        by_type: Dict[str, List[str]] = {}
+        for lid, res in r.resources.items():
+            if isinstance(res, Mapping) and isinstance(res.get("Type"), str) and r.present(lid):
+                by_type.setdefault(res["Type"], []).append(lid)
+        self.by_type = by_type
+        for lid in by_type.get("AWS::EC2::VPC", []):
+            self._add_vpc(lid)
+        for lid in by_type.get("AWS::EC2::InternetGateway", []):
+            self.igws.add(lid)
+        for lid in by_type.get("AWS::EC2::Subnet", []):
+            self._add_subnet(lid)
+        for lid in by_type.get("AWS::EC2::RouteTable", []):
+            p = ("Resources", lid, "Properties")
+            self.route_tables[lid] = RouteTable(lid, self._vpc_of(r.resolve(r.properties(lid).get("VpcId"), p + ("VpcId",)), p + ("VpcId",)))
+        for lid in by_type.get("AWS::EC2::NatGateway", []):
+            p = ("Resources", lid, "Properties")
+            props = r.properties(lid)
+            conn = r.resolve(props.get("ConnectivityType", "public"), p + ("ConnectivityType",))
+            subnet = self._subnet_id(r.resolve(props.get("SubnetId"), p + ("SubnetId",)), p + ("SubnetId",))
+            self.nats[lid] = {"connectivity": conn, "subnet": subnet}
+        for lid in by_type.get("AWS::EC2::Route", []):
+            self._add_route(lid)
+        for lid in by_type.get("AWS::EC2::SubnetRouteTableAssociation", []):
+            p = ("Resources", lid, "Properties")
+            props = r.properties(lid)
+            subnet = self._subnet_id(r.resolve(props.get("SubnetId"), p + ("SubnetId",)), p + ("SubnetId",))
+            rt = self._rt_id(r.resolve(props.get("RouteTableId"), p + ("RouteTableId",)), p + ("RouteTableId",))
+            if isinstance(subnet, str) and subnet in self.subnets:
+                self.subnets[subnet].route_table = rt
+        for lid in by_type.get("AWS::EC2::SecurityGroup", []):
+            self._add_sg(lid)
+        for lid in by_type.get("AWS::EC2::SecurityGroupIngress", []):
+            self._add_standalone_rule(lid, ingress=True)
+        for lid in by_type.get("AWS::EC2::SecurityGroupEgress", []):
+            self._add_standalone_rule(lid, ingress=False)
+        for lid in by_type.get("AWS::EC2::VPCEndpoint", []):
+            self._add_endpoint(lid)
+        for lid in by_type.get("AWS::ECS::TaskDefinition", []):
+            self.task_definitions[lid] = r.properties(lid)
+        for lid in by_type.get("AWS::ECS::Service", []):
+            self._add_workload(lid, "service")
+        for lid in by_type.get("AWS::ECS::TaskSet", []):
+            self._add_workload(lid, "task set")
+
+    def _add_vpc(self, lid: str) -> None:
+        r = self.r
+        p = ("Resources", lid, "Properties")
+        props = r.properties(lid)
+        cidrs = [as_network(r.resolve(props["CidrBlock"], p + ("CidrBlock",)))] if "CidrBlock" in props else [Unknown(f"VPC {lid} takes its CIDR from an IPAM pool")]
+        for other in self.by_type.get("AWS::EC2::VPCCidrBlock", []):
+            op = ("Resources", other, "Properties")
+            oprops = r.properties(other)
+            if self._vpc_of(r.resolve(oprops.get("VpcId"), op + ("VpcId",)), op) == lid and "CidrBlock" in oprops:
+                cidrs.append(as_network(r.resolve(oprops["CidrBlock"], op + ("CidrBlock",))))
+        self.vpcs[lid] = Vpc(
+            lid,
+            cidrs,
+            as_bool(r.resolve(props.get("EnableDnsSupport"), p + ("EnableDnsSupport",)), True),
+            as_bool(r.resolve(props.get("EnableDnsHostnames"), p + ("EnableDnsHostnames",)), False),
+            ("Resources", lid),
+        )
+        # the VPC's default security group: admits only its own members, lets everything out
+        sg = SecurityGroup(default_sg_id(lid), lid, ("Resources", lid))
+        sg.ingress.append(Rule("-1", None, None, peer_sg=default_sg_id(lid)))
+        self.sgs[sg.lid] = sg
+
+    def _add_subnet(self, lid: str) -> None:
+        r = self.r
+        p = ("Resources", lid, "Properties")
+        props = r.properties(lid)
+        vpc = self._vpc_of(r.resolve(props.get("VpcId"), p + ("VpcId",)), p + ("VpcId",))
+        if "AvailabilityZone" in props:
+            az = r.resolve(props["AvailabilityZone"], p + ("AvailabilityZone",))
+            if not isinstance(az, (str, AZ)):
+                az = first_unknown(az) or Unknown(f"the Availability Zone of subnet {lid} is not known", p + ("AvailabilityZone",))
+        elif "AvailabilityZoneId" in props:
+            azid = r.resolve(props["AvailabilityZoneId"], p + ("AvailabilityZoneId",))
+            az = ("id", azid) if isinstance(azid, str) else (first_unknown(azid) or Unknown("AZ id not known"))
+        else:
+            az = Unknown(f"subnet {lid} has no AvailabilityZone (AWS picks one)", ("Resources", lid))
+        cidr: Any = Unknown(f"subnet {lid} has no IPv4 CIDR block", ("Resources", lid))
+        if "CidrBlock" in props:
+            cidr = as_network(r.resolve(props["CidrBlock"], p + ("CidrBlock",)))
+        self.subnets[lid] = Subnet(lid, vpc, az, cidr, ("Resources", lid))
+
+    def _add_route(self, lid: str) -> None:
+        r = self.r
+        p = ("Resources", lid, "Properties")
+        props = r.properties(lid)
+        rt = self._rt_id(r.resolve(props.get("RouteTableId"), p + ("RouteTableId",)), p)
+        if not isinstance(rt, str) or rt not in self.route_tables:
+            return
+        if "DestinationCidrBlock" in props:
+            dest = as_network(r.resolve(props["DestinationCidrBlock"], p + ("DestinationCidrBlock",)))
+        else:
+            dest = None  # IPv6 or prefix-list destinations do not carry IPv4 default traffic
+        route: Optional[Route] = None
+        if "GatewayId" in props:
+            gw = r.resolve(props["GatewayId"], p + ("GatewayId",))
+            if isinstance(gw, ResRef) and r.resource_type(gw.logical_id) == "AWS::EC2::InternetGateway":
+                route = Route(dest, "igw", gw.logical_id, f"internet gateway {gw.logical_id}", ("Resources", lid))
+            elif isinstance(gw, str) and gw.startswith("igw-"):
+                route = Route(dest, "igw", gw, f"internet gateway {gw}", ("Resources", lid))
+            else:
+                name = gw.logical_id if isinstance(gw, ResRef) else (gw if isinstance(gw, str) else "a gateway")
+                route = Route(dest, "other", gw, f"gateway {name}", ("Resources", lid))
+        elif "NatGatewayId" in props:
+            nat = r.resolve(props["NatGatewayId"], p + ("NatGatewayId",))
+            if isinstance(nat, ResRef) and nat.logical_id in self.nats:
+                route = Route(dest, "nat", nat.logical_id, f"NAT gateway {nat.logical_id}", ("Resources", lid))
+            else:
+                name = nat if isinstance(nat, str) else "a NAT gateway not defined here"
+                route = Route(dest, "other", nat, f"NAT gateway {name}", ("Resources", lid))
+        else:
+            for key, what in (
+                ("TransitGatewayId", "transit gateway"),
+                ("VpcPeeringConnectionId", "VPC peering connection"),
+                ("InstanceId", "instance"),
+                ("NetworkInterfaceId", "network interface"),
+                ("VpcEndpointId", "Gateway Load Balancer endpoint"),
+                ("LocalGatewayId", "local gateway"),
+                ("CarrierGatewayId", "carrier gateway"),
+                ("CoreNetworkArn", "core network"),
+                ("EgressOnlyInternetGatewayId", "egress-only internet gateway"),
+            ):
+                if key in props:
+                    route = Route(dest, "other", None, what, ("Resources", lid))
+                    break
+        if route is not None:
+            self.route_tables[rt].routes.append(route)
+
+    def _rules(self, node: Any, path: Path, ingress: bool) -> List[Rule]:
+        items = self.r.items(node, path)
+        if isinstance(items, Unknown):
+            return [Rule(items, None, None, path=path)]
+        out = []
+        for value, ipath in items:
+            if not isinstance(value, Mapping):
+                out.append(Rule(first_unknown(value) or Unknown("rule is not known", ipath), None, None, path=ipath))
+                continue
+            out.append(self._rule(value, ipath, ingress))
+        return out
+
+    def _rule(self, props: Mapping[str, Any], path: Path, ingress: bool) -> Rule:
+        cidr: Any = None
+        if "CidrIp" in props:
+            cidr = as_network(props["CidrIp"])
+        elif "CidrIpv6" in props:
+            cidr = as_network(props["CidrIpv6"])
+        peer_key = "SourceSecurityGroupId" if ingress else "DestinationSecurityGroupId"
+        peer = None
+        if peer_key in props:
+            peer = self._sg_id(props[peer_key], path + (peer_key,))
+        elif ingress and "SourceSecurityGroupName" in props:
+            peer = Unknown("security group named by SourceSecurityGroupName", path)
+        plist = props.get("SourcePrefixListId" if ingress else "DestinationPrefixListId")
+        if isinstance(cidr, Unknown) and isinstance(props.get("CidrIp"), str):
+            cidr = cidr  # malformed literal CIDR stays unknown
+        return Rule(_proto(props.get("IpProtocol")), _port(props.get("FromPort")), _port(props.get("ToPort")), cidr, plist, peer, path)
+
+    def _add_sg(self, lid: str) -> None:
+        r = self.r
+        p = ("Resources", lid, "Properties")
+        props = r.properties(lid)
+        sg = SecurityGroup(lid, self._vpc_of(r.resolve(props.get("VpcId"), p + ("VpcId",)), p + ("VpcId",)), ("Resources", lid))
+        if "SecurityGroupIngress" in props:
+            sg.ingress.extend(self._rules(props["SecurityGroupIngress"], p + ("SecurityGroupIngress",), True))
+        if "SecurityGroupEgress" in props:
+            rules = self._rules(props["SecurityGroupEgress"], p + ("SecurityGroupEgress",), False)
+            sg.egress.extend(rules)
+            sg.default_egress = False
+            sg.egress_path = p + ("SecurityGroupEgress",)
+            raw = r.resolve(props["SecurityGroupEgress"], p + ("SecurityGroupEgress",))
+            if raw == [] or raw is NOVALUE:
+                sg.default_egress = True  # an empty list keeps CloudFormation's allow-all rule
+        self.sgs[lid] = sg
+
+    def _add_standalone_rule(self, lid: str, ingress: bool) -> None:
+        r = self.r
+        p = ("Resources", lid, "Properties")
+        props = r.resolve(r.properties(lid), p)
+        if not isinstance(props, Mapping):
+            return
+        group = props.get("GroupId")
+        target = self._sg_id(group, p + ("GroupId",)) if group is not None else Unknown("rule without GroupId", p)
+        if isinstance(target, Unknown) or target not in self.sgs:
+            return
+        rule = self._rule(props, ("Resources", lid), ingress)
+        sg = self.sgs[target]
+        if ingress:
+            sg.ingress.append(rule)
+        else:
+            sg.egress.append(rule)
+            if not target.startswith("default-sg:"):
+                # a standalone egress rule removes CloudFormation's default allow-all (fact 17)
+                sg.default_egress = False
+                sg.standalone_egress = True
+
+    def _add_endpoint(self, lid: str) -> None:
+        r = self.r
+        p = ("Resources", lid, "Properties")
+        props = r.properties(lid)
+        raw_service = r.resolve(props.get("ServiceName"), p + ("ServiceName",))
+        service = normalise_service(raw_service)
+        vtype = r.resolve(props.get("VpcEndpointType", "Gateway"), p + ("VpcEndpointType",))
+        type_known = isinstance(vtype, str)
+        sgs = None
+        if "SecurityGroupIds" in props:
+            sgs = self._id_list(props["SecurityGroupIds"], p + ("SecurityGroupIds",), self._sg_id)
+        self.endpoints[lid] = Endpoint(
+            lid,
+            self._vpc_of(r.resolve(props.get("VpcId"), p + ("VpcId",)), p + ("VpcId",)),
+            service,
+            raw_service if isinstance(raw_service, str) else (raw_service.text.replace("\x00", "<region>") if isinstance(raw_service, Partial) else "?"),
+            vtype if type_known else "unknown",
+            type_known,
+            as_bool(r.resolve(props.get("PrivateDnsEnabled"), p + ("PrivateDnsEnabled",)), False),
+            self._id_list(props.get("SubnetIds", []), p + ("SubnetIds",), self._subnet_id),
+            self._id_list(props.get("RouteTableIds", []), p + ("RouteTableIds",), self._rt_id),
+            sgs,
+            props.get("PolicyDocument"),
+            ("Resources", lid),
+        )
+
+    def _add_workload(self, lid: str, kind: str) -> None:
+        r = self.r
+        p = ("Resources", lid, "Properties")
+        props = r.properties(lid)
+        net = props.get("NetworkConfiguration")
+        if net is None:
+            return  # not awsvpc (bridge/host networking): out of our scope
+        net_path = p + ("NetworkConfiguration",)
+        net_v = r.resolve(net, net_path)
+        aws = net.get("AwsvpcConfiguration") if isinstance(net, Mapping) else None
+        aws_path = net_path + ("AwsvpcConfiguration",)
+        if not isinstance(aws, Mapping):
+            unk = first_unknown(net_v) or Unknown(f"NetworkConfiguration of {lid} is not known", net_path)
+            subnets: Any = unk
+            sgs: Any = unk
+            public_ip: Any = unk
+            subnets_path = net_path
+        else:
+            subnets_path = aws_path + ("Subnets",)
+            subnets = self._id_list(aws.get("Subnets", []), subnets_path, self._subnet_id)
+            sgs = self._id_list(aws.get("SecurityGroups", []), aws_path + ("SecurityGroups",), self._sg_id) if "SecurityGroups" in aws else []
+            pip = r.resolve(aws.get("AssignPublicIp", "DISABLED"), aws_path + ("AssignPublicIp",))
+            public_ip = (pip == "ENABLED") if isinstance(pip, str) else (first_unknown(pip) or Unknown("AssignPublicIp is not known"))
+        td = r.resolve(props.get("TaskDefinition"), p + ("TaskDefinition",))
+        if isinstance(td, ResRef) and td.logical_id in self.task_definitions:
+            task_def: Any = td.logical_id
+        elif props.get("TaskDefinition") is None:
+            task_def = Unknown(f"{kind} {lid} names no task definition", ("Resources", lid))
+        else:
+            task_def = Unknown(
+                f"the task definition of {kind} {lid} is not defined in the templates given",
+                p + ("TaskDefinition",),
+                "pass the template that defines it",
+            )
+        self.workloads[lid] = Workload(
+            lid,
+            kind,
+            ("Resources", lid),
+            net_path,
+            subnets,
+            subnets_path,
+            sgs,
+            public_ip,
+            self._launch_type(lid, props, p, task_def),
+            r.resolve(props.get("PlatformVersion", "LATEST"), p + ("PlatformVersion",)),
+            as_bool(r.resolve(props.get("EnableExecuteCommand"), p + ("EnableExecuteCommand",)), False),
+            task_def,
+        )
+
+    def _launch_type(self, lid: str, props: Mapping[str, Any], p: Path, task_def: Any) -> Any:
+        r = self.r
+        if "LaunchType" in props:
+            lt = r.resolve(props["LaunchType"], p + ("LaunchType",))
+            if isinstance(lt, str):
+                return "FARGATE" if lt == "FARGATE" else ("EC2" if lt in ("EC2", "EXTERNAL") else lt)
+            return first_unknown(lt) or Unknown("launch type is not known")
+        strategy = props.get("CapacityProviderStrategy")
+        if strategy is None:
+            cluster = r.resolve(props.get("Cluster"), p + ("Cluster",))
+            if isinstance(cluster, ResRef):
+                strategy = r.properties(cluster.logical_id).get("DefaultCapacityProviderStrategy")
+                for assoc in self.by_type.get("AWS::ECS::ClusterCapacityProviderAssociations", []):
+                    ap = r.properties(assoc)
+                    if r.resolve(ap.get("Cluster"), ("Resources", assoc, "Properties", "Cluster")) in (cluster, cluster.logical_id):
+                        strategy = ap.get("DefaultCapacityProviderStrategy")
+        if strategy is not None:
+            items = r.items(strategy, p + ("CapacityProviderStrategy",))
+            if isinstance(items, Unknown):
+                return items
+            providers = [v.get("CapacityProvider") for v, _ in items if isinstance(v, Mapping)]
+            if providers and all(x in ("FARGATE", "FARGATE_SPOT") for x in providers):
+                return "FARGATE"
+            if providers and all(isinstance(x, (str, ResRef)) and x not in ("FARGATE", "FARGATE_SPOT") for x in providers):
+                return "EC2"
+            return Unknown("capacity providers mix Fargate and EC2, or are not known")
+        # no launch type and no capacity provider strategy: EC2 unless the task definition is Fargate-only
+        if isinstance(task_def, str):
+            compat = r.resolve(self.task_definitions[task_def].get("RequiresCompatibilities"), ())
+            if compat == ["FARGATE"]:
+                return "FARGATE"
+        return Unknown(f"the launch type of {lid} is decided by the cluster's default capacity provider strategy")
+
+    # ------------------------------------------------------------------ queries
+    def internet_path(self, subnet: str, workload: Workload) -> Tuple[Tri, str]:
+        """(True/False/Unknown, why).  Fact 24 and the catalogue's definition of internet path."""
+        sn = self.subnets[subnet]
+        rt = sn.route_table
+        if isinstance(rt, Unknown):
+            return rt, ""
+        if rt is None:
+            if isinstance(sn.vpc, Unknown):
+                return Unknown(f"subnet {subnet} uses the main route table of a VPC not defined here", sn.path), ""
+            return False, f"subnet {subnet} has no route table association, so it uses the VPC main route table, which holds only the local route"
+        default = [rt_ for rt_ in self.route_tables[rt].routes if isinstance(rt_.destination, (ipaddress.IPv4Network, Unknown)) and (isinstance(rt_.destination, Unknown) or rt_.destination.prefixlen == 0)]
+        if not default:
+            return False, f"route table {rt} has no default route to 0.0.0.0/0"
+        route = default[-1]
+        if isinstance(route.destination, Unknown):
+            return route.destination, ""
+        if route.target == "igw":
+            if workload.launch_type == "EC2":
+                return False, f"route table {rt} sends 0.0.0.0/0 to {route.detail}, but EC2 launch type tasks get no public IP"
+            if isinstance(workload.public_ip, Unknown):
+                return workload.public_ip, ""
+            if workload.public_ip:
+                if isinstance(workload.launch_type, Unknown):
+                    return True, route.detail
+                return True, route.detail
+            return False, f"route table {rt} sends 0.0.0.0/0 to {route.detail}, but the tasks get no public IP because AssignPublicIp is not ENABLED"
+        if route.target == "nat":
+            nat = self.nats[route.target_id]
+            conn = nat["connectivity"]
+            if isinstance(conn, str) and conn.lower() == "private":
+                return False, f"route table {rt} sends 0.0.0.0/0 to private NAT gateway {route.target_id}, which gives no internet access"
+            if not isinstance(conn, str):
+                return first_unknown(conn) or Unknown("NAT connectivity not known"), ""
+            nat_subnet = nat["subnet"]
+            if isinstance(nat_subnet, str) and nat_subnet in self.subnets:
+                nrt = self.subnets[nat_subnet].route_table
+                if isinstance(nrt, str) and nrt in self.route_tables:
+                    up = [x for x in self.route_tables[nrt].routes if isinstance(x.destination, ipaddress.IPv4Network) and x.destination.prefixlen == 0]
+                    if up and up[-1].target == "igw":
+                        return True, route.detail
+                    if not up:
+                        return False, f"NAT gateway {route.target_id} sits in subnet {nat_subnet}, whose route table {nrt} has no route to an internet gateway"
+                    return Unknown(f"NAT gateway {route.target_id} reaches the internet through {up[-1].detail}", up[-1].path), ""
+                if nrt is None and not isinstance(self.subnets[nat_subnet].vpc, Unknown):
+                    return False, f"NAT gateway {route.target_id} sits in subnet {nat_subnet}, which uses the VPC main route table (no internet gateway route)"
+            return Unknown(f"the subnet of NAT gateway {route.target_id} is not known", ("Resources", route.target_id)), ""
+        return Unknown(f"route table {rt} sends 0.0.0.0/0 to {route.detail}, which may or may not reach the internet", route.path), ""
+
+    def sg_list(self, workload: Workload, vpc: Any) -> Any:
+        """The workload's security groups (the VPC default group when none is given: fact 20)."""
+        if isinstance(workload.security_groups, Unknown):
+            return workload.security_groups
+        if not workload.security_groups:
+            if isinstance(vpc, Unknown):
+                return vpc
+            return [default_sg_id(vpc)]
+        out = []
+        for sg, _ in workload.security_groups:
+            if isinstance(sg, Unknown):
+                return sg
+            out.append(sg)
+        return out
+
+    def egress_allows(self, sg_ids: Sequence[str], dest: Tuple[str, Any]) -> Tri:
+        """Does the union of these groups' egress let TCP 443 out to `dest`?
+
+        dest: ("endpoint", Endpoint) | ("s3", None) | ("internet", None)."""
+        results: List[Tri] = []
+        for sid in sg_ids:
+            sg = self.sgs.get(sid)
+            if sg is None:
+                return Unknown(f"security group {sid} is not known")
+            if sg.default_egress:
+                return True
+            for rule in sg.egress:
+                results.append(tri_all([rule_allows_tcp(rule, 443), self._egress_dest_ok(rule, dest)]))
+        return tri_any(results)
+
+    def _egress_dest_ok(self, rule: Rule, dest: Tuple[str, Any]) -> Tri:
+        kind, target = dest
+        if kind == "endpoint":
+            checks: List[Tri] = []
+            if rule.peer_sg is not None:
+                ep_sgs = self.endpoint_sgs(target)
+                if isinstance(rule.peer_sg, Unknown):
+                    checks.append(rule.peer_sg)
+                elif isinstance(ep_sgs, Unknown):
+                    checks.append(ep_sgs)
+                else:
+                    checks.append(rule.peer_sg in ep_sgs)
+            if rule.cidr is not None:
+                nets = self.endpoint_networks(target)
+                if isinstance(nets, Unknown):
+                    checks.append(tri_all([is_public_cidr(rule.cidr) and rule.cidr == ANY_V4, nets]) if not isinstance(rule.cidr, Unknown) and rule.cidr == ANY_V4 else nets)
+                else:
+                    checks.append(tri_all([covers(rule.cidr, n) for n in nets]) if nets else Unknown("the endpoint has no subnets"))
+            if rule.prefix_list is not None and not checks:
+                checks.append(False)
+            return tri_any(checks)
+        if kind == "s3":
+            if rule.prefix_list is not None:
+                return True  # the S3 prefix list (a literal pl- id cannot be checked further)
+            if rule.cidr is not None:
+                return is_public_cidr(rule.cidr)
+            if isinstance(rule.peer_sg, Unknown):
+                return False
+            return False
+        # internet
+        if rule.cidr is not None:
+            return is_public_cidr(rule.cidr)
+        if rule.prefix_list is not None:
+            return Unknown("egress to a prefix list may cover the registry")
+        return False
+
+    def endpoint_sgs(self, ep: Endpoint) -> Any:
+        if ep.security_groups is None:
+            if isinstance(ep.vpc, Unknown):
+                return ep.vpc
+            return [default_sg_id(ep.vpc)]
+        if isinstance(ep.security_groups, Unknown):
+            return ep.security_groups
+        out = []
+        for sg, _ in ep.security_groups:
+            if isinstance(sg, Unknown):
+                return sg
+            out.append(sg)
+        return out
+
+    def endpoint_networks(self, ep: Endpoint) -> Any:
+        if isinstance(ep.subnets, Unknown):
+            return ep.subnets
+        nets = []
+        for sn, _ in ep.subnets:
+            if isinstance(sn, Unknown):
+                return sn
+            cidr = self.subnets[sn].cidr
+            if isinstance(cidr, Unknown):
+                return cidr
+            nets.append(cidr)
+        return nets
+
+    def endpoint_admits(self, ep: Endpoint, workload_sgs: Sequence[str], subnet: str) -> Tri:
+        """Do the endpoint's groups let TCP 443 in from the tasks (their groups, or a CIDR covering
+        their subnet)?  Fact 12."""
+        ep_sgs = self.endpoint_sgs(ep)
+        if isinstance(ep_sgs, Unknown):
+            return ep_sgs
+        results: List[Tri] = []
+        cidr = self.subnets[subnet].cidr
+        for sid in ep_sgs:
+            sg = self.sgs.get(sid)
+            if sg is None:
+                return Unknown(f"security group {sid} is not known")
+            for rule in sg.ingress:
+                src: List[Tri] = []
+                if rule.peer_sg is not None:
+                    src.append(rule.peer_sg if isinstance(rule.peer_sg, Unknown) else rule.peer_sg in workload_sgs)
+                if rule.cidr is not None:
+                    src.append(covers(rule.cidr, cidr))
+                if rule.prefix_list is not None:
+                    src.append(Unknown("ingress from a prefix list"))
+                results.append(tri_all([rule_allows_tcp(rule, 443), tri_any(src)]))
+        return tri_any(results)
+
+    def az_of(self, subnet: Any) -> Any:
+        if isinstance(subnet, str) and subnet in self.subnets:
+            return self.subnets[subnet].az
+        return Unknown("subnet is not known")
+
+
+def same_az(a: Any, b: Any) -> Tri:
+    if isinstance(a, Unknown):
+        return a
+    if isinstance(b, Unknown):
+        return b
+    if type(a) is type(b):
+        return a == b
+    return Unknown("Availability Zones written in different forms cannot be compared")
+
+
+def az_label(az: Any) -> str:
+    if isinstance(az, AZ):
+        return f"AZ #{az.index + 1} of the region"
+    if isinstance(az, tuple) and len(az) == 2 and az[0] == "id":
+        return str(az[1])
+    return str(az)

@@ -1,0 +1,182 @@
+"""Policies: which need requires which endpoint, as data (policies/*.yaml), validated with jsonschema."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+import yaml
+
+ENV_VAR = "ECSNETPOLICY_POLICIES"
+
+
+class PolicyError(Exception):
+    """A policy file that cannot be used; str() is one line naming the file and the field."""
+
+
+def policies_dir() -> Path:
+    """The shipped policies: inside the installed package, or the repository's top-level folder."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "policies", here.parent.parent / "policies"):
+        if (candidate / "policy.schema.json").is_file():
+            return candidate
+    raise PolicyError("ecsnetpolicy: the shipped policies/ folder is missing from the installation")
+
+
+@dataclass(frozen=True)
+class Need:
+    need_id: str
+    description: str
+    symptom: str
+    when: Mapping[str, Any]
+    unless: Mapping[str, Any]
+    requires: Tuple[str, ...]
+    source: str
+
+
+@dataclass
+class Policy:
+    services: Dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    needs: Dict[str, Need] = field(default_factory=dict)
+
+    def kind(self, service: str) -> Optional[str]:
+        spec = self.services.get(service)
+        return spec.get("kind") if spec else None
+
+    def interface_only(self, service: str) -> bool:
+        return self.kind(service) == "interface"
+
+    def service_description(self, service: str) -> str:
+        spec = self.services.get(service) or {}
+        return spec.get("description", service)
+
+    def needs_for(self, facts: Mapping[str, Any]) -> List[Need]:
+        return [n for n in self.needs.values() if _matches(n.when, facts) and not (n.unless and _matches(n.unless, facts))]
+
+
+def _version(text: str) -> Tuple[int, ...]:
+    return tuple(int(p) for p in text.split("."))
+
+
+def _matches(cond: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
+    for key, want in cond.items():
+        have = facts.get(key)
+        if key == "always":
+            continue
+        if key == "platform_version_below":
+            if not isinstance(have, str):  # LATEST or unknown: current platforms
+                return False
+            try:
+                if not _version(have) < _version(want):
+                    return False
+            except ValueError:
+                return False
+            continue
+        wants = want if isinstance(want, list) else [want]
+        haves = have if isinstance(have, (list, set, tuple, frozenset)) else [have]
+        if not any(h in wants for h in haves):
+            return False
+    return True
+
+
+_SCHEMA_CACHE: Dict[str, Any] = {}
+
+
+def _validator():
+    if "v" not in _SCHEMA_CACHE:
+        import jsonschema  # imported lazily: only needed when a policy is read
+
+        schema = json.loads((policies_dir() / "policy.schema.json").read_text(encoding="utf-8"))
+        cls = jsonschema.validators.validator_for(schema)
+        _SCHEMA_CACHE["v"] = cls(schema)
+    return _SCHEMA_CACHE["v"]
+
+
+def _field(error: Any) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    return "/".join(parts) if parts else "(top level)"
+
+
+def load_policy_file(path: Path) -> Dict[str, Any]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{path}: cannot read policy file ({exc.__class__.__name__})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark is not None else ""
+        raise PolicyError(f"{path}: not valid YAML{where}") from None
+    errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        err = errors[0]
+        msg = err.message.replace("\n", " ")
+        if len(msg) > 200:
+            msg = msg[:197] + "..."
+        raise PolicyError(f"{path}: field {_field(err)}: {msg}")
+    return data
+
+
+def _merge(policy: Policy, data: Mapping[str, Any], source: str) -> None:
+    for name, spec in (data.get("services") or {}).items():
+        policy.services[name] = spec
+    for raw in data.get("needs") or []:
+        policy.needs[raw["id"]] = Need(
+            need_id=raw["id"],
+            description=raw["description"],
+            symptom=raw["symptom"],
+            when=raw["when"],
+            unless=raw.get("unless") or {},
+            requires=tuple(raw["requires"]),
+            source=source,
+        )
+
+
+def extra_only(path: Path, extra: Sequence[str]) -> bool:
+    return str(path) in extra
+
+
+def _read_shipped(path: Path) -> Dict[str, Any]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=loader)
+
+
+def extra_policy_paths() -> List[str]:
+    env = os.environ.get(ENV_VAR, "")
+    return [p for p in env.split(os.pathsep) if p.strip()]
+
+
+_LOADED: Dict[Tuple[str, ...], Policy] = {}
+
+
+def load_policy(extra: Sequence[str] = ()) -> Policy:
+    """The shipped policies plus the user's files (later files override needs with the same id)."""
+    extra = tuple(list(extra) + extra_policy_paths())
+    if extra in _LOADED:
+        return _LOADED[extra]
+    policy = Policy()
+    files: List[Path] = sorted(p for p in policies_dir().glob("*.yaml"))
+    shipped_files = list(files)
+    for item in extra:
+        p = Path(item)
+        files.extend(sorted(p.glob("*.y*ml")) if p.is_dir() else [p])
+    shipped = set(shipped_files)
+    for path in files:
+        # the shipped files are validated by the test suite; user files on every load
+        data = _read_shipped(path) if path in shipped and not extra_only(path, extra) else load_policy_file(path)
+        _merge(policy, data, str(path))
+    for need in policy.needs.values():
+        for req in need.requires:
+            if req != "internet" and req not in policy.services:
+                raise PolicyError(f"{need.source}: field needs/{need.need_id}/requires: unknown service {req!r} (define it under services)")
+    _LOADED[extra] = policy
+    return policy
+
+
+def iter_services(policy: Policy) -> Iterable[str]:
+    return policy.services.keys()

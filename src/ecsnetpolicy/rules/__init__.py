@@ -1,0 +1,72 @@
+"""ecsnetpolicy's cfn-lint rules: `cfn-lint --append-rules=ecsnetpolicy.rules template.yaml`.
+
+Each class is metadata only; the shared engine (ecsnetpolicy.engine, built once per template)
+decides, and ecsnetpolicy.checks words the finding.  See docs/rules/<ID>.md."""
+
+from . import _base
+
+
+class TaskEgressHttps(_base.EngineRule):
+    """ECS task security groups must allow HTTPS out to what the tasks need."""
+
+    id = "EN1001"
+
+
+class EndpointMissing(_base.EngineRule):
+    """ECS tasks without an internet path need VPC endpoints for the AWS services they use."""
+
+    id = "EN2001"
+
+
+class EndpointAzCoverage(_base.EngineRule):
+    """Interface endpoints should have a subnet in every Availability Zone the tasks run in."""
+
+    id = "WN2002"
+
+
+class EndpointPrivateDns(_base.EngineRule):
+    """Interface endpoints the tasks rely on must enable private DNS."""
+
+    id = "EN2003"
+
+
+class VpcDnsAttributes(_base.EngineRule):
+    """A VPC with private-DNS endpoints needs DNS support and DNS hostnames."""
+
+    id = "EN2004"
+
+
+class EndpointSgIngress(_base.EngineRule):
+    """Interface endpoint security groups must admit HTTPS from the tasks."""
+
+    id = "EN2005"
+
+
+class EndpointType(_base.EngineRule):
+    """Endpoints for interface-only services must be of type Interface."""
+
+    id = "EN2006"
+
+
+class EndpointDuplicateAz(_base.EngineRule):
+    """An interface endpoint takes at most one subnet per Availability Zone."""
+
+    id = "EN2007"
+
+
+class S3GatewayRouteTables(_base.EngineRule):
+    """The S3 gateway endpoint must be on the route table of every task subnet without internet."""
+
+    id = "EN3001"
+
+
+class NoInternetPath(_base.EngineRule):
+    """Needs only the internet can serve require an internet path."""
+
+    id = "EN4001"
+
+
+class NotVerified(_base.EngineRule):
+    """A network check could not be decided because a value is unknown."""
+
+    id = "IN9001"

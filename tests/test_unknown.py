@@ -1,0 +1,121 @@
+"""Unknown is not wrong: parameter-, import- and literal-driven variants of every failing fixture
+may lose findings and gain IN9001, but never gain an error or warning."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from ecsnetpolicy.api import raw_for
+from ecsnetpolicy.loader import load_file
+from helpers import FIXTURES
+
+EXPECTATIONS = yaml.safe_load((FIXTURES / "expectations.yaml").read_text(encoding="utf-8"))
+BAD = sorted(n for n, e in EXPECTATIONS.items() if e)
+WORKLOAD_INDEPENDENT = {"EN2004", "EN2006", "EN2007"}  # endpoint/VPC defects that need no workload
+
+
+def _resources(t, rtype):
+    return [(lid, r) for lid, r in t["Resources"].items() if r.get("Type") == rtype]
+
+
+def _no_value_param(t, name, ptype="String"):
+    t.setdefault("Parameters", {})[name] = {"Type": ptype}
+    return {"Ref": name}
+
+
+def v_subnets_param(t):
+    for _lid, svc in _resources(t, "AWS::ECS::Service"):
+        svc["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"] = _no_value_param(t, "TaskSubnets", "List<AWS::EC2::Subnet::Id>")
+
+
+def v_subnets_imported(t):
+    for _lid, svc in _resources(t, "AWS::ECS::Service"):
+        aws = svc["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]
+        aws["Subnets"] = [{"Fn::ImportValue": f"net-Subnet{i}"} for i, _ in enumerate(aws["Subnets"])]
+
+
+def v_sg_literal(t):
+    for _lid, svc in _resources(t, "AWS::ECS::Service"):
+        svc["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"] = ["sg-0123456789abcdef0"]
+
+
+def v_route_tables_param(t):
+    for _lid, assoc in _resources(t, "AWS::EC2::SubnetRouteTableAssociation"):
+        assoc["Properties"]["RouteTableId"] = _no_value_param(t, "RouteTableFromOutside")
+
+
+def v_endpoint_vpc_imported(t):
+    for _lid, ep in _resources(t, "AWS::EC2::VPCEndpoint"):
+        ep["Properties"]["VpcId"] = {"Fn::ImportValue": "net-VpcId"}
+
+
+def v_image_param(t):
+    for _lid, td in _resources(t, "AWS::ECS::TaskDefinition"):
+        for c in td["Properties"]["ContainerDefinitions"]:
+            c["Image"] = _no_value_param(t, "ImageFromOutside")
+
+
+def v_task_definition_literal(t):
+    for _lid, svc in _resources(t, "AWS::ECS::Service"):
+        svc["Properties"]["TaskDefinition"] = "arn:aws:ecs:us-east-1:123456789012:task-definition/app:7"
+
+
+def v_nat_route_to_tgw(t):
+    for _lid, route in _resources(t, "AWS::EC2::Route"):
+        props = route["Properties"]
+        for key in ("NatGatewayId", "GatewayId"):
+            props.pop(key, None)
+        props["TransitGatewayId"] = "tgw-0123456789abcdef0"
+
+
+VARIANTS = [v_subnets_param, v_subnets_imported, v_sg_literal, v_route_tables_param, v_endpoint_vpc_imported,
+            v_image_param, v_task_definition_literal, v_nat_route_to_tgw]
+
+
+def _ew(raws):
+    return {(r.rule_id, r.path, r.message) for r in raws if r.rule_id[0] in "EW"}
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("name", BAD)
+def test_unknown_never_adds_errors(name, variant):
+    template = load_file(str(FIXTURES / name))
+    plain = copy.deepcopy(dict(template))
+    before = _ew(raw_for(plain))
+    variant(plain)
+    after_raws = raw_for(plain)
+    after = _ew(after_raws)
+    # what remains must already have been there (same rule, anchor and words) or be independent of workloads
+    new = {f for f in after if f not in before}
+    assert not new, new
+
+
+def test_subnets_parameter_gives_only_in9001():
+    template = copy.deepcopy(dict(load_file(str(FIXTURES / "runbook_incident.yaml"))))
+    v_subnets_param(template)
+    raws = raw_for(template)
+    assert [r.rule_id for r in raws] == ["IN9001"]
+    assert "parameter TaskSubnets has no value" in raws[0].message
+    assert "--parameter TaskSubnets=" in raws[0].message
+
+
+def test_supplied_parameter_value_decides():
+    template = copy.deepcopy(dict(load_file(str(FIXTURES / "traps/e_subnets_parameter_no_default.yaml"))))
+    assert [r.rule_id for r in raw_for(template)] == ["IN9001"]
+    # supplying literal subnet ids not defined in the template: still unknown, now per subnet
+    raws = raw_for(template, params={"SubnetIds": "subnet-aaa,subnet-bbb"})
+    assert {r.rule_id for r in raws} == {"IN9001"} and len(raws) == 2
+    assert all("not defined in the templates given" in r.message for r in raws)
+
+
+def test_unsatisfiable_scenario_is_not_reported():
+    template = copy.deepcopy(dict(load_file(str(FIXTURES / "traps/f_conditional_route_tables.yaml"))))
+    # Mode can only be "ha": the single-route-table branch is unsatisfiable
+    template["Parameters"]["Mode"]["AllowedValues"] = ["ha"]
+    assert raw_for(template) == []
+    template["Parameters"]["Mode"]["AllowedValues"] = ["ha", "single"]
+    assert [r.rule_id for r in raw_for(template)] == ["EN3001"]
+    assert raw_for(template, params={"Mode": "ha"}) == []
