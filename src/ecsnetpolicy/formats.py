@@ -214,6 +214,13 @@ def to_cfnlint_json(f: Finding) -> dict:
     }
 
 
+def _json_default(o: Any) -> Any:
+    # what cfn-lint's encoder does with objects it doesn't know, else their text
+    if hasattr(o, "__dict__"):
+        return {f"__{o.__class__.__name__}__": o.__dict__}
+    return str(o)
+
+
 def _render_json(findings: Sequence[Finding]) -> str:
     return (
         json.dumps(
@@ -221,6 +228,7 @@ def _render_json(findings: Sequence[Finding]) -> str:
             indent=4,
             sort_keys=True,
             separators=(",", ": "),
+            default=_json_default,
         )
         + "\n"
     )
