@@ -47,6 +47,14 @@ def _need(v: Verdict) -> str:
     return use.need.description.format(image=_short_image(use.image) or "(image)", detail=use.detail or "its registry")
 
 
+def _symptom(v: Verdict) -> str:
+    return v.need.need.symptom_for(v.service)
+
+
+def _note(a: Analysis, v: Verdict) -> str:
+    return v.need.need.notes.get(v.service) or f"which needs {a.policy.service_description(v.service)}"
+
+
 def _props(lid: str) -> Path:
     return ("Resources", lid, "Properties")
 
@@ -91,7 +99,7 @@ def en2001(a: Analysis) -> Iterator[Raw]:
             f"Tasks of {v.workload.label} in {_subnets([x.subnet for x in vs])} {_need(v)}, but "
             f"{'the subnet has' if len({x.subnet for x in vs}) == 1 else 'these subnets have'} no internet path "
             f"because {v.why.split('; ', 1)[0]}, and VPC {v.vpc} has no {svc} endpoint{extra}, so they fail with "
-            f"{v.need.need.symptom}; add to VPC {v.vpc} {how}.",
+            f"{_symptom(v)}; add to VPC {v.vpc} {how}.",
             w,
         )
 
@@ -107,10 +115,10 @@ def en3001(a: Analysis) -> Iterator[Raw]:
             yield Raw(
                 "EN3001",
                 path,
-                f"Tasks of {v.workload.label} in {_subnets(subnets)} {_need(v)}, which needs "
-                f"{a.policy.service_description(v.service)}, but {'that subnet has' if one else 'those subnets have'} no route "
+                f"Tasks of {v.workload.label} in {_subnets(subnets)} {_need(v)} ({_note(a, v)}), but "
+                f"{'that subnet has' if one else 'those subnets have'} no route "
                 f"table association (the VPC main route table, which S3 gateway endpoint {ep_lid} does not list) and no internet "
-                f"path, so those tasks fail with {v.need.need.symptom}; associate a route table with "
+                f"path, so those tasks fail with {_symptom(v)}; associate a route table with "
                 f"{'it' if one else 'them'} and add it to RouteTableIds of {ep_lid}.",
                 w,
             )
@@ -118,10 +126,9 @@ def en3001(a: Analysis) -> Iterator[Raw]:
         yield Raw(
             "EN3001",
             path,
-            f"Tasks of {v.workload.label} in {_subnets(subnets)} {_need(v)}, which needs "
-            f"{a.policy.service_description(v.service)}, but route table {rt} of {'that subnet' if one else 'those subnets'} "
+            f"Tasks of {v.workload.label} in {_subnets(subnets)} {_need(v)} ({_note(a, v)}), but route table {rt} of {'that subnet' if one else 'those subnets'} "
             f"is not in RouteTableIds of S3 gateway endpoint {ep_lid} and {'it has' if one else 'they have'} no internet "
-            f"path, so those tasks fail with {v.need.need.symptom}; add {rt} to RouteTableIds of {ep_lid}.",
+            f"path, so those tasks fail with {_symptom(v)}; add {rt} to RouteTableIds of {ep_lid}.",
             w,
             Fix(_props(ep_lid), "RouteTableIds", {"Ref": rt}, "append"),
         )
@@ -136,7 +143,7 @@ def en2003(a: Analysis) -> Iterator[Raw]:
             _key_path(a, ep_lid, "PrivateDnsEnabled"),
             f"Interface endpoint {ep_lid} ({v.service}) does not set PrivateDnsEnabled: true (CloudFormation's default is "
             f"false), so tasks of {v.workload.label} in {_subnets([x.subnet for x in vs])}, which have no internet path, "
-            f"resolve the public {v.service} name and cannot {_need(v)}: they fail with {v.need.need.symptom}; set "
+            f"resolve the public {v.service} name and cannot {_need(v)}: they fail with {_symptom(v)}; set "
             f"PrivateDnsEnabled: true on {ep_lid}.",
             w,
             Fix(_props(ep_lid), "PrivateDnsEnabled", True),
@@ -190,7 +197,7 @@ def en2005(a: Analysis) -> Iterator[Raw]:
                 f"Interface endpoint {ep_lid} ({v.service}) has no SecurityGroupIds, so it uses the default security group "
                 f"of VPC {ep.vpc}, which admits only its own members and refuses tasks of {v.workload.label} "
                 f"({_sg_label(a, sgs)}) in {_subnets(subnets)}, so they cannot {_need(v)} and fail with "
-                f"{v.need.need.symptom}; set SecurityGroupIds to a group that allows TCP 443 in from {source}.",
+                f"{_symptom(v)}; set SecurityGroupIds to a group that allows TCP 443 in from {source}.",
                 w,
             )
             continue
@@ -201,7 +208,7 @@ def en2005(a: Analysis) -> Iterator[Raw]:
             f"Security group{'s' if len(ep_sgs) > 1 else ''} {_sg_label(a, ep_sgs)} of interface endpoint {ep_lid} "
             f"({v.service}) {'do' if len(ep_sgs) > 1 else 'does'} not allow TCP 443 in from tasks of {v.workload.label} "
             f"({_sg_label(a, sgs)}) in {_subnets(subnets)}, so they cannot {_need(v)} and fail with "
-            f"{v.need.need.symptom}; add an ingress rule for TCP 443 from {source} to {_sg_label(a, ep_sgs[:1])}.",
+            f"{_symptom(v)}; add an ingress rule for TCP 443 from {source} to {_sg_label(a, ep_sgs[:1])}.",
             w,
         )
 
@@ -247,7 +254,7 @@ def en1001(a: Analysis) -> Iterator[Raw]:
             else:
                 dests.append(f"the internet ({v.need.detail or 'needed by ' + v.need.need.need_id})")
                 fixes.append("0.0.0.0/0, which the registry on the internet requires")
-            symptoms.append(v.need.need.symptom)
+            symptoms.append(_symptom(v))
             needs.append(_need(v))
         vs0 = vs[0]
         yield Raw(
@@ -282,7 +289,7 @@ def wn2002(a: Analysis) -> Iterator[Raw]:
             path,
             f"Interface endpoint {ep_lid} ({v.service}) has no subnet in the Availability Zone of {_subnets(list(uncovered))} "
             f"({azs}), where tasks of {v.workload.label} run, so those tasks reach it across AZs (cross-AZ data charges, and "
-            f"they cannot {_need(v)} if the endpoint's AZ fails: {v.need.need.symptom}); add a subnet in that AZ to "
+            f"they cannot {_need(v)} if the endpoint's AZ fails: {_symptom(v)}); add a subnet in that AZ to "
             f"SubnetIds of {ep_lid}.",
             w,
             Fix(_props(ep_lid), "SubnetIds", {"Ref": next(iter(uncovered))}, "append"),
@@ -298,7 +305,7 @@ def en2006(a: Analysis) -> Iterator[Raw]:
         users = [v for v in a.verdicts if v.outcome == "wrong-type" and v.via is ep]
         props = a.model.r.properties(ep.lid)
         said = f"sets VpcEndpointType: {ep.type}" if "VpcEndpointType" in props else "does not set VpcEndpointType: Interface (the default is Gateway)"
-        impact = f" and tasks of {users[0].workload.label} cannot {_need(users[0])} ({users[0].need.need.symptom})" if users else ""
+        impact = f" and tasks of {users[0].workload.label} cannot {_need(users[0])} ({_symptom(users[0])})" if users else ""
         yield Raw(
             "EN2006",
             ep.path,
@@ -346,7 +353,7 @@ def en4001(a: Analysis) -> Iterator[Raw]:
             "EN4001",
             v.workload.net_path,
             f"Tasks of {v.workload.label} in {_subnets([x.subnet for x in vs])} {_need(v)}, which only the internet can "
-            f"serve, but {why}, so they fail with {v.need.need.symptom}; {fix}.",
+            f"serve, but {why}, so they fail with {_symptom(v)}; {fix}.",
             w,
         )
 

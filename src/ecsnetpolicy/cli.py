@@ -107,7 +107,9 @@ def _check(args: argparse.Namespace) -> int:
         except LoadError as exc:
             raise UsageError(str(exc)) from None
         if not _is_template(template):
-            raise UsageError(f"{path}: not a CloudFormation template (no Resources section)")
+            # YAML that is not CloudFormation (a Helm values file under templates/, ...): skip it
+            print(f"ecsnetpolicy: {path}: skipped, not a CloudFormation template (no Resources section)", file=sys.stderr)
+            continue
         raws = raw_for(template, params=params, region=region, stack_name=Path(path).stem, policy_files=args.policy)
         raws = [r for r in raws if not any(r.rule_id.startswith(p) for p in args.ignore)]
         findings.extend(to_findings(raws, template, path, locate))

@@ -677,14 +677,14 @@ class Model:
             return route.destination, ""
         if route.target == "igw":
             if workload.launch_type == "EC2":
-                return False, f"route table {rt} sends 0.0.0.0/0 to {route.detail}, but EC2 launch type tasks get no public IP"
+                return False, f"route table {rt} sends 0.0.0.0/0 to {route.detail} while EC2 launch type tasks get no public IP"
             if isinstance(workload.public_ip, Unknown):
                 return workload.public_ip, ""
             if workload.public_ip:
                 if isinstance(workload.launch_type, Unknown):
                     return True, route.detail
                 return True, route.detail
-            return False, f"route table {rt} sends 0.0.0.0/0 to {route.detail}, but the tasks get no public IP because AssignPublicIp is not ENABLED"
+            return False, f"route table {rt} sends 0.0.0.0/0 to {route.detail} while the tasks get no public IP because AssignPublicIp is not ENABLED"
         if route.target == "nat":
             nat = self.nats[route.target_id]
             conn = nat["connectivity"]

@@ -35,6 +35,11 @@ class Need:
     unless: Mapping[str, Any]
     requires: Tuple[str, ...]
     source: str
+    symptoms: Mapping[str, str] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)
+
+    def symptom_for(self, service: str) -> str:
+        return self.symptoms.get(service, self.symptom)
 
 
 @dataclass
@@ -133,6 +138,8 @@ def _merge(policy: Policy, data: Mapping[str, Any], source: str) -> None:
             unless=raw.get("unless") or {},
             requires=tuple(raw["requires"]),
             source=source,
+            symptoms=raw.get("symptoms") or {},
+            notes=raw.get("notes") or {},
         )
 
 
