@@ -12,6 +12,11 @@ from .checks import Raw, raw_findings
 from .engine import analyse
 from .policy import load_policy
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .deployment import Stack
+
 _CACHE: "OrderedDict[Tuple, Tuple[Any, List[Raw]]]" = OrderedDict()
 _CACHE_SIZE = 8
 
@@ -52,3 +57,48 @@ def safe_raw_for(template: Mapping[str, Any], **kwargs: Any) -> List[Raw]:
 
 def select(raws: Iterable[Raw], rule_id: str) -> List[Raw]:
     return [r for r in raws if r.rule_id == rule_id]
+
+
+def deployment_raws(
+    stacks: Sequence["Stack"],
+    *,
+    region: str = "us-east-1",
+    policy_files: Sequence[str] = (),
+    load: Any = None,
+    grouped: bool = False,
+) -> List[Tuple["Stack", Raw]]:
+    """Findings of a set of stacks judged as one deployment, each with the stack (file) it is in.
+
+    A lone template without nested stacks is judged as it is; otherwise the stacks are merged
+    (deployment.py) and each finding is translated back to its own file and path."""
+    from .deployment import groups, merge, merged_params, needs_merge
+
+    if len(stacks) > 1 and not grouped:
+        return [
+            pair
+            for group in groups(stacks, region)
+            for pair in deployment_raws(group, region=region, policy_files=policy_files, load=load, grouped=True)
+        ]
+    if not stacks:
+        return []
+    if not needs_merge(stacks):
+        s = stacks[0]
+        return [(s, r) for r in safe_raw_for(s.template, params=s.params, region=region, stack_name=s.name, policy_files=policy_files)]
+    merged = merge(stacks, region, load)
+    raws = safe_raw_for(merged.template, params=merged_params(merged), region=region, stack_name=stacks[0].name, policy_files=policy_files)
+    out = []
+    for r in raws:
+        stack, path = merged.translate(r.path)
+        if stack is None:
+            continue
+        out.append((stack, Raw(r.rule_id, path, r.message, r.workload, _translate_fix(r.fix, merged))))
+    return out
+
+
+def _translate_fix(fix: Any, merged: Any) -> Any:
+    if fix is None:
+        return None
+    from .findings import Fix
+
+    _stack, path = merged.translate(fix.path)
+    return Fix(path, fix.key, fix.value, fix.kind)

@@ -72,6 +72,7 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
     check.add_argument("--parameter", "-p", action="append", default=[], metavar="NAME=VALUE", help="a parameter value (repeatable)")
     check.add_argument("--region", default=None, help="the deployment region (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)")
+    check.add_argument("--config", metavar="FILE", help="the configuration file (default: .ecsnetpolicy.yaml found from the working directory upward)")
     check.add_argument("--policy", action="append", default=[], metavar="FILE", help="an extra policy file or folder (repeatable)")
     check.add_argument("--ignore", "-i", action="append", default=[], metavar="ID", help="rule IDs or prefixes to skip (EN2001, WN, ...)")
     check.add_argument("--fail-on", choices=list(LEVELS), default="error", help="lowest severity that makes the exit code 2 (default: error)")
@@ -88,31 +89,60 @@ def _region(arg: Optional[str]) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .api import raw_for
+    from .api import deployment_raws
     from .checks import to_findings
+    from .config import ConfigError, load_config
+    from .deployment import Stack
     from .formats import render
     from .loader import LoadError, load_file, locate
     from .policy import PolicyError, load_policy
 
-    params = _parameters(args.parameter)
-    region = _region(args.region)
     try:
-        load_policy(args.policy)
+        config = load_config(args.config)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    params = _parameters(args.parameter)
+    region = _region(args.region or config.region)
+    policy_files = list(config.policies) + list(args.policy)
+    try:
+        load_policy(policy_files)
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
-    findings = []
-    for path in _expand(args.paths):
+
+    def load(path: str):
         try:
-            template = load_file(path)
+            return load_file(path)
         except LoadError as exc:
             raise UsageError(str(exc)) from None
+
+    files = _expand(args.paths)
+    if not files:
+        raise UsageError(f"no templates found in {' '.join(args.paths)}")
+    given = {os.path.realpath(f) for f in files}
+    stacks = []
+    for path in files:
+        template = load(path)
         if not _is_template(template):
             # YAML that is not CloudFormation (a Helm values file under templates/, ...): skip it
             print(f"ecsnetpolicy: {path}: skipped, not a CloudFormation template (no Resources section)", file=sys.stderr)
+            given.discard(os.path.realpath(path))
             continue
-        raws = raw_for(template, params=params, region=region, stack_name=Path(path).stem, policy_files=args.policy)
-        raws = [r for r in raws if not any(r.rule_id.startswith(p) for p in args.ignore)]
-        findings.extend(to_findings(raws, template, path, locate))
+        sc = config.stack_for(path)
+        stacks.append(Stack(sc.name if sc else Path(path).stem, path, template, {**(sc.parameters if sc else {}), **params}))
+    for sc in config.stacks:  # the rest of the deployment, as context for imports
+        if os.path.realpath(sc.template) not in given:
+            stacks.append(Stack(sc.name, sc.template, load(sc.template), dict(sc.parameters)))
+    ignored = list(args.ignore) + config.disabled()
+    findings = []
+    for stack, raw in deployment_raws(stacks, region=region, policy_files=policy_files, load=load_file):
+        if any(raw.rule_id.startswith(p) for p in ignored):
+            continue
+        top = stack
+        while top.parent is not None:
+            top = top.parent[0]
+        if os.path.realpath(top.filename) not in given:
+            continue
+        findings.extend(to_findings([raw], stack.template, stack.filename, locate))
     findings.sort(key=lambda f: f.sort_key())
     out_stream = sys.stdout
     color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)

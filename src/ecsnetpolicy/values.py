@@ -477,6 +477,14 @@ class Resolver:
     def _fn_ImportValue(self, args: Any, path: Path) -> Any:
         name = self.resolve(args, path)
         label = name if isinstance(name, str) else (name.text.replace(MARK, "*") if isinstance(name, Partial) else "?")
+        meta = self.template.get("Metadata")
+        stacks = meta.get("ecsnetpolicy:deployment") if isinstance(meta, Mapping) else None
+        if isinstance(stacks, list):
+            return Unknown(
+                f"no template of the deployment ({', '.join(map(str, stacks))}) exports {label}",
+                path,
+                "check the export name, or pass the exporting template too",
+            )
         return Unknown(
             f"Fn::ImportValue {label} comes from a template not given",
             path,

@@ -1,0 +1,369 @@
+"""Whole deployments: several templates judged as one.
+
+The engine reasons about one template.  A deployment (a network stack exporting what service
+stacks import, parents nesting children) is therefore *merged* into one template: each stack's
+names (resources, parameters, conditions, mappings) are kept, qualified as `Name@stack` only where
+two stacks use the same name; `Fn::ImportValue` of an export some stack declares is replaced by
+that export's value; a nested stack's parameters are replaced by what its parent passes and
+`Fn::GetAtt Child.Outputs.X` by the child's output.  Findings come back with their path translated
+to the file and logical ID the user must edit.
+
+Written by hand: no library resolves CloudFormation exports and nested stacks statically.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from .values import Partial, Resolver, Unknown
+
+_SUB_RE = re.compile(r"\$\{([^}!][^}]*)\}")
+_MAX_NESTING = 8
+NESTED_TYPES = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
+
+
+@dataclass
+class Stack:
+    name: str
+    filename: str
+    template: Mapping[str, Any]
+    params: Dict[str, Any] = field(default_factory=dict)
+    parent: Optional[Tuple["Stack", str]] = None  # (parent stack, logical id of the nested-stack resource)
+    tag: str = ""
+
+    def __post_init__(self) -> None:
+        self.tag = re.sub(r"[^A-Za-z0-9-]", "-", self.name) or "stack"
+
+
+@dataclass
+class Merged:
+    template: Dict[str, Any]
+    # merged name -> (stack, original name), per section
+    origin: Dict[Tuple[str, str], Tuple[Stack, str]]
+    stacks: List[Stack]
+    missing_exports: Dict[str, str]
+
+    def translate(self, path: Sequence[Any]) -> Tuple[Optional[Stack], Tuple[Any, ...]]:
+        """(stack, path in that stack's own template) for a path in the merged template."""
+        path = tuple(path)
+        if len(path) >= 2 and isinstance(path[1], str):
+            hit = self.origin.get((path[0], path[1]))
+            if hit is not None:
+                return hit[0], (path[0], hit[1]) + path[2:]
+        return (self.stacks[0] if self.stacks else None), path
+
+
+def _section(t: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    v = t.get(key)
+    return v if isinstance(v, Mapping) else {}
+
+
+def _intrinsic(node: Any) -> Optional[str]:
+    if isinstance(node, Mapping) and len(node) == 1:
+        (k,) = node.keys()
+        if isinstance(k, str) and (k == "Ref" or k == "Condition" or k.startswith("Fn::")):
+            return k
+    return None
+
+
+def local_template_path(stack: Stack, lid: str, r: Resolver) -> Any:
+    """The child template file of a nested stack, when it is a local path; else None."""
+    res = _section(stack.template, "Resources").get(lid)
+    props = res.get("Properties") if isinstance(res, Mapping) else None
+    if not isinstance(props, Mapping):
+        return None
+    raw = props.get("TemplateURL") if res.get("Type") == "AWS::CloudFormation::Stack" else props.get("Location")
+    value = r.resolve(raw, ("Resources", lid, "Properties"))
+    if not isinstance(value, str) or re.match(r"^[a-z][a-z0-9+.-]*://", value):
+        return None  # a remote URL (or undecidable): unknown
+    base = os.path.dirname(os.path.abspath(stack.filename))
+    path = os.path.normpath(os.path.join(base, value))
+    return path if os.path.isfile(path) else None
+
+
+class _Merger:
+    def __init__(self, stacks: List[Stack], region: str, load: Callable[[str], Mapping[str, Any]]):
+        self.region = region
+        self.load = load
+        self.stacks: List[Stack] = []
+        self.children: Dict[Tuple[int, str], Stack] = {}
+        for s in stacks:
+            self._add(s, 0)
+        self.maps = self._name_maps()
+        self.exports = self._exports()
+        self.missing: Dict[str, str] = {}
+        self.origin: Dict[Tuple[str, str], Tuple[Stack, str]] = {}
+
+    # ---------------------------------------------------------------- stacks
+    def _resolver(self, stack: Stack) -> Resolver:
+        return Resolver(stack.template, params=stack.params, region=self.region, stack_name=stack.name)
+
+    def _add(self, stack: Stack, depth: int) -> None:
+        self.stacks.append(stack)
+        if depth >= _MAX_NESTING:
+            return
+        r = self._resolver(stack)
+        for lid, res in _section(stack.template, "Resources").items():
+            if not (isinstance(res, Mapping) and res.get("Type") in NESTED_TYPES):
+                continue
+            path = local_template_path(stack, lid, r)
+            if path is None:
+                continue
+            try:
+                child_t = self.load(path)
+            except Exception:  # an unloadable child stays unknown, as a remote one does
+                continue
+            if not isinstance(child_t, Mapping):
+                continue
+            child = Stack(f"{stack.name}-{lid}", path, child_t, {}, (stack, lid))
+            self.children[(id(stack), lid)] = child
+            self._add(child, depth + 1)
+
+    def _name_maps(self) -> Dict[int, Dict[str, Dict[str, str]]]:
+        sections = ("Resources", "Parameters", "Conditions", "Mappings")
+        counts: Dict[Tuple[str, str], int] = {}
+        for s in self.stacks:
+            for sec in sections:
+                for name in _section(s.template, sec):
+                    counts[(sec, name)] = counts.get((sec, name), 0) + 1
+        maps: Dict[int, Dict[str, Dict[str, str]]] = {}
+        for s in self.stacks:
+            maps[id(s)] = {
+                sec: {name: (f"{name}@{s.tag}" if counts[(sec, name)] > 1 else name) for name in _section(s.template, sec)}
+                for sec in sections
+            }
+        return maps
+
+    def _exports(self) -> Dict[str, Tuple[Stack, Any]]:
+        out: Dict[str, Tuple[Stack, Any]] = {}
+        for s in self.stacks:
+            r = self._resolver(s)
+            for oname, out_def in _section(s.template, "Outputs").items():
+                if not isinstance(out_def, Mapping) or not isinstance(out_def.get("Export"), Mapping):
+                    continue
+                name = r.resolve(out_def["Export"].get("Name"), ("Outputs", oname, "Export", "Name"))
+                if isinstance(name, str) and "Value" in out_def:
+                    out.setdefault(name, (s, out_def["Value"]))
+        return out
+
+    # ---------------------------------------------------------------- renaming
+    def rename(self, stack: Stack, node: Any, depth: int = 0) -> Any:
+        if depth > 200:
+            return node
+        m = self.maps[id(stack)]
+        fn = _intrinsic(node)
+        if fn == "Ref" and isinstance(node[fn], str):
+            name = node[fn]
+            if name == "AWS::StackName":
+                return stack.name
+            if name in m["Parameters"]:
+                sub = self._param_value(stack, name, depth)
+                if sub is not None:
+                    return sub
+                return {"Ref": m["Parameters"][name]}
+            return {"Ref": m["Resources"].get(name, name)}
+        if fn == "Fn::GetAtt":
+            args = node[fn]
+            if isinstance(args, str) and "." in args:
+                args = args.split(".", 1)
+            if isinstance(args, list) and len(args) == 2 and isinstance(args[0], str):
+                child = self.children.get((id(stack), args[0]))
+                attr = args[1]
+                if child is not None and isinstance(attr, str) and attr.startswith("Outputs."):
+                    out = _section(child.template, "Outputs").get(attr.split(".", 1)[1])
+                    if isinstance(out, Mapping) and "Value" in out:
+                        return self.rename(child, out["Value"], depth + 1)
+                return {"Fn::GetAtt": [m["Resources"].get(args[0], args[0]), self.rename(stack, attr, depth + 1)]}
+            return node
+        if fn == "Fn::Sub":
+            return self._rename_sub(stack, node[fn], depth)
+        if fn == "Fn::If" and isinstance(node[fn], list) and node[fn] and isinstance(node[fn][0], str):
+            args = node[fn]
+            return {"Fn::If": [m["Conditions"].get(args[0], args[0])] + [self.rename(stack, a, depth + 1) for a in args[1:]]}
+        if fn == "Condition" and isinstance(node[fn], str):
+            return {"Condition": m["Conditions"].get(node[fn], node[fn])}
+        if fn == "Fn::FindInMap" and isinstance(node[fn], list) and node[fn] and isinstance(node[fn][0], str):
+            args = node[fn]
+            return {"Fn::FindInMap": [m["Mappings"].get(args[0], args[0])] + [self.rename(stack, a, depth + 1) for a in args[1:]]}
+        if fn == "Fn::ImportValue":
+            return self._import(stack, node, depth)
+        if isinstance(node, Mapping):
+            return {k: self.rename(stack, v, depth + 1) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self.rename(stack, v, depth + 1) for v in node]
+        return node
+
+    def _rename_sub(self, stack: Stack, args: Any, depth: int) -> Any:
+        m = self.maps[id(stack)]
+        if isinstance(args, list) and len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], Mapping):
+            text, variables = args[0], dict(args[1])
+        elif isinstance(args, str):
+            text, variables = args, {}
+        else:
+            return {"Fn::Sub": args}
+        new_vars = {k: self.rename(stack, v, depth + 1) for k, v in variables.items()}
+
+        def repl(match: "re.Match[str]") -> str:
+            name = match.group(1)
+            if name in variables:
+                return match.group(0)
+            if name == "AWS::StackName":
+                return stack.name
+            head, dot, attr = name.partition(".")
+            if not dot and head in m["Parameters"]:
+                sub = self._param_value(stack, head, depth)
+                if sub is not None:
+                    var = f"{head}__p"
+                    new_vars[var] = sub
+                    return "${" + var + "}"
+                return "${" + m["Parameters"][head] + "}"
+            if head in m["Resources"]:
+                if dot:
+                    child = self.children.get((id(stack), head))
+                    if child is not None and attr.startswith("Outputs."):
+                        var = f"{head}__o{len(new_vars)}"
+                        new_vars[var] = self.rename(stack, {"Fn::GetAtt": [head, attr]}, depth + 1)
+                        return "${" + var + "}"
+                return "${" + m["Resources"][head] + dot + attr + "}"
+            return match.group(0)
+
+        new_text = _SUB_RE.sub(repl, text)
+        return {"Fn::Sub": [new_text, new_vars]} if new_vars else {"Fn::Sub": new_text}
+
+    def _param_value(self, stack: Stack, name: str, depth: int) -> Any:
+        """What a nested stack's parent passes for parameter `name` (renamed in the parent)."""
+        if stack.parent is None or name in stack.params:
+            return None
+        parent, lid = stack.parent
+        res = _section(parent.template, "Resources").get(lid)
+        props = res.get("Properties") if isinstance(res, Mapping) else None
+        passed = props.get("Parameters") if isinstance(props, Mapping) else None
+        if isinstance(passed, Mapping) and name in passed:
+            value = self.rename(parent, passed[name], depth + 1)
+            spec = _section(stack.template, "Parameters").get(name)
+            ptype = spec.get("Type", "") if isinstance(spec, Mapping) else ""
+            if isinstance(ptype, str) and (ptype.startswith("List<") or ptype == "CommaDelimitedList"):
+                # CloudFormation splits a comma-joined string passed to a list parameter
+                if _intrinsic(value) == "Fn::Join":
+                    args = value["Fn::Join"]
+                    if isinstance(args, list) and len(args) == 2 and args[0] == "," and isinstance(args[1], list):
+                        return list(args[1])
+                if isinstance(value, str):
+                    return [v.strip() for v in value.split(",")] if value else []
+            return value
+        return None
+
+    def _import(self, stack: Stack, node: Mapping[str, Any], depth: int) -> Any:
+        r = self._resolver(stack)
+        name = r.resolve(node["Fn::ImportValue"], ())
+        if isinstance(name, str) and name in self.exports:
+            exporter, value = self.exports[name]
+            return self.rename(exporter, value, depth + 1)
+        label = name if isinstance(name, str) else (name.text.replace("\x00", "*") if isinstance(name, Partial) else "?")
+        self.missing[label] = stack.name
+        return {"Fn::ImportValue": self.rename(stack, node["Fn::ImportValue"], depth + 1)}
+
+    # ---------------------------------------------------------------- merge
+    def merge(self) -> Merged:
+        merged: Dict[str, Any] = {"Resources": {}, "Parameters": {}, "Conditions": {}, "Mappings": {}}
+        for s in self.stacks:
+            m = self.maps[id(s)]
+            for sec in ("Parameters", "Mappings"):
+                for name, body in _section(s.template, sec).items():
+                    if sec == "Parameters" and s.parent is not None and self._param_value(s, name, 0) is not None:
+                        continue
+                    merged[sec][m[sec][name]] = body
+                    self.origin[(sec, m[sec][name])] = (s, name)
+            for name, body in _section(s.template, "Conditions").items():
+                merged["Conditions"][m["Conditions"][name]] = self.rename(s, body)
+                self.origin[("Conditions", m["Conditions"][name])] = (s, name)
+            for lid, body in _section(s.template, "Resources").items():
+                new = self.rename(s, body) if isinstance(body, Mapping) else body
+                if isinstance(body, Mapping) and isinstance(body.get("Condition"), str):
+                    new["Condition"] = m["Conditions"].get(body["Condition"], body["Condition"])
+                merged["Resources"][m["Resources"][lid]] = new
+                self.origin[("Resources", m["Resources"][lid])] = (s, lid)
+        merged["Metadata"] = {"ecsnetpolicy:deployment": [s.name for s in self.stacks]}
+        return Merged(merged, self.origin, self.stacks, self.missing)
+
+
+def merge(stacks: Sequence[Stack], region: str, load: Callable[[str], Mapping[str, Any]]) -> Merged:
+    return _Merger(list(stacks), region, load).merge()
+
+
+def merged_params(merged: Merged) -> Dict[str, Any]:
+    """Each stack's supplied parameter values, keyed by the merged parameter names."""
+    out: Dict[str, Any] = {}
+    for (sec, new_name), (stack, name) in merged.origin.items():
+        if sec == "Parameters" and name in stack.params:
+            out[new_name] = stack.params[name]
+    return out
+
+
+def _walk_imports(node: Any, out: List[Any], depth: int = 0) -> None:
+    if depth > 200:
+        return
+    if _intrinsic(node) == "Fn::ImportValue":
+        out.append(node["Fn::ImportValue"])
+    if isinstance(node, Mapping):
+        for v in node.values():
+            _walk_imports(v, out, depth + 1)
+    elif isinstance(node, list):
+        for v in node:
+            _walk_imports(v, out, depth + 1)
+
+
+def groups(stacks: Sequence[Stack], region: str) -> List[List[Stack]]:
+    """Stacks that import what another exports belong together; the rest are judged alone (so a
+    folder of unrelated templates gets the same findings as linting each file)."""
+    stacks = list(stacks)
+    parent = list(range(len(stacks)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    exporters: Dict[str, int] = {}
+    for i, s in enumerate(stacks):
+        r = Resolver(s.template, params=s.params, region=region, stack_name=s.name)
+        for oname, out_def in _section(s.template, "Outputs").items():
+            if isinstance(out_def, Mapping) and isinstance(out_def.get("Export"), Mapping):
+                name = r.resolve(out_def["Export"].get("Name"), ())
+                if isinstance(name, str):
+                    exporters.setdefault(name, i)
+    for i, s in enumerate(stacks):
+        r = Resolver(s.template, params=s.params, region=region, stack_name=s.name)
+        found: List[Any] = []
+        _walk_imports(s.template.get("Resources"), found)
+        for node in found:
+            name = r.resolve(node, ())
+            if isinstance(name, str) and name in exporters:
+                parent[find(i)] = find(exporters[name])
+    out: Dict[int, List[Stack]] = {}
+    for i, s in enumerate(stacks):
+        out.setdefault(find(i), []).append(s)
+    return list(out.values())
+
+
+def needs_merge(stacks: Sequence[Stack]) -> bool:
+    """A single template with no imports and no local nested stacks is judged as it is."""
+    if len(stacks) != 1:
+        return True
+    t = stacks[0].template
+    for res in _section(t, "Resources").values():
+        if isinstance(res, Mapping) and res.get("Type") in NESTED_TYPES:
+            return True
+    return False
+
+
+def unknown_import_hint(stacks: Sequence[Stack]) -> str:
+    return "pass the exporting template too (ecsnetpolicy check network.yaml service.yaml) or list it in .ecsnetpolicy.yaml"
+
+
+__all__ = ["Stack", "Merged", "merge", "merged_params", "needs_merge", "local_template_path", "Unknown"]

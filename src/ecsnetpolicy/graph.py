@@ -1,0 +1,488 @@
+"""`ecsnetpolicy graph`: what the engine concluded, drawn per workload, and the coverage summary
+the markdown (pull-request) report appends.
+
+For each workload (first condition scenario; the output says how many there are):
+
+- an Availability Zone x needed-service matrix.  A cell is ``ok`` (served in that AZ: an interface
+  endpoint with a subnet in that AZ, or the S3 gateway endpoint on the subnet's route table),
+  ``cross-AZ`` (an interface endpoint without a subnet in that AZ), ``internet`` (through a NAT or
+  internet gateway), ``MISSING`` / ``NO ROUTE`` / ``NO DNS`` / ``WRONG TYPE`` / ``NO INTERNET``
+  (the failing verdicts) or ``?`` (the templates cannot decide);
+- each task subnet's route table, and whether it is in the S3 gateway endpoint's RouteTableIds;
+- each task subnet's internet path.
+
+Entry points: :func:`render_graph` (``text`` or ``mermaid``), :func:`build_summary` and
+:func:`combine_summaries` (the ``summary`` mapping :func:`ecsnetpolicy.formats.render` consumes for
+``markdown``).  Reads only the engine's report; imports nothing from cfn-lint.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from .engine import Analysis, Report, Verdict
+from .model import Endpoint, Workload, az_label, same_az, tri_any
+from .values import AZ, Unknown
+
+GRAPH_FORMATS = ("text", "mermaid")
+
+OK, CROSS_AZ, INTERNET, UNKNOWN = "ok", "cross-AZ", "internet", "?"
+FAILING = {
+    "missing": "MISSING",
+    "s3-route": "NO ROUTE",
+    "no-private-dns": "NO DNS",
+    "wrong-type": "WRONG TYPE",
+    "no-internet": "NO INTERNET",
+}
+# a cell shows the worst of its verdicts (several subnets in one AZ, several needs of one service)
+_RANK = {OK: 0, INTERNET: 1, CROSS_AZ: 2, UNKNOWN: 3, **{label: 4 + i for i, label in enumerate(FAILING.values())}}
+
+LEGEND = (
+    "ok: served in that AZ (an endpoint subnet in the AZ, or the gateway endpoint on the route table); "
+    "cross-AZ: an interface endpoint without a subnet in that AZ; internet: through NAT or an internet gateway; "
+    "MISSING: no endpoint and no internet path; NO ROUTE: the gateway endpoint is not on the subnet's route table; "
+    "NO DNS: the endpoint lacks private DNS; WRONG TYPE: the endpoint has the wrong VpcEndpointType; "
+    "NO INTERNET: only the internet serves it and there is no path; ?: not decidable from the templates"
+)
+
+
+# ---------------------------------------------------------------------------------- the view
+@dataclass
+class SubnetView:
+    lid: str
+    az: str  # row label
+    route_table: str  # "PrivateRouteTableA", "main route table of VPC Vpc", "? (why)"
+    s3: str  # "yes (S3GatewayEndpoint)", "no (...)", "?", "no S3 gateway endpoint in VPC X"
+    s3_ok: Any  # True / False / None (unknown or no gateway)
+    internet: Any  # True / False / Unknown
+    internet_text: str
+
+
+@dataclass
+class WorkloadView:
+    workload: Workload
+    services: List[str] = field(default_factory=list)
+    rows: List[Tuple[str, List[str]]] = field(default_factory=list)  # (AZ label, subnets)
+    cells: Dict[Tuple[str, str], str] = field(default_factory=dict)
+    subnets: List[SubnetView] = field(default_factory=list)
+    verdicts: List[Verdict] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)  # what could not be shown, and why
+
+
+def _az_row(a: Analysis, subnet: str) -> Tuple[Tuple[int, Any], str]:
+    az = a.model.az_of(subnet)
+    if isinstance(az, Unknown):
+        return (2, subnet), f"AZ of {subnet}: ?"
+    if isinstance(az, AZ):
+        return (0, az.index), az_label(az)
+    return (1, az_label(az)), az_label(az)
+
+
+def cell_status(a: Analysis, v: Verdict) -> str:
+    """The matrix cell of one verdict (before aggregation)."""
+    if v.outcome in FAILING:
+        return FAILING[v.outcome]
+    if v.outcome != "ok":
+        return UNKNOWN
+    if v.via == "internet":
+        return INTERNET
+    ep = v.via
+    if not isinstance(ep, Endpoint) or ep.type != "Interface":
+        return OK  # the gateway endpoint serves every subnet whose route table it is on
+    if isinstance(ep.subnets, Unknown):
+        return UNKNOWN
+    here = a.model.az_of(v.subnet)
+    covered = tri_any([same_az(here, a.model.az_of(s)) for s, _ in ep.subnets])
+    if covered is True:
+        return OK
+    if covered is False:
+        return CROSS_AZ
+    return UNKNOWN
+
+
+def _worst(a: str, b: Optional[str]) -> str:
+    if b is None:
+        return a
+    return a if _RANK.get(a, 3) >= _RANK.get(b, 3) else b
+
+
+def _s3_gateways(a: Analysis, vpc: Any) -> List[Endpoint]:
+    return [
+        ep for ep in a.model.endpoints.values()
+        if ep.service == "s3" and ep.type == "Gateway" and (ep.vpc == vpc or isinstance(ep.vpc, Unknown))
+    ]
+
+
+def _route_table_text(a: Analysis, subnet: str) -> Tuple[str, Any]:
+    sn = a.model.subnets[subnet]
+    rt = sn.route_table
+    if isinstance(rt, Unknown):
+        return f"? ({rt.why})", rt
+    if rt is None:
+        vpc = sn.vpc if isinstance(sn.vpc, str) else "?"
+        return f"main route table of VPC {vpc}", None
+    return rt, rt
+
+
+def _s3_text(a: Analysis, subnet: str, rt: Any) -> Tuple[str, Any]:
+    sn = a.model.subnets[subnet]
+    gateways = _s3_gateways(a, sn.vpc)
+    if not gateways:
+        vpc = sn.vpc if isinstance(sn.vpc, str) else "of the subnet"
+        return f"no S3 gateway endpoint in VPC {vpc}", None
+    unknown: Optional[str] = None
+    names = [gw.lid for gw in gateways]
+    for gw in gateways:
+        if isinstance(gw.route_tables, Unknown):
+            unknown = unknown or gw.route_tables.why
+            continue
+        ids = [x for x, _ in gw.route_tables]
+        if isinstance(rt, str) and rt in ids:
+            return f"in RouteTableIds of {gw.lid}", True
+        bad = next((x for x in ids if isinstance(x, Unknown)), None)
+        if bad is not None:
+            unknown = unknown or bad.why
+    if isinstance(rt, Unknown):
+        return "? (the route table is not known)", None
+    if unknown is not None:
+        return f"? ({unknown})", None
+    return f"NOT in RouteTableIds of {' or '.join(names)}", False
+
+
+def _internet_text(a: Analysis, subnet: str, w: Workload) -> Tuple[Any, str]:
+    has, why = a.model.internet_path(subnet, w)
+    if has is True:
+        return True, f"yes, through {why}" if why else "yes"
+    if has is False:
+        return False, f"none: {why}" if why else "none"
+    reason = has.why if isinstance(has, Unknown) else str(has)
+    return has, f"? ({reason})"
+
+
+def workload_views(a: Analysis) -> List[WorkloadView]:
+    """One view per awsvpc workload of the analysis, in template order."""
+    by_workload: Dict[str, List[Verdict]] = {}
+    for v in a.verdicts:
+        by_workload.setdefault(v.workload.lid, []).append(v)
+    notes: Dict[str, List[str]] = {}
+    for unknown, w, what in a.unknowns:
+        text = f"{what.format(w=w.label)}: {unknown.why}"
+        bucket = notes.setdefault(w.lid, [])
+        if text not in bucket:
+            bucket.append(text)
+    views = []
+    for w in a.model.workloads.values():
+        view = WorkloadView(w, verdicts=by_workload.get(w.lid, []), notes=list(notes.get(w.lid, [])))
+        if w.launch_type == "EC2":
+            view.notes.append("EC2 launch type: tasks pull through the container instance, which is not judged here")
+        subnets: List[str] = []
+        if not isinstance(w.subnets, Unknown):
+            subnets = [s for s, _ in w.subnets if isinstance(s, str) and s in a.model.subnets]
+        rows: Dict[str, Tuple[Any, List[str]]] = {}
+        for s in dict.fromkeys(subnets):
+            key, label = _az_row(a, s)
+            rows.setdefault(label, (key, []))[1].append(s)
+            rt_text, rt = _route_table_text(a, s)
+            s3_text, s3_ok = _s3_text(a, s, rt)
+            has, inet_text = _internet_text(a, s, w)
+            view.subnets.append(SubnetView(s, label, rt_text, s3_text, s3_ok, has, inet_text))
+        view.rows = [(label, subs) for label, (_, subs) in sorted(rows.items(), key=lambda kv: kv[1][0])]
+        row_of = {s: label for label, subs in view.rows for s in subs}
+        for v in view.verdicts:
+            if v.service not in view.services:
+                view.services.append(v.service)
+            label = row_of.get(v.subnet)
+            if label is None:
+                continue
+            key = (label, v.service)
+            view.cells[key] = _worst(cell_status(a, v), view.cells.get(key))
+        view.services.sort(key=lambda s: (s == "internet", s))
+        views.append(view)
+    return views
+
+
+def _scenario_words(report: Report) -> Optional[str]:
+    n = len(report.analyses)
+    if n <= 1:
+        return None
+    first = report.analyses[0].scenario
+    conds = ", ".join(f"{name} {'true' if val else 'false'}" for name, val in sorted(first.conditions.items()))
+    return f"{n} condition scenarios; showing the first" + (f" ({conds})" if conds else "")
+
+
+# ---------------------------------------------------------------------------------- text
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _t(value: Any) -> str:
+    """Template text made safe for a terminal: one line, no control characters."""
+    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "    ") -> List[str]:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    out = []
+    for r in [header, *rows]:
+        cells = [str(c).ljust(widths[i]) for i, c in enumerate(r)]
+        out.append((indent + "  ".join(cells)).rstrip())
+    return out
+
+
+def render_text(report: Report, filename: str) -> str:
+    lines = [_t(filename)]
+    words = _scenario_words(report)
+    if words:
+        lines.append(f"({words})")
+    analysis = report.analyses[0] if report.analyses else None
+    views = workload_views(analysis) if analysis is not None else []
+    if not views:
+        lines += ["", "no ECS service or task set with awsvpc networking"]
+        return "\n".join(lines) + "\n"
+    for view in views:
+        w = view.workload
+        lines.append("")
+        lines.append(_t(f"{w.label}"))
+        if view.rows and view.services:
+            lines.append("  coverage (Availability Zone x what the tasks need)")
+            header = ["AZ", "subnets", *view.services]
+            rows = [
+                [label, ", ".join(subs), *[view.cells.get((label, s), "-") for s in view.services]]
+                for label, subs in view.rows
+            ]
+            lines += [_t(x) for x in _table(header, rows)]
+        if view.subnets:
+            lines.append("  route tables (S3 gateway endpoint)")
+            lines += [_t(x) for x in _table(["subnet", "route table", "S3 gateway"], [[s.lid, s.route_table, s.s3] for s in view.subnets])]
+            lines.append("  internet path")
+            lines += [_t(x) for x in _table(["subnet", "internet"], [[s.lid, s.internet_text] for s in view.subnets])]
+        for note in view.notes:
+            lines.append(_t(f"  not shown: {note}"))
+        if not view.subnets and not view.notes:
+            lines.append("  no subnets")
+    lines.append("")
+    lines.append("legend: " + LEGEND)
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------- mermaid
+_ID_RE = re.compile(r"[^A-Za-z0-9]")
+
+
+def mermaid_label(value: Any) -> str:
+    """A quoted Mermaid label: entity codes for the characters Mermaid or HTML would interpret."""
+    s = re.sub(r"[\r\n\u2028\u2029\x85]+", " ", str(value))
+    s = _CONTROL_RE.sub(" ", s)
+    s = s.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("`", "#96;")
+    return f'"{s}"'
+
+
+class _Ids:
+    """Mermaid node ids from template names: non-alphanumerics become `_`, a kind prefix keeps
+    ids off Mermaid keywords (end, graph, ...), and a counter separates names that collide."""
+
+    def __init__(self) -> None:
+        self._by_name: Dict[Tuple[str, str], str] = {}
+        self._used: set = set()
+
+    def __call__(self, kind: str, name: Any) -> str:
+        key = (kind, str(name))
+        if key not in self._by_name:
+            base = f"{kind}_{_ID_RE.sub('_', str(name))}"
+            nid, n = base, 1
+            while nid in self._used:
+                n += 1
+                nid = f"{base}_{n}"
+            self._used.add(nid)
+            self._by_name[key] = nid
+        return self._by_name[key]
+
+
+def render_mermaid(report: Report, filename: str) -> str:
+    ids = _Ids()
+    out = ["flowchart LR"]
+    # %% comments end at the line break: sanitise them like labels
+    out.append(f"  %% {mermaid_label(filename)[1:-1]}")
+    words = _scenario_words(report)
+    if words:
+        out.append(f"  %% {words}")
+    analysis = report.analyses[0] if report.analyses else None
+    views = workload_views(analysis) if analysis is not None else []
+    if not views:
+        out.append(f"  none[{mermaid_label('no ECS service or task set with awsvpc networking')}]")
+        return "\n".join(out) + "\n"
+    a = analysis
+    nodes: Dict[str, str] = {}  # id -> declaration
+    az_members: Dict[str, List[str]] = {}
+    az_order: List[str] = []
+    edges: List[str] = []
+    seen_edges: set = set()
+
+    def node(nid: str, decl: str) -> str:
+        nodes.setdefault(nid, decl)
+        return nid
+
+    def edge(src: str, dst: str, label: Optional[str], failing: bool) -> None:
+        key = (src, dst, label, failing)
+        if key in seen_edges:
+            return
+        seen_edges.add(key)
+        arrow = "-.->" if failing else "-->"
+        edges.append(f"  {src} {arrow}{'|' + mermaid_label(label) + '|' if label else ''} {dst}")
+
+    def subnet_node(s: str, label: str) -> str:
+        nid = ids("subnet", s)
+        if label not in az_members:
+            az_members[label] = []
+            az_order.append(label)
+        if nid not in az_members[label]:
+            az_members[label].append(nid)
+        return node(nid, f"{nid}[{mermaid_label('subnet ' + s)}]")
+
+    def rt_node(s: SubnetView) -> str:
+        rt = a.model.subnets[s.lid].route_table
+        name = rt if isinstance(rt, str) else s.route_table
+        nid = ids("rt", name)
+        return node(nid, f"{nid}[{mermaid_label(('route table ' + name) if isinstance(rt, str) else name)}]")
+
+    def ep_node(ep: Endpoint) -> str:
+        nid = ids("ep", ep.lid)
+        service = ep.service if isinstance(ep.service, str) else "?"
+        shape = ("([", "])") if ep.type == "Gateway" else ("[[", "]]")
+        return node(nid, f"{nid}{shape[0]}{mermaid_label(f'{service} {ep.type.lower()} endpoint {ep.lid}')}{shape[1]}")
+
+    def internet_nodes(s: SubnetView) -> Optional[str]:
+        """The default route's target (NAT gateway or internet gateway), wired to the internet."""
+        rt = a.model.subnets[s.lid].route_table
+        if not isinstance(rt, str) or rt not in a.model.route_tables:
+            return None
+        default = [r for r in a.model.route_tables[rt].routes if getattr(r.destination, "prefixlen", None) == 0]
+        if not default:
+            return None
+        route = default[-1]
+        inet = node("internet", f"internet(({mermaid_label('internet')}))")
+        if route.target == "nat":
+            nid = node(ids("nat", route.target_id), f"{ids('nat', route.target_id)}[{mermaid_label(route.detail)}]")
+            nat = a.model.nats.get(route.target_id, {})
+            conn = nat.get("connectivity")
+            if isinstance(conn, str) and conn.lower() == "private":
+                return nid
+            up = a.model.subnets.get(nat.get("subnet")) if isinstance(nat.get("subnet"), str) else None
+            up_rt = up.route_table if up is not None else None
+            igw = None
+            if isinstance(up_rt, str) and up_rt in a.model.route_tables:
+                ups = [r for r in a.model.route_tables[up_rt].routes if getattr(r.destination, "prefixlen", None) == 0]
+                if ups and ups[-1].target == "igw":
+                    igw = node(ids("igw", ups[-1].target_id), f"{ids('igw', ups[-1].target_id)}[{mermaid_label(ups[-1].detail)}]")
+            if igw is not None:
+                edge(nid, igw, None, False)
+                edge(igw, inet, None, False)
+            else:
+                edge(nid, inet, "?", True)
+            return nid
+        if route.target == "igw":
+            nid = node(ids("igw", route.target_id), f"{ids('igw', route.target_id)}[{mermaid_label(route.detail)}]")
+            edge(nid, inet, None, False)
+            return nid
+        nid = node(ids("other", route.detail), f"{ids('other', route.detail)}[{mermaid_label(route.detail)}]")
+        return nid
+
+    for view in views:
+        w = view.workload
+        wid = node(ids("workload", w.lid), f"{ids('workload', w.lid)}([{mermaid_label(w.label)}])")
+        for s in view.subnets:
+            sid = subnet_node(s.lid, s.az)
+            edge(wid, sid, None, False)
+            rid = rt_node(s)
+            edge(sid, rid, None, False)
+        subnet_view = {s.lid: s for s in view.subnets}
+        for v in view.verdicts:
+            s = subnet_view.get(v.subnet)
+            if s is None:
+                continue
+            sid, rid = ids("subnet", s.lid), ids("rt", a.model.subnets[s.lid].route_table if isinstance(a.model.subnets[s.lid].route_table, str) else s.route_table)
+            status = cell_status(a, v)
+            failing = status in FAILING.values() or status == UNKNOWN
+            label = v.service if status in (OK, INTERNET) else f"{v.service}: {status}"
+            if status == INTERNET:
+                target = internet_nodes(s)
+                if target is not None:
+                    edge(rid, target, "0.0.0.0/0", False)
+                continue
+            if isinstance(v.via, Endpoint):
+                target = ep_node(v.via)
+                edge(rid if v.via.type == "Gateway" else sid, target, label, failing)
+                continue
+            if v.outcome == "no-internet":
+                target = internet_nodes(s) or node("internet", f"internet(({mermaid_label('internet')}))")
+                edge(rid, target, label, True)
+                continue
+            if v.outcome == "missing":
+                target = node(ids("missing", v.service), f"{ids('missing', v.service)}{{{{{mermaid_label(f'no {v.service} endpoint')}}}}}")
+            else:
+                target = node(ids("unknown", v.service), f"{ids('unknown', v.service)}{{{{{mermaid_label(f'{v.service}: not decidable')}}}}}")
+            edge(sid, target, label, True)
+    for label in az_order:
+        out.append(f"  subgraph {ids('az', label)}[{mermaid_label(label)}]")
+        for nid in az_members[label]:
+            out.append(f"    {nodes.pop(nid)}")
+        out.append("  end")
+    for decl in nodes.values():
+        out.append(f"  {decl}")
+    out.extend(edges)
+    return "\n".join(out) + "\n"
+
+
+def render_graph(report: Report, filename: str, fmt: str = "text") -> str:
+    if fmt == "text":
+        return render_text(report, filename)
+    if fmt == "mermaid":
+        return render_mermaid(report, filename)
+    raise ValueError(f"unknown graph format {fmt!r}; expected one of: {', '.join(GRAPH_FORMATS)}")
+
+
+# ---------------------------------------------------------------------------------- summary
+_SUMMARY_STATUS = {UNKNOWN: "unknown"}  # formats.py gives "unknown" an icon, not "?"
+
+
+def build_summary(report: Report, filename: Optional[str] = None) -> dict:
+    """The coverage summary of one template, in the shape ``formats.render(..., summary=)`` takes:
+    ``{"workloads": [{"name", "matrix": {AZ: {service: status}}, "route_tables", ...}], "legend"}``.
+    Empty (falsy) when the template has no awsvpc workload."""
+    analysis = report.analyses[0] if report.analyses else None
+    if analysis is None:
+        return {}
+    words = _scenario_words(report)
+    workloads = []
+    for view in workload_views(analysis):
+        entry: Dict[str, Any] = {"name": view.workload.lid}
+        matrix: Dict[str, Dict[str, str]] = {}
+        for label, _subs in view.rows:
+            row = {s: _SUMMARY_STATUS.get(view.cells[(label, s)], view.cells[(label, s)]) for s in view.services if (label, s) in view.cells}
+            if row:
+                matrix[label] = row
+        entry["matrix"] = matrix
+        entry["route_tables"] = {s.lid: f"{s.route_table} ({s.s3})" for s in view.subnets}
+        if filename is not None:
+            entry["template"] = filename
+        entry["subnets"] = {label: subs for label, subs in view.rows}
+        entry["internet path"] = {s.lid: s.internet_text for s in view.subnets}
+        if view.notes:
+            entry["not shown"] = view.notes
+        if words:
+            entry["scenarios"] = words
+        workloads.append(entry)
+    if not workloads:
+        return {}
+    return {"workloads": workloads, "legend": LEGEND}
+
+
+def combine_summaries(summaries: Iterable[dict]) -> Optional[dict]:
+    """One summary for several templates (None when none has a workload)."""
+    workloads: List[Any] = []
+    for s in summaries:
+        workloads.extend((s or {}).get("workloads") or [])
+    if not workloads:
+        return None
+    return {"workloads": workloads, "legend": LEGEND}

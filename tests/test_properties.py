@@ -1,0 +1,523 @@
+"""Right: property tests over generated topologies against an independent oracle (tests/oracle.py),
+and metamorphic properties (renaming, reordering, YAML<->JSON, adding the missing endpoint subnet,
+adding egress).
+
+The generator draws a topology description (oracle.Topo: one VPC, 1-3 AZs via
+`!Select [i, !GetAZs '']`, task subnets with route tables, optional NAT/IGW, ecr.api / ecr.dkr /
+logs endpoints and an S3 endpoint with random coverage, private DNS on/off, security groups with
+random rules, one Fargate service with an ECR image and awslogs), builds the template from it, and
+compares the engine's findings with the oracle's at the level of (rule id, subject).
+
+Deterministic: the "ci" profile (the default) derandomizes and keeps no example database.
+`HYPOTHESIS_PROFILE=fuzz` runs 10,000 examples per test (see benchmarks/README.md).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+from collections import Counter
+from typing import Any, Dict, List
+
+import pytest
+from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import strategies as st
+
+import oracle
+from oracle import EndpointD, RouteTableD, RuleD, SgD, SubnetD, Topo
+from ecsnetpolicy.api import raw_for
+
+settings.register_profile(
+    "ci",
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
+settings.register_profile(
+    "fuzz",
+    max_examples=10_000,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
+PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+# the metamorphic tests are cheaper to state but each runs the engine several times
+SMALLER = settings(PROFILE, max_examples=max(50, PROFILE.max_examples // 2))
+
+PREFIX_LIST = "pl-63a5400a"
+
+# ----------------------------------------------------------------------------- the generator
+PORTS = [
+    ("tcp", 443, 443),
+    (6, 443, 443),
+    ("6", "443", "443"),
+    ("tcp", 0, 65535),
+    ("tcp", 80, 80),
+    ("tcp", 400, 500),
+    ("-1", None, None),
+    ("-1", -1, -1),
+    ("udp", 443, 443),
+]
+
+
+@st.composite
+def egress_rules(draw, narrow: bool = True) -> RuleD:
+    proto, lo, hi = draw(st.sampled_from(PORTS))
+    dests = ["vpc", "vpc-getatt", "any", "10/8", "wrong", "prefix", "EndpointSg", "default"]
+    if narrow:
+        dests.append("subnet")
+    dest = draw(st.sampled_from(dests))
+    rule = RuleD(proto, lo, hi)
+    if dest in ("vpc", "vpc-getatt"):
+        rule.cidr, rule.cidr_as_getatt = oracle.VPC_CIDR, dest == "vpc-getatt"
+    elif dest == "any":
+        rule.cidr = "0.0.0.0/0"
+    elif dest == "10/8":
+        rule.cidr = "10.0.0.0/8"
+    elif dest == "wrong":
+        rule.cidr = "10.1.0.0/16"
+    elif dest == "subnet":
+        rule.cidr = "10.0.1.0/24"
+    elif dest == "prefix":
+        rule.prefix_list = True
+    else:
+        rule.peer = dest
+    return rule
+
+
+@st.composite
+def ingress_rules(draw) -> RuleD:
+    proto, lo, hi = draw(st.sampled_from(PORTS))
+    src = draw(st.sampled_from(["TaskSg", "TaskSg2", "default", "vpc", "wrong", "subnet", "10/8"]))
+    rule = RuleD(proto, lo, hi)
+    if src == "vpc":
+        rule.cidr = oracle.VPC_CIDR
+    elif src == "wrong":
+        rule.cidr = "10.1.0.0/16"
+    elif src == "subnet":
+        rule.cidr = "10.0.1.0/24"
+    elif src == "10/8":
+        rule.cidr = "10.0.0.0/8"
+    else:
+        rule.peer = src
+    return rule
+
+
+def _subset(draw, items: List[str], min_size: int = 0) -> List[str]:
+    """An ordered subset without repetition."""
+    if not items:
+        return []
+    return draw(st.lists(st.sampled_from(items), min_size=min(min_size, len(items)), max_size=len(items), unique=True))
+
+
+@st.composite
+def topologies(draw, narrow: bool = True) -> Topo:
+    t = Topo()
+    t.n_az = draw(st.integers(1, 3))
+    t.dns_support = draw(st.sampled_from([True, None, None, False]))
+    t.dns_hostnames = draw(st.sampled_from([True, True, None, False]))
+    n_rt = draw(st.integers(0, 3))
+    t.route_tables = [RouteTableD(f"RouteTable{i + 1}", draw(st.sampled_from([None, None, "nat", "igw"]))) for i in range(n_rt)]
+    n_task = draw(st.integers(1, 3))
+    for i in range(n_task):
+        rt = draw(st.sampled_from([None] + [r.name for r in t.route_tables]))
+        t.subnets.append(SubnetD(f"TaskSubnet{chr(65 + i)}", draw(st.integers(0, t.n_az - 1)), f"10.0.{i + 1}.0/24", rt))
+    for j in range(draw(st.integers(0, 2))):
+        t.subnets.append(SubnetD(f"EndpointSubnet{j + 1}", draw(st.integers(0, t.n_az - 1)), f"10.0.{20 + j}.0/24", None))
+    t.task_subnets = [s.name for s in t.subnets if s.name.startswith("TaskSubnet")]
+    t.task_subnets = draw(st.permutations(t.task_subnets))
+    if any(r.default == "nat" for r in t.route_tables):
+        t.nat = draw(st.sampled_from(["public", "public", "private"]))
+        t.route_tables.append(RouteTableD("NatRouteTable", draw(st.sampled_from(["igw", "igw", None]))))
+        t.nat_subnet_route_table = "NatRouteTable"
+        t.subnets.append(SubnetD(t.nat_subnet, 0, "10.0.100.0/24", "NatRouteTable"))
+    t.igw = any(r.default == "igw" for r in t.route_tables)
+
+    all_subnets = [s.name for s in t.subnets if s.name != t.nat_subnet]
+    endpoint_sg_choices = [None, ["EndpointSg"], ["EndpointSg"], ["EndpointSg", "TaskSg2"]]
+    for svc, name in (("ecr.api", "EcrApiEndpoint"), ("ecr.dkr", "EcrDkrEndpoint"), ("logs", "LogsEndpoint")):
+        if not draw(st.integers(0, 4)):
+            continue  # absent one time in five
+        ep = EndpointD(name, svc, draw(st.sampled_from(["Interface"] * 6 + [None, "Gateway"])))
+        ep.private_dns = draw(st.sampled_from([True, True, True, False, None]))
+        ep.subnets = _subset(draw, all_subnets, min_size=1)
+        ep.sgs = draw(st.sampled_from(endpoint_sg_choices))
+        t.endpoints.append(ep)
+    s3 = draw(st.sampled_from(["none", "gateway", "gateway", "gateway", "interface"]))
+    private_rts = [r.name for r in t.route_tables if r.name != "NatRouteTable"]
+    if s3 == "gateway":
+        ep = EndpointD("S3Endpoint", "s3", draw(st.sampled_from(["Gateway", None])))
+        ep.route_tables = _subset(draw, private_rts)
+        t.endpoints.append(ep)
+    elif s3 == "interface":
+        ep = EndpointD("S3Endpoint", "s3", "Interface", draw(st.sampled_from([True, False])))
+        ep.subnets = _subset(draw, all_subnets, min_size=1)
+        ep.sgs = draw(st.sampled_from(endpoint_sg_choices))
+        t.endpoints.append(ep)
+
+    for name in ("TaskSg", "TaskSg2"):
+        sg = SgD(name)
+        shape = draw(st.sampled_from(["absent", "empty", "rules", "rules", "rules"]))
+        if shape == "empty":
+            sg.egress = []
+        elif shape == "rules":
+            sg.egress = draw(st.lists(egress_rules(narrow), min_size=1, max_size=3))
+        if draw(st.integers(0, 3)) == 0:
+            sg.standalone_egress = draw(st.lists(egress_rules(narrow), min_size=1, max_size=2))
+        t.sgs[name] = sg
+    esg = SgD("EndpointSg")
+    esg.ingress = draw(st.lists(ingress_rules(), min_size=0, max_size=3))
+    if draw(st.integers(0, 3)) == 0:
+        esg.standalone_ingress = [draw(ingress_rules())]
+    t.sgs["EndpointSg"] = esg
+
+    t.task_sgs = draw(st.sampled_from([["TaskSg"], ["TaskSg"], ["TaskSg"], ["TaskSg", "TaskSg2"], []]))
+    t.public_ip = draw(st.sampled_from([False, True, None]))
+    t.platform_version = draw(st.sampled_from([None, None, None, "LATEST", "1.4.0", "1.3.0"]))
+    t.awslogs = draw(st.sampled_from([True, True, True, False]))
+    t.internet_image = draw(
+        st.sampled_from([None, None, None, "nginx:1.25", "public.ecr.aws/nginx/nginx:latest",
+                         "123456789012.dkr.ecr.eu-west-1.amazonaws.com/other:1"])
+    )
+    return t
+
+
+# ----------------------------------------------------------------------------- the template
+def _ref(name: str) -> Dict[str, Any]:
+    return {"Ref": name}
+
+
+def _rule_props(rule: RuleD, ingress: bool) -> Dict[str, Any]:
+    props: Dict[str, Any] = {"IpProtocol": rule.proto}
+    if rule.from_port is not None:
+        props["FromPort"] = rule.from_port
+    if rule.to_port is not None:
+        props["ToPort"] = rule.to_port
+    if rule.cidr is not None:
+        props["CidrIp"] = {"Fn::GetAtt": ["Vpc", "CidrBlock"]} if rule.cidr_as_getatt else rule.cidr
+    elif rule.prefix_list:
+        props["DestinationPrefixListId"] = PREFIX_LIST
+    elif rule.peer is not None:
+        key = "SourceSecurityGroupId" if ingress else "DestinationSecurityGroupId"
+        props[key] = {"Fn::GetAtt": ["Vpc", "DefaultSecurityGroup"]} if rule.peer == "default" else {"Fn::GetAtt": [rule.peer, "GroupId"]}
+    return props
+
+
+def build(t: Topo) -> Dict[str, Any]:
+    """The CloudFormation template (long-form intrinsics) of a topology."""
+    res: Dict[str, Any] = {}
+    vpc_props: Dict[str, Any] = {"CidrBlock": oracle.VPC_CIDR}
+    if t.dns_support is not None:
+        vpc_props["EnableDnsSupport"] = t.dns_support
+    if t.dns_hostnames is not None:
+        vpc_props["EnableDnsHostnames"] = t.dns_hostnames
+    res[t.vpc] = {"Type": "AWS::EC2::VPC", "Properties": vpc_props}
+    if t.igw:
+        res["Igw"] = {"Type": "AWS::EC2::InternetGateway"}
+        res["IgwAttachment"] = {"Type": "AWS::EC2::VPCGatewayAttachment", "Properties": {"VpcId": _ref(t.vpc), "InternetGatewayId": _ref("Igw")}}
+    for s in t.subnets:
+        res[s.name] = {
+            "Type": "AWS::EC2::Subnet",
+            "Properties": {
+                "VpcId": _ref(t.vpc),
+                "CidrBlock": s.cidr,
+                "AvailabilityZone": {"Fn::Select": [s.az, {"Fn::GetAZs": ""}]},
+            },
+        }
+        if s.route_table is not None:
+            res[f"{s.name}RouteTableAssociation"] = {
+                "Type": "AWS::EC2::SubnetRouteTableAssociation",
+                "Properties": {"SubnetId": _ref(s.name), "RouteTableId": _ref(s.route_table)},
+            }
+    if t.nat is not None:
+        nat_props: Dict[str, Any] = {"SubnetId": _ref(t.nat_subnet)}
+        if t.nat == "public":
+            res["NatEip"] = {"Type": "AWS::EC2::EIP", "Properties": {"Domain": "vpc"}}
+            nat_props["AllocationId"] = {"Fn::GetAtt": ["NatEip", "AllocationId"]}
+        else:
+            nat_props["ConnectivityType"] = "private"
+        res["Nat"] = {"Type": "AWS::EC2::NatGateway", "Properties": nat_props}
+    for rt in t.route_tables:
+        res[rt.name] = {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": _ref(t.vpc)}}
+        if rt.default is not None:
+            route: Dict[str, Any] = {"RouteTableId": _ref(rt.name), "DestinationCidrBlock": "0.0.0.0/0"}
+            route["GatewayId" if rt.default == "igw" else "NatGatewayId"] = _ref("Igw" if rt.default == "igw" else "Nat")
+            res[f"{rt.name}DefaultRoute"] = {"Type": "AWS::EC2::Route", "Properties": route}
+    for sg in t.sgs.values():
+        props: Dict[str, Any] = {"GroupDescription": sg.name, "VpcId": _ref(t.vpc)}
+        if sg.ingress:
+            props["SecurityGroupIngress"] = [_rule_props(r, True) for r in sg.ingress]
+        if sg.egress is not None:
+            props["SecurityGroupEgress"] = [_rule_props(r, False) for r in sg.egress]
+        res[sg.name] = {"Type": "AWS::EC2::SecurityGroup", "Properties": props}
+        for i, r in enumerate(sg.standalone_egress):
+            res[f"{sg.name}Egress{i}"] = {"Type": "AWS::EC2::SecurityGroupEgress", "Properties": {"GroupId": {"Fn::GetAtt": [sg.name, "GroupId"]}, **_rule_props(r, False)}}
+        for i, r in enumerate(sg.standalone_ingress):
+            res[f"{sg.name}Ingress{i}"] = {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {"GroupId": _ref(sg.name), **_rule_props(r, True)}}
+    for ep in t.endpoints:
+        props = {"VpcId": _ref(t.vpc), "ServiceName": {"Fn::Sub": "com.amazonaws.${AWS::Region}." + ep.service}}
+        if ep.type is not None:
+            props["VpcEndpointType"] = ep.type
+        if ep.private_dns is not None:
+            props["PrivateDnsEnabled"] = ep.private_dns
+        if ep.subnets:
+            props["SubnetIds"] = [_ref(s) for s in ep.subnets]
+        if ep.sgs is not None:
+            props["SecurityGroupIds"] = [{"Fn::GetAtt": [s, "GroupId"]} for s in ep.sgs]
+        if ep.service == "s3" and ep.effective_type == "Gateway":
+            props["RouteTableIds"] = [_ref(r) for r in ep.route_tables]
+        res[ep.name] = {"Type": "AWS::EC2::VPCEndpoint", "Properties": props}
+    res["Cluster"] = {"Type": "AWS::ECS::Cluster"}
+    res["LogGroup"] = {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 7}}
+    app: Dict[str, Any] = {"Name": "app", "Essential": True, "Image": {"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.amazonaws.com/app:1.0"}}
+    if t.awslogs:
+        app["LogConfiguration"] = {
+            "LogDriver": "awslogs",
+            "Options": {"awslogs-group": _ref("LogGroup"), "awslogs-region": _ref("AWS::Region"), "awslogs-stream-prefix": "app"},
+        }
+    containers = [app]
+    if t.internet_image:
+        containers.append({"Name": "sidecar", "Essential": False, "Image": t.internet_image})
+    res["TaskDefinition"] = {
+        "Type": "AWS::ECS::TaskDefinition",
+        "Properties": {"RequiresCompatibilities": ["FARGATE"], "NetworkMode": "awsvpc", "Cpu": "256", "Memory": "512", "ContainerDefinitions": containers},
+    }
+    aws: Dict[str, Any] = {"Subnets": [_ref(s) for s in t.task_subnets]}
+    if t.task_sgs:
+        aws["SecurityGroups"] = [_ref(s) for s in t.task_sgs]
+    if t.public_ip is not None:
+        aws["AssignPublicIp"] = "ENABLED" if t.public_ip else "DISABLED"
+    svc: Dict[str, Any] = {
+        "Cluster": _ref("Cluster"),
+        "LaunchType": "FARGATE",
+        "TaskDefinition": _ref("TaskDefinition"),
+        "DesiredCount": 2,
+        "NetworkConfiguration": {"AwsvpcConfiguration": aws},
+    }
+    if t.platform_version is not None:
+        svc["PlatformVersion"] = t.platform_version
+    res[t.service] = {"Type": "AWS::ECS::Service", "Properties": svc}
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": res}
+
+
+def _rows(raws) -> List[tuple]:
+    return sorted((r.rule_id, tuple(r.path), r.message) for r in raws)
+
+
+def _check_against_oracle(t: Topo) -> None:
+    template = build(t)
+    note(json.dumps(template, indent=1))
+    got = oracle.engine_subjects(raw_for(template))
+    want = oracle.expected(t)
+    assert got == want, f"engine-only: {dict(got - want)}; oracle-only: {dict(want - got)}"
+
+
+# ----------------------------------------------------------------------------- against the oracle
+@settings(PROFILE, max_examples=max(300, PROFILE.max_examples))
+@given(topologies())
+def test_engine_agrees_with_oracle(t):
+    assume(not oracle.undecided(t))
+    _check_against_oracle(t)
+
+
+def test_oracle_and_generator_cover_every_rule():
+    """The generator reaches every rule the oracle models, and the good baseline is silent."""
+    t = Topo(n_az=2)
+    t.subnets = [SubnetD("TaskSubnetA", 0, "10.0.1.0/24", "RouteTable1"), SubnetD("TaskSubnetB", 1, "10.0.2.0/24", "RouteTable2")]
+    t.route_tables = [RouteTableD("RouteTable1"), RouteTableD("RouteTable2")]
+    t.task_subnets = ["TaskSubnetA", "TaskSubnetB"]
+    for svc, name in (("ecr.api", "EcrApiEndpoint"), ("ecr.dkr", "EcrDkrEndpoint"), ("logs", "LogsEndpoint")):
+        t.endpoints.append(EndpointD(name, svc, "Interface", True, ["TaskSubnetA", "TaskSubnetB"], ["EndpointSg"]))
+    t.endpoints.append(EndpointD("S3Endpoint", "s3", "Gateway", route_tables=["RouteTable1", "RouteTable2"]))
+    t.sgs = {
+        "TaskSg": SgD("TaskSg", egress=[RuleD("tcp", 443, 443, cidr=oracle.VPC_CIDR), RuleD("tcp", 443, 443, prefix_list=True)]),
+        "TaskSg2": SgD("TaskSg2"),
+        "EndpointSg": SgD("EndpointSg", ingress=[RuleD("tcp", 443, 443, peer="TaskSg")]),
+    }
+    t.task_sgs = ["TaskSg"]
+    assert oracle.expected(t) == Counter()
+    _check_against_oracle(t)
+
+    # every rule at once: break each piece
+    b = copy.deepcopy(t)
+    b.dns_hostnames = None  # EN2004
+    b.endpoints[0].subnets = ["TaskSubnetA"]  # WN2002 on ecr.api
+    b.endpoints[1].private_dns = None  # EN2003 on ecr.dkr
+    b.endpoints[2].type = None  # EN2006 on logs
+    b.endpoints[3].route_tables = ["RouteTable1"]  # EN3001 on RouteTable2
+    b.sgs["EndpointSg"].ingress = [RuleD("tcp", 443, 443, cidr="10.1.0.0/16")]  # EN2005 on ecr.api
+    b.sgs["TaskSg"].egress = [RuleD("tcp", 443, 443, cidr=oracle.VPC_CIDR)]  # EN1001 (S3 prefix list)
+    b.internet_image = "nginx:1.25"  # EN4001
+    b.subnets.append(SubnetD("EndpointSubnet1", 0, "10.0.20.0/24", None))
+    b.endpoints.append(EndpointD("SecondS3", "s3", "Interface", False, ["TaskSubnetA", "EndpointSubnet1"], None))  # EN2007
+    want = oracle.expected(b)
+    assert {rule for rule, _ in want} == {"EN1001", "EN2003", "EN2004", "EN2005", "EN2006", "EN2007", "EN3001", "EN4001", "WN2002"}
+    _check_against_oracle(b)
+
+    c = copy.deepcopy(t)
+    c.endpoints = c.endpoints[:2]  # no logs endpoint, no S3 endpoint: EN2001 twice
+    assert set(oracle.expected(c)) == {("EN2001", ("Service", "logs")), ("EN2001", ("Service", "s3"))}
+    _check_against_oracle(c)
+
+
+# ----------------------------------------------------------------------------- metamorphic
+_INTRINSIC_LID_KEYS = ("Ref",)
+
+
+def rename(node: Any, mapping: Dict[str, str]) -> Any:
+    """Rename logical IDs everywhere they are named (keys of Resources, Ref, GetAtt, Sub)."""
+    if isinstance(node, dict):
+        if len(node) == 1:
+            (key, val), = node.items()
+            if key == "Ref" and isinstance(val, str):
+                return {"Ref": mapping.get(val, val)}
+            if key == "Fn::GetAtt" and isinstance(val, list) and val and isinstance(val[0], str):
+                return {"Fn::GetAtt": [mapping.get(val[0], val[0])] + [rename(v, mapping) for v in val[1:]]}
+            if key == "Fn::Sub" and isinstance(val, str):
+                return {"Fn::Sub": re.sub(r"\$\{([^}!.]+)", lambda m: "${" + mapping.get(m.group(1), m.group(1)), val)}
+        return {k: rename(v, mapping) for k, v in node.items()}
+    if isinstance(node, list):
+        return [rename(v, mapping) for v in node]
+    return node
+
+
+def _renamed_template(template: Dict[str, Any], prefix: str = "Zz") -> Dict[str, Any]:
+    mapping = {lid: prefix + lid for lid in template["Resources"]}
+    out = rename(template, mapping)
+    out["Resources"] = {mapping[k]: v for k, v in out["Resources"].items()}
+    return out
+
+
+def _unrename_rows(raws, prefix: str = "Zz") -> List[tuple]:
+    strip = re.compile(r"\b" + prefix + r"(?=[A-Z])")
+    return sorted(
+        (r.rule_id, tuple(strip.sub("", p) if isinstance(p, str) else p for p in r.path), strip.sub("", r.message)) for r in raws
+    )
+
+
+@SMALLER
+@given(topologies())
+def test_renaming_logical_ids_changes_nothing_but_the_names(t):
+    template = build(t)
+    before = _rows(raw_for(template))
+    after = _unrename_rows(raw_for(_renamed_template(template)))
+    assert after == before
+
+
+def _words(message: str) -> tuple:
+    return tuple(sorted(re.findall(r"[\w.:/<>#-]+", message)))
+
+
+@SMALLER
+@given(topologies(), st.randoms(use_true_random=False))
+def test_reordering_resources_changes_no_finding(t, rnd):
+    template = build(t)
+    items = list(template["Resources"].items())
+    rnd.shuffle(items)
+    shuffled = {**template, "Resources": dict(items)}
+    before = sorted((r.rule_id, tuple(r.path), _words(r.message)) for r in raw_for(template))
+    after = sorted((r.rule_id, tuple(r.path), _words(r.message)) for r in raw_for(shuffled))
+    assert after == before
+
+
+def _shuffle_lists(node: Any, rnd) -> Any:
+    if isinstance(node, dict):
+        if len(node) == 1 and next(iter(node)).startswith("Fn::"):
+            return node  # an intrinsic's arguments are positional
+        return {k: _shuffle_lists(v, rnd) for k, v in node.items()}
+    if isinstance(node, list):
+        items = [_shuffle_lists(v, rnd) for v in node]
+        rnd.shuffle(items)
+        return items
+    return node
+
+
+def _loose(raws) -> Counter:
+    """(rule, subject) with EN2007 reduced to its endpoint: which subnet is 'the second' in one AZ
+    depends on list order by definition."""
+    out: Counter = Counter()
+    for r in raws:
+        subject = oracle.subject_of(r.rule_id, r.path, r.message)
+        if r.rule_id == "EN2007":
+            subject = subject[0]
+        out[(r.rule_id, subject)] += 1
+    return out
+
+
+@SMALLER
+@given(topologies(), st.randoms(use_true_random=False))
+def test_reordering_list_items_changes_no_finding(t, rnd):
+    template = build(t)
+    shuffled = _shuffle_lists(copy.deepcopy(template), rnd)
+    assert _loose(raw_for(shuffled)) == _loose(raw_for(template))
+
+
+def _load_yaml(text: str) -> Any:
+    try:
+        from ecsnetpolicy.loader import loads
+    except ImportError:  # the project's loader is not there yet: cfn-flip's own
+        from cfn_flip import load_yaml as loads
+    return loads(text)
+
+
+def _plain(node: Any) -> Any:
+    """Loader output (line-marked mappings/strings) as plain JSON data."""
+    return json.loads(json.dumps(node))
+
+
+@SMALLER
+@given(topologies())
+def test_yaml_json_round_trip_through_cfn_flip_changes_nothing(t):
+    from cfn_flip import to_json, to_yaml
+
+    template = build(t)
+    before = _rows(raw_for(template))
+    yaml_text = to_yaml(json.dumps(template))
+    from_yaml = _load_yaml(yaml_text)
+    assert _rows(raw_for(from_yaml)) == before
+    json_again = json.loads(to_json(yaml_text))
+    assert _rows(raw_for(json_again)) == before
+
+
+@SMALLER
+@given(topologies(narrow=False))
+def test_adding_the_missing_endpoint_subnet_removes_exactly_that_wn2002(t):
+    template = build(t)
+    raws = raw_for(template)
+    wn = [r for r in raws if r.rule_id == "WN2002"]
+    assume(wn)
+    target = wn[0].path[1]
+    ep = next(e for e in t.endpoints if e.name == target)
+    covered = {t.subnet(s).az for s in ep.subnets}
+    fixed = copy.deepcopy(t)
+    fep = next(e for e in fixed.endpoints if e.name == target)
+    for name in t.task_subnets:
+        az = t.subnet(name).az
+        if az not in covered:
+            fep.subnets.append(name)
+            covered.add(az)
+    after = _rows(raw_for(build(fixed)))
+    expected_rows = [row for row in _rows(raws) if not (row[0] == "WN2002" and row[1][1] == target)]
+    assert after == expected_rows
+
+
+@SMALLER
+@given(topologies(), egress_rules(), st.booleans())
+def test_adding_egress_never_adds_an_en1001(t, extra, standalone):
+    sg = t.sgs["TaskSg"]
+    assume("TaskSg" in t.task_sgs and (sg.egress or sg.standalone_egress))
+    before = raw_for(build(t))
+    more = copy.deepcopy(t)
+    if standalone:
+        more.sgs["TaskSg"].standalone_egress.append(extra)
+    else:
+        more.sgs["TaskSg"].egress = list(more.sgs["TaskSg"].egress or []) + [extra]
+    after = raw_for(build(more))
+    en_before = {r.path[1] for r in before if r.rule_id == "EN1001"}
+    en_after = {r.path[1] for r in after if r.rule_id == "EN1001"}
+    assert en_after <= en_before
+    assert [row for row in _rows(after) if row[0] != "EN1001"] == [row for row in _rows(before) if row[0] != "EN1001"]
