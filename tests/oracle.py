@@ -12,6 +12,8 @@ findings the catalogue says must exist, as a multiset of (rule id, subject):
     EN2007 -> (endpoint, the second subnet in the same AZ)
     EN3001 -> (S3 gateway endpoint, the route table it misses, or "main")
     EN4001 -> the workload
+    EN5001 -> the task definition (one per need the execution role does not serve)
+    WN6001 / EN6002 -> the service
 
 :func:`subject_of` turns one engine finding (rule_id, path, message) into the same key, so the two
 can be compared without comparing full messages.
@@ -20,12 +22,17 @@ can be compared without comparing full messages.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 VPC_CIDR = "10.0.0.0/16"
+EXECUTION_POLICY = (  # fact 25, exactly
+    "ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage",
+    "logs:CreateLogStream", "logs:PutLogEvents",
+)
 INTERFACE_ONLY = ("ecr.api", "ecr.dkr", "logs")
 PRIVATE = [ipaddress.ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")]
 
@@ -107,6 +114,12 @@ class Topo:
     ecr_image: bool = True
     awslogs: bool = True
     internet_image: Optional[str] = None  # a second container's image needing the internet
+    awslogs_create_group: bool = False  # awslogs-create-group: "true"
+    execution_role: str = "managed"  # none | managed (AmazonECSTaskExecutionRolePolicy) | empty (no policy)
+    desired: int = 2
+    circuit_breaker: Optional[bool] = True  # None: no DeploymentCircuitBreaker
+    min_healthy: Optional[int] = None  # None: absent (100)
+    max_percent: Optional[int] = None  # None: absent (200)
 
     # lookups
     def subnet(self, name: str) -> SubnetD:
@@ -331,6 +344,26 @@ def expected(t: Topo) -> "Counter[Tuple[str, Any]]":
         ep_azs = {t.subnet(s).az for s in ep.subnets}
         if any(v.subnet.az not in ep_azs for v in vs):
             found[("WN2002", ep_name)] += 1
+
+    # EN5001: fact 25; one per need whose actions the execution role does not grant
+    role_needs = []
+    if t.ecr_image:
+        role_needs.append({"ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"})
+    if t.awslogs:
+        role_needs.append({"logs:CreateLogStream", "logs:PutLogEvents"})
+        if t.awslogs_create_group:
+            role_needs.append({"logs:CreateLogGroup"})
+    granted = set(EXECUTION_POLICY) if t.execution_role == "managed" else set()
+    for actions in role_needs:
+        if not actions <= granted:
+            found[("EN5001", "TaskDefinition")] += 1
+    # WN6001 / EN6002: rolling updates (the default controller)
+    if t.circuit_breaker is not True:
+        found[("WN6001", w)] += 1
+    low = math.ceil(t.desired * (100 if t.min_healthy is None else t.min_healthy) / 100)
+    high = math.floor(t.desired * (200 if t.max_percent is None else t.max_percent) / 100)
+    if low >= t.desired and high <= t.desired:
+        found[("EN6002", w)] += 1
 
     # endpoint and VPC defects, whatever the workload
     if any(e.effective_type == "Interface" and e.private_dns is True for e in t.endpoints):

@@ -106,5 +106,43 @@ RULES = {
             "A check could not be decided because of a value the template set cannot decide; the "
             "message names it and how to supply it.",
         ),
+        RuleInfo(
+            "EN3002",
+            "s3-endpoint-policy",
+            "The S3 gateway endpoint policy must let ECR layers be downloaded",
+            "The S3 gateway endpoint that ECR-pulling workloads route through has a PolicyDocument "
+            "that does not allow s3:GetObject on the AWS-owned ECR layer bucket "
+            "(prod-<region>-starport-layer-bucket) for any principal without account or "
+            "organisation conditions.",
+        ),
+        RuleInfo(
+            "EN5001",
+            "execution-role-permissions",
+            "The task execution role must allow what the tasks need to start",
+            "A task definition needs an execution role (ECR pull and awslogs on Fargate, secrets, "
+            "repository credentials, environment files, awslogs-create-group) and has none, or the "
+            "role defined in the template does not allow the required actions.",
+        ),
+        RuleInfo(
+            "WN6001",
+            "deployment-circuit-breaker",
+            "Rolling-update ECS services should enable the deployment circuit breaker",
+            "A rolling-update ECS service has no DeploymentCircuitBreaker with Enable: true, so a "
+            "deployment whose tasks cannot start retries for hours instead of failing fast.",
+        ),
+        RuleInfo(
+            "EN6002",
+            "deployment-cannot-progress",
+            "A service's deployment configuration must let the scheduler replace tasks",
+            "With desired count d, ceil(d*min/100) >= d and floor(d*max/100) <= d: the scheduler "
+            "can neither stop nor start a task, so every deployment hangs.",
+        ),
+        RuleInfo(
+            "IN6003",
+            "nofile-ulimit",
+            "A container's nofile soft limit is below Fargate's default",
+            "A container sets a nofile soft limit below 65535, Fargate's default; busy tasks can "
+            "run out of file descriptors.",
+        ),
     )
 }

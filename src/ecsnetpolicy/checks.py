@@ -442,3 +442,8 @@ def to_findings(raws: Iterable[Raw], template: Mapping[str, Any], filename: Opti
         out.append(Finding(raw.rule_id, raw.message, tuple(raw.path), filename, line, col, eline, ecol, raw.workload, raw.fix))
     out.sort(key=Finding.sort_key)
     return out
+
+
+from .checks_more import MORE_CHECKS  # noqa: E402  (rules of issue 3)
+
+CHECKS.update(MORE_CHECKS)

@@ -80,6 +80,13 @@ def _build_parser() -> argparse.ArgumentParser:
     sub.add_parser("rules", help="list the rule catalogue")
     explain = sub.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("rule_id", metavar="ID")
+    graph = sub.add_parser("graph", help="show per workload the AZ x endpoint coverage, route tables and internet paths")
+    graph.add_argument("path", metavar="FILE")
+    graph.add_argument("--format", "-f", choices=("text", "mermaid"), default="text")
+    graph.add_argument("--parameter", "-p", action="append", default=[], metavar="NAME=VALUE", help="a parameter value (repeatable)")
+    graph.add_argument("--region", default=None, help="the deployment region (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)")
+    graph.add_argument("--config", metavar="FILE", help="the configuration file (default: .ecsnetpolicy.yaml found from the working directory upward)")
+    graph.add_argument("--policy", action="append", default=[], metavar="FILE", help="an extra policy file or folder (repeatable)")
     return parser
 
 
@@ -146,7 +153,12 @@ def _check(args: argparse.Namespace) -> int:
     findings.sort(key=lambda f: f.sort_key())
     out_stream = sys.stdout
     color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    text = render(findings, args.format, color=color)
+    summary = None
+    if args.format == "markdown":  # the coverage matrix of the pull-request summary (only here: keeps check fast)
+        from .graph import deployment_summary
+
+        summary = deployment_summary(stacks, region=region, policy_files=policy_files, load=load_file, given=given)
+    text = render(findings, args.format, color=color, summary=summary)
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -159,6 +171,46 @@ def _check(args: argparse.Namespace) -> int:
     threshold = LEVELS[args.fail_on]
     worst = max((LEVELS[f.severity] for f in findings), default=0)
     return 2 if worst >= threshold else 0
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from .config import ConfigError, load_config
+    from .deployment import Stack
+    from .graph import render_deployment_graph
+    from .loader import LoadError, load_file
+    from .policy import PolicyError, load_policy
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    params = _parameters(args.parameter)
+    region = _region(args.region or config.region)
+    policy_files = list(config.policies) + list(args.policy)
+    try:
+        load_policy(policy_files)
+    except PolicyError as exc:
+        raise UsageError(str(exc)) from None
+
+    def load(path: str):
+        try:
+            return load_file(path)
+        except LoadError as exc:
+            raise UsageError(str(exc)) from None
+
+    if os.path.isdir(args.path):
+        raise UsageError(f"{args.path}: is a directory; graph takes one template file")
+    template = load(args.path)
+    if not _is_template(template):
+        raise UsageError(f"{args.path}: not a CloudFormation template (no Resources section)")
+    sc = config.stack_for(args.path)
+    stacks = [Stack(sc.name if sc else Path(args.path).stem, args.path, template, {**(sc.parameters if sc else {}), **params})]
+    target = os.path.realpath(args.path)
+    for other in config.stacks:  # the rest of the deployment, as context for imports
+        if os.path.realpath(other.template) != target:
+            stacks.append(Stack(other.name, other.template, load(other.template), dict(other.parameters)))
+    sys.stdout.write(render_deployment_graph(stacks, args.format, region=region, policy_files=policy_files, load=load_file))
+    return 0
 
 
 def _rules() -> int:
@@ -190,6 +242,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _rules()
         if args.command == "explain":
             return _explain(args.rule_id)
+        if args.command == "graph":
+            return _graph(args)
         parser.print_help()
         return 1
     except UsageError as exc:
@@ -199,6 +253,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except RecursionError:
+        print("ecsnetpolicy: a template nests or refers to itself too deeply to be analysed", file=sys.stderr)
+        return 1
+    except Exception as exc:  # one line, never a traceback (ECSNETPOLICY_DEBUG=1 shows it)
+        if os.environ.get("ECSNETPOLICY_DEBUG"):
+            raise
+        detail = " ".join(str(exc).split())[:300]
+        print(f"ecsnetpolicy: internal error ({exc.__class__.__name__}{': ' + detail if detail else ''}); ECSNETPOLICY_DEBUG=1 shows the traceback", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

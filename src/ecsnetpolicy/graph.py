@@ -11,18 +11,21 @@ For each workload (first condition scenario; the output says how many there are)
 - each task subnet's route table, and whether it is in the S3 gateway endpoint's RouteTableIds;
 - each task subnet's internet path.
 
-Entry points: :func:`render_graph` (``text`` or ``mermaid``), :func:`build_summary` and
-:func:`combine_summaries` (the ``summary`` mapping :func:`ecsnetpolicy.formats.render` consumes for
-``markdown``).  Reads only the engine's report; imports nothing from cfn-lint.
+Entry points: :func:`render_graph` (``text`` or ``mermaid``; :func:`render_deployment_graph` for
+a template judged with the stacks it imports from), :func:`build_summary` (one template) and
+:func:`deployment_summary` (what ``check --format markdown`` passes): the ``summary`` mapping
+:func:`ecsnetpolicy.formats.render` consumes for ``markdown``.  Reads only the engine's report;
+imports nothing from cfn-lint.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .engine import Analysis, Report, Verdict
+from .engine import Analysis, Report, Verdict, analyse
 from .model import Endpoint, Workload, az_label, same_az, tri_any
 from .values import AZ, Unknown
 
@@ -39,13 +42,22 @@ FAILING = {
 # a cell shows the worst of its verdicts (several subnets in one AZ, several needs of one service)
 _RANK = {OK: 0, INTERNET: 1, CROSS_AZ: 2, UNKNOWN: 3, **{label: 4 + i for i, label in enumerate(FAILING.values())}}
 
-LEGEND = (
-    "ok: served in that AZ (an endpoint subnet in the AZ, or the gateway endpoint on the route table); "
-    "cross-AZ: an interface endpoint without a subnet in that AZ; internet: through NAT or an internet gateway; "
-    "MISSING: no endpoint and no internet path; NO ROUTE: the gateway endpoint is not on the subnet's route table; "
-    "NO DNS: the endpoint lacks private DNS; WRONG TYPE: the endpoint has the wrong VpcEndpointType; "
-    "NO INTERNET: only the internet serves it and there is no path; ?: not decidable from the templates"
-)
+LEGEND = {
+    OK: "served in that AZ (an endpoint subnet in the AZ, or the gateway endpoint on the route table)",
+    CROSS_AZ: "an interface endpoint without a subnet in that AZ: works, across AZs",
+    INTERNET: "through a NAT gateway or an internet gateway",
+    "MISSING": "no endpoint and no internet path",
+    "NO ROUTE": "the gateway endpoint is not on the subnet's route table, and no internet path",
+    "NO DNS": "the interface endpoint lacks PrivateDnsEnabled: true, and no internet path",
+    "WRONG TYPE": "the endpoint has the wrong VpcEndpointType, and no internet path",
+    "NO INTERNET": "only the internet serves it, and the subnet has no internet path",
+    UNKNOWN: "not decidable from the templates (see the IN9001 findings)",
+}
+
+
+def _legend(statuses: Iterable[str]) -> Dict[str, str]:
+    used = set(statuses)
+    return {k: v for k, v in LEGEND.items() if k in used}
 
 
 # ---------------------------------------------------------------------------------- the view
@@ -203,6 +215,12 @@ def workload_views(a: Analysis) -> List[WorkloadView]:
     return views
 
 
+def _views(analysis: Optional[Analysis], include: Optional[Callable[[str], bool]]) -> List[WorkloadView]:
+    if analysis is None:
+        return []
+    return [v for v in workload_views(analysis) if include is None or include(v.workload.lid)]
+
+
 def _scenario_words(report: Report) -> Optional[str]:
     n = len(report.analyses)
     if n <= 1:
@@ -230,13 +248,13 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "
     return out
 
 
-def render_text(report: Report, filename: str) -> str:
+def render_text(report: Report, filename: str, include: Optional[Callable[[str], bool]] = None) -> str:
     lines = [_t(filename)]
     words = _scenario_words(report)
     if words:
         lines.append(f"({words})")
     analysis = report.analyses[0] if report.analyses else None
-    views = workload_views(analysis) if analysis is not None else []
+    views = _views(analysis, include)
     if not views:
         lines += ["", "no ECS service or task set with awsvpc networking"]
         return "\n".join(lines) + "\n"
@@ -261,8 +279,11 @@ def render_text(report: Report, filename: str) -> str:
             lines.append(_t(f"  not shown: {note}"))
         if not view.subnets and not view.notes:
             lines.append("  no subnets")
-    lines.append("")
-    lines.append("legend: " + LEGEND)
+    legend = _legend(c for view in views for c in view.cells.values())
+    if legend:
+        lines.append("")
+        width = max(len(k) for k in legend)
+        lines += [f"{k.ljust(width)}  {v}" for k, v in legend.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -299,7 +320,7 @@ class _Ids:
         return self._by_name[key]
 
 
-def render_mermaid(report: Report, filename: str) -> str:
+def render_mermaid(report: Report, filename: str, include: Optional[Callable[[str], bool]] = None) -> str:
     ids = _Ids()
     out = ["flowchart LR"]
     # %% comments end at the line break: sanitise them like labels
@@ -308,7 +329,7 @@ def render_mermaid(report: Report, filename: str) -> str:
     if words:
         out.append(f"  %% {words}")
     analysis = report.analyses[0] if report.analyses else None
-    views = workload_views(analysis) if analysis is not None else []
+    views = _views(analysis, include)
     if not views:
         out.append(f"  none[{mermaid_label('no ECS service or task set with awsvpc networking')}]")
         return "\n".join(out) + "\n"
@@ -316,20 +337,16 @@ def render_mermaid(report: Report, filename: str) -> str:
     nodes: Dict[str, str] = {}  # id -> declaration
     az_members: Dict[str, List[str]] = {}
     az_order: List[str] = []
-    edges: List[str] = []
-    seen_edges: set = set()
+    edges: Dict[Tuple[str, str, bool, str], List[str]] = {}  # (src, dst, failing, prefix) -> labels
 
     def node(nid: str, decl: str) -> str:
         nodes.setdefault(nid, decl)
         return nid
 
-    def edge(src: str, dst: str, label: Optional[str], failing: bool) -> None:
-        key = (src, dst, label, failing)
-        if key in seen_edges:
-            return
-        seen_edges.add(key)
-        arrow = "-.->" if failing else "-->"
-        edges.append(f"  {src} {arrow}{'|' + mermaid_label(label) + '|' if label else ''} {dst}")
+    def edge(src: str, dst: str, label: Optional[str], failing: bool, prefix: str = "") -> None:
+        labels = edges.setdefault((src, dst, failing, prefix), [])
+        if label and label not in labels:
+            labels.append(label)
 
     def subnet_node(s: str, label: str) -> str:
         nid = ids("subnet", s)
@@ -408,7 +425,7 @@ def render_mermaid(report: Report, filename: str) -> str:
             if status == INTERNET:
                 target = internet_nodes(s)
                 if target is not None:
-                    edge(rid, target, "0.0.0.0/0", False)
+                    edge(rid, target, v.service, False, "0.0.0.0/0: ")
                 continue
             if isinstance(v.via, Endpoint):
                 target = ep_node(v.via)
@@ -430,59 +447,173 @@ def render_mermaid(report: Report, filename: str) -> str:
         out.append("  end")
     for decl in nodes.values():
         out.append(f"  {decl}")
-    out.extend(edges)
+    for (src, dst, failing, prefix), labels in edges.items():
+        arrow = "-.->" if failing else "-->"
+        text = prefix + ", ".join(labels) if labels else prefix.rstrip(": ")
+        out.append(f"  {src} {arrow}{'|' + mermaid_label(text) + '|' if text else ''} {dst}")
     return "\n".join(out) + "\n"
 
 
-def render_graph(report: Report, filename: str, fmt: str = "text") -> str:
+def render_graph(report: Report, filename: str, fmt: str = "text", include: Optional[Callable[[str], bool]] = None) -> str:
+    """The graph of one template (``include``: which workloads, by logical ID; default all)."""
     if fmt == "text":
-        return render_text(report, filename)
+        return render_text(report, filename, include)
     if fmt == "mermaid":
-        return render_mermaid(report, filename)
+        return render_mermaid(report, filename, include)
     raise ValueError(f"unknown graph format {fmt!r}; expected one of: {', '.join(GRAPH_FORMATS)}")
 
 
 # ---------------------------------------------------------------------------------- summary
-_SUMMARY_STATUS = {UNKNOWN: "unknown"}  # formats.py gives "unknown" an icon, not "?"
+# formats.py puts an icon before ok, missing, cross-AZ and unknown (not "?"); the other failures
+# carry their own, so every failing cell of the pull-request summary is marked
+_SUMMARY_STATUS = {UNKNOWN: "unknown", **{label: f"❌ {label}" for label in FAILING.values() if label != "MISSING"}}
 
 
 def build_summary(report: Report, filename: Optional[str] = None) -> dict:
     """The coverage summary of one template, in the shape ``formats.render(..., summary=)`` takes:
     ``{"workloads": [{"name", "matrix": {AZ: {service: status}}, "route_tables", ...}], "legend"}``.
     Empty (falsy) when the template has no awsvpc workload."""
+    workloads = _summary_workloads(report, lambda lid: (lid, filename))
+    if not workloads:
+        return {}
+    legend = _summary_legend(workloads)
+    return {"workloads": workloads, "legend": legend} if legend else {"workloads": workloads}
+
+
+def _summary_workloads(report: Report, name_of: Callable[[str], Optional[Tuple[str, Optional[str]]]]) -> List[dict]:
+    """name_of(logical id) -> (name to show, template file) or None to leave the workload out."""
     analysis = report.analyses[0] if report.analyses else None
     if analysis is None:
-        return {}
+        return []
     words = _scenario_words(report)
     workloads = []
     for view in workload_views(analysis):
-        entry: Dict[str, Any] = {"name": view.workload.lid}
+        named = name_of(view.workload.lid)
+        if named is None:
+            continue
+        name, filename = named
+        entry: Dict[str, Any] = {"name": name}
         matrix: Dict[str, Dict[str, str]] = {}
         for label, _subs in view.rows:
             row = {s: _SUMMARY_STATUS.get(view.cells[(label, s)], view.cells[(label, s)]) for s in view.services if (label, s) in view.cells}
             if row:
                 matrix[label] = row
-        entry["matrix"] = matrix
-        entry["route_tables"] = {s.lid: f"{s.route_table} ({s.s3})" for s in view.subnets}
+        if matrix:
+            entry["matrix"] = matrix
+        if view.subnets:
+            entry["route_tables"] = {s.lid: f"{s.route_table} ({s.s3})" for s in view.subnets}
         if filename is not None:
             entry["template"] = filename
-        entry["subnets"] = {label: subs for label, subs in view.rows}
-        entry["internet path"] = {s.lid: s.internet_text for s in view.subnets}
+        if view.rows:
+            entry["subnets"] = {label: subs for label, subs in view.rows}
+        if view.subnets:
+            entry["internet path"] = {s.lid: s.internet_text for s in view.subnets}
         if view.notes:
             entry["not shown"] = view.notes
         if words:
             entry["scenarios"] = words
         workloads.append(entry)
-    if not workloads:
-        return {}
-    return {"workloads": workloads, "legend": LEGEND}
+    return workloads
 
 
-def combine_summaries(summaries: Iterable[dict]) -> Optional[dict]:
-    """One summary for several templates (None when none has a workload)."""
-    workloads: List[Any] = []
-    for s in summaries:
-        workloads.extend((s or {}).get("workloads") or [])
+def _summary_legend(workloads: Sequence[Any]) -> Dict[str, str]:
+    back = {v: k for k, v in _SUMMARY_STATUS.items()}
+    used = [back.get(c, c) for wl in workloads if isinstance(wl, dict) for row in (wl.get("matrix") or {}).values() for c in row.values()]
+    return {("unknown" if k == UNKNOWN else k): v for k, v in _legend(used).items()}
+
+
+# ---------------------------------------------------------------------------------- deployments
+def _top_file(stack: Any) -> str:
+    while stack.parent is not None:
+        stack = stack.parent[0]
+    return os.path.realpath(stack.filename)
+
+
+def deployment_reports(
+    stacks: Sequence[Any],
+    *,
+    region: str,
+    policy_files: Sequence[str] = (),
+    load: Any = None,
+) -> List[Tuple[List[Any], Report, Callable[[str], Tuple[Any, str]]]]:
+    """(stacks, the engine's report, origin) for each group of stacks judged together, as
+    ``check`` judges them (api.deployment_raws); origin maps a workload's logical ID in the
+    (possibly merged) template to (its stack, its own logical ID)."""
+    from .deployment import groups, merge, merged_params, needs_merge
+    from .policy import load_policy
+
+    policy = load_policy(policy_files)
+    out: List[Tuple[List[Any], Report, Callable[[str], Tuple[Any, str]]]] = []
+    for group in groups(stacks, region) if len(stacks) > 1 else [list(stacks)]:
+        if not group:
+            continue
+        if not needs_merge(group):
+            s = group[0]
+            report = analyse(s.template, params=s.params, region=region, stack_name=s.name, policy=policy)
+            out.append((group, report, lambda lid, s=s: (s, lid)))
+            continue
+        merged = merge(group, region, load)
+        report = analyse(merged.template, params=merged_params(merged), region=region, stack_name=group[0].name, policy=policy)
+
+        def origin(lid: str, merged: Any = merged) -> Tuple[Any, str]:
+            stack, path = merged.translate(("Resources", lid))
+            return stack, (path[1] if len(path) > 1 else lid)
+
+        out.append((group, report, origin))
+    return out
+
+
+def deployment_summary(
+    stacks: Sequence[Any],
+    *,
+    region: str,
+    policy_files: Sequence[str] = (),
+    load: Any = None,
+    given: Optional[Iterable[str]] = None,
+) -> Optional[dict]:
+    """The coverage summary of the workloads of the templates a ``check`` was given (``given``:
+    their real paths; default every stack), for ``formats.render(..., summary=)``; None when
+    there is no workload to show."""
+    keep = None if given is None else set(given)
+    workloads: List[dict] = []
+    try:
+        for _group, report, origin in deployment_reports(stacks, region=region, policy_files=policy_files, load=load):
+
+            def name_of(lid: str, origin: Any = origin) -> Optional[Tuple[str, Optional[str]]]:
+                stack, _own = origin(lid)
+                if stack is None or (keep is not None and _top_file(stack) not in keep):
+                    return None
+                return lid, stack.filename  # the name the findings of this workload are grouped under
+
+            workloads.extend(_summary_workloads(report, name_of))
+    except RecursionError:
+        return {"note": "the coverage summary could not be computed: a template nests or refers to itself too deeply"}
     if not workloads:
         return None
-    return {"workloads": workloads, "legend": LEGEND}
+    workloads.sort(key=lambda w: (str(w.get("template", "")), str(w.get("name", ""))))
+    legend = _summary_legend(workloads)
+    return {"workloads": workloads, "legend": legend} if legend else {"workloads": workloads}
+
+
+def render_deployment_graph(
+    stacks: Sequence[Any],
+    fmt: str = "text",
+    *,
+    region: str,
+    policy_files: Sequence[str] = (),
+    load: Any = None,
+) -> str:
+    """The graph of the first stack's template (its workloads only), judged together with the
+    stacks it imports from or nests, as ``check`` judges it."""
+    target = stacks[0]
+    top = _top_file(target)
+    for group, report, origin in deployment_reports(stacks, region=region, policy_files=policy_files, load=load):
+        if not any(s is target for s in group):
+            continue
+
+        def mine(lid: str, origin: Any = origin) -> bool:
+            stack = origin(lid)[0]
+            return stack is not None and _top_file(stack) == top
+
+        return render_graph(report, target.filename, fmt, include=mine)
+    return render_graph(Report([]), target.filename, fmt)  # pragma: no cover - the target is in a group

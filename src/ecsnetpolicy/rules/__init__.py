@@ -70,3 +70,33 @@ class NotVerified(_base.EngineRule):
     """A network check could not be decided because a value is unknown."""
 
     id = "IN9001"
+
+
+class S3EndpointPolicy(_base.EngineRule):
+    """The S3 gateway endpoint policy must let ECR layers be downloaded."""
+
+    id = "EN3002"
+
+
+class ExecutionRolePermissions(_base.EngineRule):
+    """The task execution role must allow what the tasks need to start."""
+
+    id = "EN5001"
+
+
+class DeploymentCircuitBreaker(_base.EngineRule):
+    """Rolling-update ECS services should enable the deployment circuit breaker."""
+
+    id = "WN6001"
+
+
+class DeploymentCannotProgress(_base.EngineRule):
+    """A service's deployment configuration must let the scheduler replace tasks."""
+
+    id = "EN6002"
+
+
+class NofileUlimit(_base.EngineRule):
+    """A container's nofile soft limit is below Fargate's default."""
+
+    id = "IN6003"
