@@ -285,7 +285,7 @@ def _yaml_load_error(filename: Optional[str], exc: Exception, text: str) -> Load
     if isinstance(exc, yaml.reader.ReaderError):
         line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
         char = exc.character
-        char = f"#x{ord(char):04x}" if isinstance(char, str) else f"#x{char:02x}" if isinstance(char, int) else "character"
+        char = f"#x{ord(char):04x}" if isinstance(char, str) else f"#x{char:04x}" if isinstance(char, int) else "character"
         return LoadError(filename, f"unacceptable character {char}: {exc.reason}", line)
     problem = getattr(exc, "problem", None)
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)

@@ -247,6 +247,14 @@ def tri_all(values: Sequence[Tri]) -> Tri:
 
 
 def _literal_id_unknown(value: Any, what: str, path: Path) -> Unknown:
+    if isinstance(value, ResAtt):
+        if value.attribute.startswith("Outputs."):
+            return Unknown(
+                f"the {what} is output {value.attribute[8:]} of nested stack {value.logical_id}, whose template was not loaded",
+                path,
+                "give the nested stack a local TemplateURL (ecsnetpolicy loads it) or supply the value",
+            )
+        return Unknown(f"the {what} is attribute {value.attribute} of {value.logical_id}", path)
     if isinstance(value, str):
         return Unknown(f"{what} {value} is not defined in the templates given", path, "pass the template that defines it")
     return first_unknown(value) or Unknown(f"{what} is not known", path)
@@ -316,7 +324,7 @@ class Model:
 
     def _vpc_of(self, value: Any, path: Path) -> Any:
         ref = self._ref_of(value, ("AWS::EC2::VPC",))
-        if isinstance(ref, Unknown) and isinstance(value, str):
+        if isinstance(ref, Unknown) and isinstance(value, (str, ResAtt)):
             return _literal_id_unknown(value, "VPC", path)
         return ref
 
@@ -325,21 +333,21 @@ class Model:
             return value
         if isinstance(value, ResRef) and self.r.resource_type(value.logical_id) == "AWS::EC2::SecurityGroup":
             return value.logical_id if self.r.present(value.logical_id) else Unknown(f"{value.logical_id} is not created in this scenario", path)
-        if isinstance(value, str):
+        if isinstance(value, (str, ResAtt)):
             return _literal_id_unknown(value, "security group", path)
         return first_unknown(value) or Unknown("security group is not known", path)
 
     def _subnet_id(self, value: Any, path: Path) -> Any:
         if isinstance(value, ResRef) and self.r.resource_type(value.logical_id) == "AWS::EC2::Subnet":
             return value.logical_id if self.r.present(value.logical_id) else Unknown(f"{value.logical_id} is not created in this scenario", path)
-        if isinstance(value, str):
+        if isinstance(value, (str, ResAtt)):
             return _literal_id_unknown(value, "subnet", path)
         return first_unknown(value) or Unknown("subnet is not known", path)
 
     def _rt_id(self, value: Any, path: Path) -> Any:
         if isinstance(value, ResRef) and self.r.resource_type(value.logical_id) == "AWS::EC2::RouteTable":
             return value.logical_id if self.r.present(value.logical_id) else Unknown(f"{value.logical_id} is not created in this scenario", path)
-        if isinstance(value, str):
+        if isinstance(value, (str, ResAtt)):
             return _literal_id_unknown(value, "route table", path)
         return first_unknown(value) or Unknown("route table is not known", path)
 
@@ -585,8 +593,10 @@ class Model:
             return  # not awsvpc (bridge/host networking): out of our scope
         net_path = p + ("NetworkConfiguration",)
         net_v = r.resolve(net, net_path)
-        aws = net.get("AwsvpcConfiguration") if isinstance(net, Mapping) else None
-        aws_path = net_path + ("AwsvpcConfiguration",)
+        # AWS::ECS::Service spells it AwsvpcConfiguration, AWS::ECS::TaskSet AwsVpcConfiguration
+        key = "AwsVpcConfiguration" if isinstance(net, Mapping) and "AwsVpcConfiguration" in net else "AwsvpcConfiguration"
+        aws = net.get(key) if isinstance(net, Mapping) else None
+        aws_path = net_path + (key,)
         if not isinstance(aws, Mapping):
             unk = first_unknown(net_v) or Unknown(f"NetworkConfiguration of {lid} is not known", net_path)
             subnets: Any = unk
