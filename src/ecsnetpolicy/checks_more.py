@@ -466,8 +466,12 @@ def execution_needs(a: Analysis, td: str, launch_type: Optional[str]) -> List[Ne
                 if isinstance(create, bool):  # not known: the need is not judged
                     facts["log_create_group"] = create
         sources = set()
-        secrets = c.get("Secrets")
-        if isinstance(secrets, list):
+        secret_lists = [c.get("Secrets")]
+        if isinstance(log, Mapping):
+            secret_lists.append(log.get("SecretOptions"))  # the log driver's secrets: same role
+        for secrets in secret_lists:
+            if not isinstance(secrets, list):
+                continue
             for s in secrets:
                 if isinstance(s, Mapping):
                     src = secret_source(s.get("ValueFrom"), a.model)

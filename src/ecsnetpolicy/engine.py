@@ -140,6 +140,20 @@ def secret_source(value: Any, model: Model) -> Any:
     return "ssm"  # a bare parameter name (also /aws/reference/secretsmanager/...: read through SSM)
 
 
+def _pull_through_cache(model: Model, image: Any) -> bool:
+    """Is this ECR image served by a pull-through cache rule of the template (first pull needs
+    the internet: aws-facts 5)?"""
+    text = image.text if isinstance(image, Partial) else image
+    if not isinstance(text, str) or "/" not in text:
+        return False
+    repo = text.split("/", 1)[1]
+    for lid in model.by_type.get("AWS::ECR::PullThroughCacheRule", []):
+        prefix = model.r.resolve(model.r.properties(lid).get("EcrRepositoryPrefix"), ("Resources", lid))
+        if isinstance(prefix, str) and prefix and repo.startswith(prefix.rstrip("/") + "/"):
+            return True
+    return False
+
+
 def workload_needs(a: Analysis, w: Workload) -> Any:
     """The needs of a workload's task definition (list of NeedUse), or an Unknown."""
     model, policy = a.model, a.policy
@@ -171,18 +185,28 @@ def workload_needs(a: Analysis, w: Workload) -> Any:
             a.note_unknown(kind if kind.path else Unknown(kind.why, cpath + ("Image",), kind.hint), w, "which registry the image of tasks of {w} comes from")
         else:
             facts["image_registry"] = kind
+        if kind == "ecr" and _pull_through_cache(model, c.get("Image")):
+            facts["pull_through_cache"] = True
         log = c.get("LogConfiguration")
         if isinstance(log, Mapping) and isinstance(log.get("LogDriver"), str):
             facts["log_driver"] = log["LogDriver"]
-        secrets = c.get("Secrets")
+            opts = log.get("Options")
+            if log["LogDriver"] == "awsfirelens" and isinstance(opts, Mapping) and isinstance(opts.get("Name"), str):
+                facts["firelens_output"] = opts["Name"].lower()
         sources = set()
-        if isinstance(secrets, list):
+        secret_lists = [("Secrets", c.get("Secrets"))]
+        if isinstance(log, Mapping):
+            secret_lists.append(("LogConfiguration/SecretOptions", log.get("SecretOptions")))
+        for where, secrets in secret_lists:
+            if not isinstance(secrets, list):
+                continue
             for j, s in enumerate(secrets):
                 if not isinstance(s, Mapping):
                     continue
                 src = secret_source(s.get("ValueFrom"), model)
                 if isinstance(src, Unknown):
-                    a.note_unknown(src if src.path else Unknown(src.why, cpath + ("Secrets", j, "ValueFrom"), src.hint), w, "where a secret of tasks of {w} is read from")
+                    spath = cpath + tuple(where.split("/")) + (j, "ValueFrom")
+                    a.note_unknown(src if src.path else Unknown(src.why, spath, src.hint), w, "where a secret of tasks of {w} is read from")
                 else:
                     sources.add(src)
         facts["secret_source"] = sorted(sources)

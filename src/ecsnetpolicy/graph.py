@@ -402,7 +402,7 @@ def render_mermaid(report: Report, filename: str, include: Optional[Callable[[st
             nid = node(ids("igw", route.target_id), f"{ids('igw', route.target_id)}[{mermaid_label(route.detail)}]")
             edge(nid, inet, None, False)
             return nid
-        nid = node(ids("other", route.detail), f"{ids('other', route.detail)}[{mermaid_label(route.detail)}]")
+        nid = node(ids("gw", route.detail), f"{ids('gw', route.detail)}[{mermaid_label(route.detail)}]")
         return nid
 
     for view in views:

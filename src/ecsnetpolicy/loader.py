@@ -43,6 +43,8 @@ Hostile input (each refused with a one-line ``LoadError``, in time and memory li
 from __future__ import annotations
 
 import collections.abc
+import functools
+import gc
 import json
 import os
 import re
@@ -71,7 +73,7 @@ try:  # the same choice cfn-lint makes (cfnlint/decode/cfn_yaml.py)
 except AttributeError:  # PyYAML built without libyaml
     _BaseLoader = yaml.SafeLoader
 
-__all__ = ["LoadError", "Mark", "DictNode", "ListNode", "StrNode", "loads", "load_file", "locate"]
+__all__ = ["LoadError", "Mark", "DictNode", "ListNode", "StrNode", "loads", "load_file", "locate", "cfn_lint_view"]
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_DEPTH = 100  # nested mappings/sequences.  cfn-lint's recursive constructor itself fails at
@@ -201,6 +203,10 @@ def loads(text: str, filename: Optional[str] = None) -> DictNode:
     nul = text.find("\0")
     if nul >= 0:
         raise LoadError(filename, "binary data (NUL byte), not a template", text.count("\n", 0, nul) + 1)
+    # Loading makes millions of small objects and no garbage cycles: the cyclic collector would
+    # only rescan the growing heap again and again (it more than doubles the time on big files).
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
     try:
         template = _decode(text, filename)
     except LoadError:
@@ -213,6 +219,9 @@ def loads(text: str, filename: Optional[str] = None) -> DictNode:
         raise LoadError(filename, f"invalid character in template: {exc.reason}") from None
     except Exception as exc:  # noqa: BLE001 - the contract: a LoadError, never a traceback
         raise LoadError(filename, f"cannot load template: {type(exc).__name__}: {exc}") from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     if template is None:
         raise LoadError(filename, "empty template")
     if not isinstance(template, dict):
@@ -235,6 +244,108 @@ def locate(template: Any, path: Sequence[Any]) -> Tuple[int, int, int, int]:
     if not found:
         return _NO_LOCATION
     return (found[0] + 1, found[1] + 1, found[2] + 1, found[3] + 1)
+
+
+def cfn_lint_view(template: Any) -> Any:
+    """Change `template` in place as ``cfnlint.template.Template(...)`` does before any rule runs.
+
+    cfn-lint's decoder and this loader give the template as written.  But building the
+    ``Template`` object (``create_context_for_template`` -> ``cfnlint.context.conditions``) sorts,
+    in place, every two-item ``Fn::Equals`` list it reaches from the ``Conditions`` section - so
+    rules see, and locate findings on, e.g. ``["prod", {"Ref": "Env"}]`` where the file has
+    ``[!Ref Env, prod]``.  A path into such a list (``.../Fn::Equals/0``) therefore names a
+    different item in the plugin than in a template as loaded.  Call this on a loaded template
+    to see it exactly as cfn-lint's rules do (ported from cfn-lint 1.x; the tests check it
+    against the installed cfn-lint).  Returns `template`.
+    """
+    if not isinstance(template, dict):
+        return template
+    conditions = template.get("Conditions", {})
+    if not isinstance(conditions, dict):  # cfn-lint: ValueError, caught: nothing sorted
+        return template
+    for name, value in conditions.items():
+        others = conditions.copy()
+        del others[name]
+        try:
+            _visit_condition(value, others)
+        except ValueError:
+            pass
+        except Exception:  # noqa: BLE001 - cfn-lint stops building its context here
+            break
+    return template
+
+
+# cfnlint.helpers.FUNCTIONS_ALL (the ForEach entry is a literal string there too)
+_CFN_FUNCTIONS = frozenset(
+    ["Fn::Base64", "Fn::Cidr", "Fn::Contains", "Fn::FindInMap", "Fn::ForEach::[a-zA-Z0-9]+", "Fn::GetAtt"]
+    + ["Fn::GetAZs", "Fn::GetStackOutput", "Fn::If", "Fn::ImportValue", "Fn::Join", "Fn::Length"]
+    + ["Fn::Select", "Fn::Split", "Fn::Sub", "Fn::ToJsonString", "Fn::Transform", "Ref"]
+    + ["Fn::And", "Fn::Or", "Fn::Not", "Fn::Equals", "Condition"]
+)
+_CONDITION_FUNCTIONS = frozenset(["Fn::And", "Fn::Or", "Fn::Not", "Fn::Equals"])
+
+
+def _is_function(instance: Any) -> Tuple[Optional[str], Any]:
+    if isinstance(instance, dict) and len(instance) == 1:
+        for key, value in instance.items():
+            if key in _CFN_FUNCTIONS:
+                return key, value
+    return None, None
+
+
+def _visit_condition(instance: Any, all_conditions: dict) -> None:
+    """cfnlint.context.conditions._condition.Condition.create_from_instance, for its side effect."""
+    fn_k, fn_v = _is_function(instance)
+    if fn_k is None:
+        raise ValueError("Condition value must be an object of length 1")
+    if fn_k in _CONDITION_FUNCTIONS:
+        if not isinstance(fn_v, list):
+            raise ValueError("value should be an array")
+        if fn_k == "Fn::Equals":
+            if len(fn_v) != 2:
+                raise ValueError("Equals has to be a list of two values")
+            fn_v.sort(key=_equals_sort_key)  # the one change: in place, in the template
+            for item in fn_v:
+                if not (item is None or isinstance(item, (str, bool, int, float, dict))):
+                    raise ValueError("EqualParameter has to be a string or a dict")
+            return
+        for item in fn_v:
+            _visit_condition(item, all_conditions)
+        if fn_k == "Fn::Not" and len(fn_v) != 1:
+            raise ValueError("Fn::Not expects only one condition")
+        return
+    if fn_k == "Condition":
+        if not isinstance(fn_v, str):
+            raise ValueError("Condition value must be a string")
+        sub_condition = all_conditions.get(fn_v)
+        try:  # cfn-lint walks the named condition again (without itself), ignoring any error
+            sub_all = all_conditions.copy()
+            del sub_all[fn_v]
+            _visit_condition(sub_condition, sub_all)
+        except Exception:  # noqa: BLE001
+            pass
+        return
+    raise ValueError(f"Unknown key {fn_k!r} in condition")
+
+
+def _equals_compare(a: Any, b: Any) -> int:
+    """cfnlint.context.conditions._equals._sorted: never 0 for strings, so equal items swap."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        a_k, a_v = _is_function(a)
+        b_k, b_v = _is_function(b)
+        if a_k is None or b_k is None:
+            if a_k is None and b_k is not None:
+                return 1
+            if a_k is not None and b_k is None:
+                return -1
+            return 0
+        if a_k == "Ref" and isinstance(a_v, str) and b_k == "Ref" and isinstance(b_v, str):
+            return -1 if a_v <= b_v else 1
+        return -1 if a_k <= b_k else 1
+    return -1 if str(a) <= str(b) else 1
+
+
+_equals_sort_key = functools.cmp_to_key(_equals_compare)
 
 
 # --------------------------------------------------------------------------------------------

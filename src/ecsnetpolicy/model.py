@@ -403,6 +403,8 @@ class Model:
             self._add_workload(lid, "service")
         for lid in by_type.get("AWS::ECS::TaskSet", []):
             self._add_workload(lid, "task set")
+        for lid in by_type.get("AWS::Events::Rule", []) + by_type.get("AWS::Scheduler::Schedule", []):
+            self._add_scheduled(lid)
 
     def _add_vpc(self, lid: str) -> None:
         r = self.r
@@ -585,18 +587,40 @@ class Model:
         )
 
     def _add_workload(self, lid: str, kind: str) -> None:
+        p = ("Resources", lid, "Properties")
+        self._add_placement(lid, lid, kind, self.r.properties(lid), p, "TaskDefinition", ("Resources", lid))
+
+    def _add_scheduled(self, lid: str) -> None:
+        """Scheduled tasks: EventBridge rule targets and EventBridge Scheduler schedules."""
         r = self.r
         p = ("Resources", lid, "Properties")
         props = r.properties(lid)
+        if r.resource_type(lid) == "AWS::Scheduler::Schedule":
+            target = props.get("Target")
+            if isinstance(target, Mapping) and isinstance(target.get("EcsParameters"), Mapping):
+                ep = p + ("Target", "EcsParameters")
+                self._add_placement(lid, lid, "scheduled task", target["EcsParameters"], ep, "TaskDefinitionArn", ("Resources", lid))
+            return
+        targets = props.get("Targets")
+        if not isinstance(targets, list):
+            return
+        ecs_targets = [(i, t) for i, t in enumerate(targets) if isinstance(t, Mapping) and isinstance(t.get("EcsParameters"), Mapping)]
+        for n, (i, t) in enumerate(ecs_targets):
+            key = lid if n == 0 else f"{lid}#{n + 1}"
+            ep = p + ("Targets", i, "EcsParameters")
+            self._add_placement(key, key, "scheduled task", t["EcsParameters"], ep, "TaskDefinitionArn", ("Resources", lid))
+
+    def _add_placement(self, key: str, lid: str, kind: str, props: Mapping[str, Any], p: Path, td_key: str, path: Path) -> None:
+        r = self.r
         net = props.get("NetworkConfiguration")
         if net is None:
             return  # not awsvpc (bridge/host networking): out of our scope
         net_path = p + ("NetworkConfiguration",)
         net_v = r.resolve(net, net_path)
-        # AWS::ECS::Service spells it AwsvpcConfiguration, AWS::ECS::TaskSet AwsVpcConfiguration
-        key = "AwsVpcConfiguration" if isinstance(net, Mapping) and "AwsVpcConfiguration" in net else "AwsvpcConfiguration"
-        aws = net.get(key) if isinstance(net, Mapping) else None
-        aws_path = net_path + (key,)
+        # AWS::ECS::Service spells it AwsvpcConfiguration, TaskSet and EventBridge AwsVpcConfiguration
+        key_name = "AwsVpcConfiguration" if isinstance(net, Mapping) and "AwsVpcConfiguration" in net else "AwsvpcConfiguration"
+        aws = net.get(key_name) if isinstance(net, Mapping) else None
+        aws_path = net_path + (key_name,)
         if not isinstance(aws, Mapping):
             unk = first_unknown(net_v) or Unknown(f"NetworkConfiguration of {lid} is not known", net_path)
             subnets: Any = unk
@@ -609,21 +633,21 @@ class Model:
             sgs = self._id_list(aws.get("SecurityGroups", []), aws_path + ("SecurityGroups",), self._sg_id) if "SecurityGroups" in aws else []
             pip = r.resolve(aws.get("AssignPublicIp", "DISABLED"), aws_path + ("AssignPublicIp",))
             public_ip = (pip == "ENABLED") if isinstance(pip, str) else (first_unknown(pip) or Unknown("AssignPublicIp is not known"))
-        td = r.resolve(props.get("TaskDefinition"), p + ("TaskDefinition",))
+        td = r.resolve(props.get(td_key), p + (td_key,))
         if isinstance(td, ResRef) and td.logical_id in self.task_definitions:
             task_def: Any = td.logical_id
-        elif props.get("TaskDefinition") is None:
-            task_def = Unknown(f"{kind} {lid} names no task definition", ("Resources", lid))
+        elif props.get(td_key) is None:
+            task_def = Unknown(f"{kind} {lid} names no task definition", path)
         else:
             task_def = Unknown(
                 f"the task definition of {kind} {lid} is not defined in the templates given",
-                p + ("TaskDefinition",),
+                p + (td_key,),
                 "pass the template that defines it",
             )
-        self.workloads[lid] = Workload(
+        self.workloads[key] = Workload(
             lid,
             kind,
-            ("Resources", lid),
+            path,
             net_path,
             subnets,
             subnets_path,
