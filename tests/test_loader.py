@@ -493,8 +493,10 @@ def test_json_marks_are_cfn_json_marks() -> None:
     text = '{\n  "Resources": {\n    "A": [1, {"k": 2}]\n  }\n}\n'
     t = L._load_json(text)
     key = next(iter(t))
-    assert key.start_mark == Mark(1, 3) and key.end_mark == Mark(0, 14)
-    assert locate(t, ["Resources", "A"]) == (3, 6, 2, 9)
+    # start: line 1 (0-based), column 3 where YAML says 2; end: line 0, a negative column
+    assert key.start_mark == Mark(1, 3) and key.end_mark == Mark(0, -34)
+    assert locate(t, ["Resources"]) == (2, 4, 1, -33)
+    assert locate(t, ["Resources", "A"]) == (3, 6, 2, 24)
 
 
 PURE_PYTHON_SCRIPT = r"""
@@ -541,10 +543,20 @@ def test_pure_python_pyyaml_tab_json_falls_back_like_cfn_lint(tmp_path: Path) ->
 def test_locate_found_and_fallbacks() -> None:
     text = "Resources:\n  Sg:\n    Type: AWS::EC2::SecurityGroup\n    Properties:\n      Ports: [80, !Ref P, x]\n"
     t = loads(text)
-    assert locate(t, ["Resources", "Sg", "Type"]) == (3, 5, 3, 9)  # the key
-    assert locate(t, ["Resources", "Sg", "Properties", "Ports", 2]) == (5, 30, 5, 31)  # the item
-    # an int item has no marks: cfn-lint falls back to the key of the list
-    assert locate(t, ["Resources", "Sg", "Properties", "Ports", 0]) == (5, 7, 5, 12)
+    cfn_locate = CfnLocator(cfn_decode_str(text)[0])
+    expected = {
+        ("Resources", "Sg", "Type"): (3, 5, 3, 9),  # a key: the key
+        ("Resources", "Sg", "Properties", "Ports", 2): (5, 27, 5, 28),  # a list item: the item
+        ("Resources", "Sg", "Properties", "Ports", 1): (5, 19, 5, 25),  # the !Ref node
+        # an int item has no marks: the key of the list
+        ("Resources", "Sg", "Properties", "Ports", 0): (5, 7, 5, 12),
+        # the key inside a short form is a plain str: not even the item, the key of the list
+        ("Resources", "Sg", "Properties", "Ports", 1, "Ref"): (5, 7, 5, 12),
+        # below a string: the key of the string
+        ("Resources", "Sg", "Type", "x"): (3, 5, 3, 9),
+    }
+    for path, location in expected.items():
+        assert locate(t, path) == location == cfn_locate(path), path
     # a missing key below an existing one: the deepest existing key
     assert locate(t, ["Resources", "Sg", "Properties", "Nope"]) == (4, 5, 4, 15)
     assert locate(t, ["Resources", "Sg", "Properties", "Nope", "Deeper"]) == (4, 5, 4, 15)
@@ -592,7 +604,7 @@ def test_random_documents_like_cfn_lint(data, flow, style, as_json) -> None:
 
 
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-@given(st.text(alphabet=st.sampled_from(list("ab:-[]{},!&*<=~'\"\\#|>? \t\n") + ["!Ref ", "!GetAtt ", "&x ", "*x", "<<: "]), max_size=40))
+@given(st.lists(st.sampled_from(list("ab:-[]{},!&*<=~'\"\\#|>? \t\n") + ["!Ref ", "!GetAtt ", "&x ", "*x", "<<: ", "a: "]), max_size=30).map("".join))
 def test_random_text_like_cfn_lint(text: str) -> None:
     assert_text_agrees(text)
 
@@ -728,7 +740,7 @@ def test_too_large_file_refused(tmp_path: Path) -> None:
         loads("a" * (L.MAX_FILE_BYTES + 1))
 
 
-@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n", "---\n", "~\n", "null\n", "...\n"])
+@pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n", "---\n", "~\n", "null\n", "--- ~\n...\n"])
 def test_empty_template_refused(text: str) -> None:
     assert "empty template" in str(_refused(text))
 
@@ -757,19 +769,22 @@ def test_hostile_filename_stays_one_line(tmp_path: Path) -> None:
 
 
 def test_ten_megabyte_template_loads(tmp_path: Path) -> None:
-    resource = textwrap.dedent(
-        """\
-          Sg{i}:
-            Type: AWS::EC2::SecurityGroup
-            Properties:
-              GroupDescription: !Sub "${{AWS::StackName}} group {i}"
-              VpcId: !Ref Vpc
-              SecurityGroupEgress:
-                - {{IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/16}}
-                - IpProtocol: "-1"
-                  DestinationSecurityGroupId: !GetAtt Other{i}.GroupId
-              Tags: [{{Key: Name, Value: !Join ["-", [!Ref AWS::StackName, sg, "{i}"]]}}]
-        """
+    resource = textwrap.indent(
+        textwrap.dedent(
+            """\
+            Sg{i}:
+              Type: AWS::EC2::SecurityGroup
+              Properties:
+                GroupDescription: !Sub "${{AWS::StackName}} group {i}"
+                VpcId: !Ref Vpc
+                SecurityGroupEgress:
+                  - {{IpProtocol: tcp, FromPort: 443, ToPort: 443, CidrIp: 10.0.0.0/16}}
+                  - IpProtocol: "-1"
+                    DestinationSecurityGroupId: !GetAtt Other{i}.GroupId
+                Tags: [{{Key: Name, Value: !Join ["-", [!Ref AWS::StackName, sg, "{i}"]]}}]
+            """
+        ),
+        "  ",
     )
     chunks = ["AWSTemplateFormatVersion: '2010-09-09'\nResources:\n"]
     size, i = 0, 0

@@ -36,6 +36,21 @@ RULES = {
             "endpoint, or the S3 gateway endpoint.",
         ),
         RuleInfo(
+            "EN1002",
+            "task-egress-dns",
+            "ECS tasks must reach custom DNS servers on UDP and TCP 53",
+            "The VPC's DHCP options name DNS servers other than AmazonProvidedDNS and the workload's "
+            "egress lacks UDP and TCP 53 to them (security groups do not filter AmazonProvidedDNS, so "
+            "without custom DNS the rule is silent unless a policy sets dns_egress: always).",
+        ),
+        RuleInfo(
+            "EN1003",
+            "subnet-nacl",
+            "Network ACLs must pass the tasks' HTTPS flows both ways",
+            "A custom network ACL on a workload subnet or an endpoint subnet denies the TCP 443 flow or "
+            "its return traffic on ephemeral ports 1024-65535 (network ACLs are stateless).",
+        ),
+        RuleInfo(
             "EN2001",
             "endpoint-missing",
             "ECS tasks without an internet path need VPC endpoints for the AWS services they use",

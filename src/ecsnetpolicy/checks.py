@@ -9,7 +9,12 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optio
 
 from .engine import Analysis, Report, Verdict
 from .findings import Finding, Fix
-from .model import Endpoint, az_label, default_sg_id, same_az, tri_any
+import ipaddress
+
+from .model import ANY_V4, Endpoint, az_label, default_sg_id, same_az, tri_all, tri_any
+from .values import as_network
+
+EPHEMERAL = (1024, 65535)  # return ports NACLs must let through (fact 21)
 from .values import Path, Unknown, describe_scenarios
 
 
@@ -394,8 +399,139 @@ def in9001(a: Analysis) -> Iterator[Raw]:
         )
 
 
+def _dns_targets(a: Analysis, vpc: str) -> Any:
+    """(label, networks) of the DNS servers the tasks must reach on port 53, None when security
+    groups do not filter them (AmazonProvidedDNS: fact 15), or Unknown."""
+    found = a.model.dns_servers(vpc)
+    if found is not None:
+        opts, servers = found
+        if isinstance(servers, Unknown):
+            return servers
+        custom = [x for x in servers if not (isinstance(x, str) and x == "AmazonProvidedDNS")]
+        for x in custom:
+            if isinstance(x, Unknown):
+                return x
+        if custom:
+            nets = [as_network(x) for x in custom]
+            for n in nets:
+                if isinstance(n, Unknown):
+                    return n
+            return (f"DNS servers {_join(custom)} (DHCP options {opts} of VPC {vpc})", nets)
+    if a.policy.options.get("dns_egress") == "always":
+        v = a.model.vpcs.get(vpc)
+        if v is None or not v.cidrs or isinstance(v.cidrs[0], Unknown):
+            return Unknown(f"the CIDR of VPC {vpc} is not known")
+        resolver = ipaddress.ip_network(f"{v.cidrs[0].network_address + 2}/32")
+        return (f"the VPC resolver {resolver.network_address} of VPC {vpc}", [resolver])
+    return None
+
+
+def en1002(a: Analysis) -> Iterator[Raw]:
+    for w, vs in _group(a.verdicts, lambda v: v.workload.lid).items():
+        v = vs[0]
+        targets = _dns_targets(a, v.vpc)
+        if targets is None or isinstance(targets, Unknown):
+            continue
+        label, nets = targets
+        sgs = _workload_sgs(a, v)
+        if isinstance(sgs, Unknown):
+            continue
+        missing = []
+        for proto, name in (("17", "UDP"), ("6", "TCP")):
+            allowed = tri_all([a.model.egress_to(sgs, net, 53, proto) for net in nets])
+            if allowed is False:
+                missing.append(name)
+        if not missing:
+            continue
+        anchor_sg, path = _egress_anchor(a, sgs)
+        if anchor_sg is None:
+            continue
+        cidrs = _join([str(n) for n in nets])
+        yield Raw(
+            "EN1002",
+            path,
+            f"Security group {anchor_sg} of {v.workload.label} does not allow {' and '.join(missing)} 53 out to {label}, so "
+            f"tasks cannot resolve the names of ECR, CloudWatch Logs or any endpoint and fail with "
+            f"CannotPullContainerError (lookup ... i/o timeout); add egress rules for UDP and TCP 53 to {cidrs}.",
+            w,
+        )
+
+
+def _nacl_flows(a: Analysis, v: Verdict) -> List[Tuple[str, bool, Tuple[int, int], Any, str]]:
+    """The stateless legs of a verdict's HTTPS flow: (subnet, egress?, ports, peer network, peer label)."""
+    model = a.model
+    src = model.subnets[v.subnet].cidr
+    legs: List[Tuple[str, bool, Tuple[int, int], Any, str]] = []
+    kind, target = v.dest
+    if kind == "endpoint":
+        if isinstance(target.subnets, Unknown):
+            return legs
+        for sn, _ in target.subnets:
+            if not isinstance(sn, str) or sn == v.subnet:
+                continue  # traffic inside one subnet does not cross its network ACL
+            dst = model.subnets[sn].cidr
+            label = f"endpoint {target.lid}"
+            legs.append((v.subnet, True, (443, 443), dst, label))
+            legs.append((v.subnet, False, EPHEMERAL, dst, label))
+            legs.append((sn, False, (443, 443), src, f"the tasks in {v.subnet}"))
+            legs.append((sn, True, EPHEMERAL, src, f"the tasks in {v.subnet}"))
+    else:
+        label = "S3" if kind == "s3" else "the internet"
+        legs.append((v.subnet, True, (443, 443), ANY_V4, label))
+        legs.append((v.subnet, False, EPHEMERAL, ANY_V4, label))
+    return legs
+
+
+def _ports(ports: Tuple[int, int]) -> str:
+    return f"TCP {ports[0]}" if ports[0] == ports[1] else f"TCP {ports[0]}-{ports[1]}"
+
+
+def en1003(a: Analysis) -> Iterator[Raw]:
+    if not a.model.subnet_nacl:
+        return
+    blocked: Dict[Tuple[Path, str], Dict[str, Any]] = {}
+    for v in a.verdicts:
+        if v.outcome != "ok":
+            continue
+        for subnet, egress, ports, peer, peer_label in _nacl_flows(a, v):
+            public = peer is ANY_V4
+            allowed, entry = a.model.nacl_decision(subnet, egress, ports, peer, public=public)
+            if allowed is not False:
+                continue
+            acl = a.model.subnet_nacl[subnet]
+            anchor = entry.path if entry is not None else ("Resources", acl)
+            group = blocked.setdefault((anchor, v.workload.lid), {"v": v, "acl": acl, "entry": entry, "flows": {}, "uses": {}})
+            peer_text = f"public addresses ({peer_label})" if public else str(peer)
+            flow = group["flows"].setdefault((egress, ports), {"peers": [], "subnets": []})
+            flow["peers"].append(peer_text)
+            flow["subnets"].append(subnet)
+            group["uses"].setdefault(v.need.need.need_id + v.service, v)
+    for (anchor, w), g in blocked.items():
+        v, entry = g["v"], g["entry"]
+        flows = []
+        for (egress, ports), f in sorted(g["flows"].items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            flows.append(
+                f"{'outbound' if egress else 'inbound'} {'' if ports == (443, 443) else 'return traffic on '}{_ports(ports)} "
+                f"{'to' if egress else 'from'} {_join(f['peers'])} {'out of' if egress else 'into'} {_subnets(f['subnets'])}"
+            )
+        cause = (f"entry {entry.path[1]} (rule {entry.number}) denies {'it' if len(flows) == 1 else 'them'}"
+                 if entry is not None else f"no entry allows {'it' if len(flows) == 1 else 'them'}")
+        what = "an allow entry for it" if len(flows) == 1 else "allow entries for them"
+        fix = f"add {what} with a rule number below {entry.number}" if entry is not None else f"add {what}"
+        needs = _join([_need(x) for x in g["uses"].values()])
+        symptoms = _join([_symptom(x) for x in g["uses"].values()])
+        yield Raw(
+            "EN1003",
+            anchor,
+            f"Network ACL {g['acl']} blocks {'; '.join(flows)}: {cause}, and network ACLs are stateless, so tasks of "
+            f"{v.workload.label} cannot {needs} and fail with {symptoms}; {fix}.",
+            w,
+        )
+
 CHECKS: Dict[str, Callable[[Analysis], Iterator[Raw]]] = {
     "EN1001": en1001,
+    "EN1002": en1002,
+    "EN1003": en1003,
     "EN2001": en2001,
     "WN2002": wn2002,
     "EN2003": en2003,

@@ -112,7 +112,9 @@ class Mark(NamedTuple):
     column: int
 
 
-_DEFAULT_MARK = Mark(1, 1)  # cfnlint.decode.mark.Mark() - what a node built without marks gets
+_DEFAULT_MARK = Mark(1, 1)
+_new_mark = functools.partial(tuple.__new__, Mark)  # Mark(line, column) without a Python frame
+_new_str = str.__new__  # cfnlint.decode.mark.Mark() - what a node built without marks gets
 
 
 class DictNode(dict):
@@ -145,6 +147,8 @@ class ListNode(list):
 
 class StrNode(str):
     """A string with its marks (``cfnlint.decode.node.str_node``)."""
+
+    __slots__ = ("start_mark", "end_mark")
 
     def __new__(cls, x, start_mark: Mark = _DEFAULT_MARK, end_mark: Mark = _DEFAULT_MARK):
         obj = str.__new__(cls, x)
@@ -696,12 +700,15 @@ def _construct(loader, get_event, stack: List[_Frame], state: dict) -> None:
                 else:
                     tag = resolve(ScalarNode, value, implicit)
             start = event.start_mark
-            if tag == _STR:
-                node: Any = StrNode(value, Mark(start.line, start.column), _m(event.end_mark))
+            if tag == _STR:  # the bulk of a template: StrNode(...) inlined
+                node: Any = _new_str(StrNode, value)
+                node.start_mark = _new_mark((start.line, start.column))
+                end = event.end_mark
+                node.end_mark = _new_mark((end.line, end.column))
             elif tag in _SIMPLE_SCALARS:
                 node = constructors[tag](loader, ScalarNode(tag, value, start, event.end_mark))
             elif tag.startswith("!"):
-                marks = (Mark(start.line, start.column), _m(event.end_mark))
+                marks = (_new_mark((start.line, start.column)), _m(event.end_mark))
                 suffix = _short_form_key(tag)
                 if suffix == _GETATT:
                     node = DictNode({suffix: ListNode(value.split(".", 1), *marks)}, *marks)
@@ -718,7 +725,7 @@ def _construct(loader, get_event, stack: List[_Frame], state: dict) -> None:
                 raise _Bail
             tag = event.tag
             mapping = cls is MappingStartEvent
-            start = Mark(event.start_mark.line, event.start_mark.column)
+            start = _new_mark((event.start_mark.line, event.start_mark.column))
             if tag is None or tag == "!" or tag == (_MAP if mapping else _SEQ):
                 frame = _Frame(_MAPPING, {}, start) if mapping else _Frame(_SEQUENCE, [], start)
             elif tag.startswith("!"):
@@ -736,7 +743,7 @@ def _construct(loader, get_event, stack: List[_Frame], state: dict) -> None:
             continue
         elif cls is MappingEndEvent or cls is SequenceEndEvent:
             frame = stack.pop()
-            end = _m(event.end_mark)
+            end = _new_mark((event.end_mark.line, event.end_mark.column))
             kind = frame.kind
             if kind == _SEQUENCE:
                 node = ListNode(frame.items, frame.start, end)

@@ -97,6 +97,25 @@ class SecurityGroup:
 
 
 @dataclass
+class NaclEntry:
+    number: Any
+    egress: bool
+    allow: Any  # True allow, False deny, Unknown
+    protocol: Any
+    ports: Any  # (from, to) or None for all, or Unknown
+    cidr: Any
+    path: Path
+
+
+@dataclass
+class Nacl:
+    lid: str
+    vpc: Any
+    path: Path
+    entries: List[NaclEntry] = field(default_factory=list)
+
+
+@dataclass
 class Endpoint:
     lid: str
     vpc: Any
@@ -178,15 +197,15 @@ def _port(value: Any) -> Any:
     return first_unknown(value) or Unknown("port is not known")
 
 
-def rule_allows_tcp(rule: Rule, port: int) -> Tri:
-    """Does this rule admit TCP `port`?  (-1 and protocols other than tcp/udp/icmp/icmpv6 allow all
-    ports whatever the range: fact 18.)"""
+def rule_allows_tcp(rule: Rule, port: int, protocol: str = "6") -> Tri:
+    """Does this rule admit `protocol` (TCP by default) on `port`?  (-1 and protocols other than
+    tcp/udp/icmp/icmpv6 allow all ports whatever the range: fact 18.)"""
     proto = rule.protocol
     if isinstance(proto, Unknown):
         return proto
     if proto == "-1" or proto not in ("6", "17", "1", "58"):
         return True
-    if proto != "6":
+    if proto != protocol:
         return False
     lo, hi = rule.from_port, rule.to_port
     if isinstance(lo, Unknown):
@@ -275,7 +294,9 @@ class Model:
         self.endpoints: Dict[str, Endpoint] = {}
         self.workloads: Dict[str, Workload] = {}
         self.task_definitions: Dict[str, Mapping[str, Any]] = {}
-        self.dhcp_by_vpc: Dict[str, Any] = {}
+        self.dhcp_by_vpc: Dict[str, Any] = {}  # vpc -> (dhcp options lid, servers list or Unknown)
+        self.nacls: Dict[str, Nacl] = {}
+        self.subnet_nacl: Dict[str, Any] = {}  # subnet -> nacl lid or Unknown (absent: the default NACL)
         resolver.register_getatt("AWS::EC2::VPC", self._getatt_vpc)
         resolver.register_getatt("AWS::EC2::Subnet", self._getatt_subnet)
         resolver.register_getatt("AWS::EC2::SecurityGroup", self._getatt_sg)
@@ -397,6 +418,8 @@ class Model:
             self._add_standalone_rule(lid, ingress=False)
         for lid in by_type.get("AWS::EC2::VPCEndpoint", []):
             self._add_endpoint(lid)
+        self._add_dhcp()
+        self._add_nacls()
         for lid in by_type.get("AWS::ECS::TaskDefinition", []):
             self.task_definitions[lid] = r.properties(lid)
         for lid in by_type.get("AWS::ECS::Service", []):
@@ -405,6 +428,121 @@ class Model:
             self._add_workload(lid, "task set")
         for lid in by_type.get("AWS::Events::Rule", []) + by_type.get("AWS::Scheduler::Schedule", []):
             self._add_scheduled(lid)
+
+    def _add_dhcp(self) -> None:
+        r = self.r
+        for lid in self.by_type.get("AWS::EC2::VPCDHCPOptionsAssociation", []):
+            p = ("Resources", lid, "Properties")
+            props = r.properties(lid)
+            vpc = self._vpc_of(r.resolve(props.get("VpcId"), p + ("VpcId",)), p + ("VpcId",))
+            if not isinstance(vpc, str):
+                continue
+            opts = r.resolve(props.get("DhcpOptionsId"), p + ("DhcpOptionsId",))
+            if isinstance(opts, ResRef) and r.resource_type(opts.logical_id) == "AWS::EC2::DHCPOptions":
+                op = ("Resources", opts.logical_id, "Properties")
+                servers = r.items(r.properties(opts.logical_id).get("DomainNameServers", []), op + ("DomainNameServers",))
+                if not isinstance(servers, Unknown):
+                    servers = [v if isinstance(v, str) else (first_unknown(v) or Unknown("a DNS server is not known", sp)) for v, sp in servers]
+                self.dhcp_by_vpc[vpc] = (opts.logical_id, servers)
+            elif isinstance(opts, str) and opts == "default":
+                continue
+            else:
+                self.dhcp_by_vpc[vpc] = (None, _literal_id_unknown(opts, "DHCP options set", p + ("DhcpOptionsId",)))
+
+    def _add_nacls(self) -> None:
+        r = self.r
+        for lid in self.by_type.get("AWS::EC2::NetworkAcl", []):
+            p = ("Resources", lid, "Properties")
+            self.nacls[lid] = Nacl(lid, self._vpc_of(r.resolve(r.properties(lid).get("VpcId"), p + ("VpcId",)), p), ("Resources", lid))
+        for lid in self.by_type.get("AWS::EC2::NetworkAclEntry", []):
+            p = ("Resources", lid, "Properties")
+            props = r.resolve(r.properties(lid), p)
+            if not isinstance(props, Mapping):
+                continue
+            acl = props.get("NetworkAclId")
+            if not (isinstance(acl, ResRef) and acl.logical_id in self.nacls):
+                continue
+            action = props.get("RuleAction")
+            allow = (action.lower() == "allow") if isinstance(action, str) else (first_unknown(action) or Unknown("rule action is not known"))
+            egress = as_bool(props.get("Egress"), False)
+            if isinstance(egress, Unknown):
+                continue
+            pr = props.get("PortRange")
+            if isinstance(pr, Mapping):
+                ports: Any = (_port(pr.get("From")), _port(pr.get("To")))
+                if any(isinstance(x, Unknown) or x is None for x in ports):
+                    ports = Unknown("the port range of a network ACL entry is not known", p)
+            else:
+                ports = None
+            cidr = as_network(props["CidrBlock"]) if "CidrBlock" in props else (as_network(props["Ipv6CidrBlock"]) if "Ipv6CidrBlock" in props else Unknown("entry without CIDR", p))
+            number = props.get("RuleNumber")
+            number = _port(number) if number is not None else Unknown("rule number missing", p)
+            self.nacls[acl.logical_id].entries.append(
+                NaclEntry(number, egress, allow, _proto(props.get("Protocol")), ports, cidr, ("Resources", lid))
+            )
+        for lid in self.by_type.get("AWS::EC2::SubnetNetworkAclAssociation", []):
+            p = ("Resources", lid, "Properties")
+            props = r.properties(lid)
+            subnet = self._subnet_id(r.resolve(props.get("SubnetId"), p + ("SubnetId",)), p + ("SubnetId",))
+            acl = r.resolve(props.get("NetworkAclId"), p + ("NetworkAclId",))
+            if isinstance(subnet, str):
+                if isinstance(acl, ResRef) and acl.logical_id in self.nacls:
+                    self.subnet_nacl[subnet] = acl.logical_id
+                else:
+                    self.subnet_nacl[subnet] = _literal_id_unknown(acl, "network ACL", p + ("NetworkAclId",))
+
+    def nacl_decision(self, subnet: str, egress: bool, ports: Tuple[int, int], peer: Any, public: bool = False) -> Tuple[Tri, Any]:
+        """Does the subnet's network ACL let TCP `ports` out to (egress) or in from `peer` (a
+        network)?  (decision, deciding entry or None).  Entries apply in rule-number order, first
+        match wins, and what no entry allows is denied; a subnet without an association has the
+        VPC's default ACL, which allows everything (fact 21).  An entry that covers only part of
+        the ports or addresses makes the answer unknown unless a full match comes first.  With
+        `public`, the peer is an unknown public address (S3, a registry): entries for private
+        ranges do not concern it, and entries for part of the public space leave it unknown."""
+        acl_id = self.subnet_nacl.get(subnet)
+        if acl_id is None:
+            return True, None
+        if isinstance(acl_id, Unknown):
+            return acl_id, None
+        if isinstance(peer, Unknown):
+            return peer, None
+        acl = self.nacls[acl_id]
+        entries = [e for e in acl.entries if e.egress == egress]
+        if any(isinstance(e.number, Unknown) for e in entries):
+            return Unknown(f"a rule number of network ACL {acl_id} is not known", acl.path), None
+        partial: Optional[Unknown] = None
+        for e in sorted(entries, key=lambda x: x.number):
+            if isinstance(e.protocol, Unknown) or isinstance(e.allow, Unknown) or isinstance(e.cidr, Unknown) or isinstance(e.ports, Unknown):
+                return Unknown(f"entry {e.path[1]} of network ACL {acl_id} is not known", e.path), e
+            if e.protocol not in ("-1", "6"):
+                continue
+            if e.cidr.version != peer.version:
+                continue
+            if not e.cidr.overlaps(peer):
+                continue
+            if public and e.cidr.version == 4 and any(e.cidr.subnet_of(p) for p in PRIVATE_V4):
+                continue  # the peer is somewhere in public address space (S3, registries)
+            full_cidr = peer.subnet_of(e.cidr)
+            if e.protocol == "-1" or e.ports is None:
+                full_ports, overlap = True, True
+            else:
+                lo, hi = e.ports
+                full_ports = lo <= ports[0] and ports[1] <= hi
+                overlap = not (hi < ports[0] or lo > ports[1])
+            if not overlap:
+                continue
+            if full_cidr and full_ports:
+                if e.allow is False and partial is not None:
+                    return partial, e  # part allowed above, the rest denied here
+                return e.allow, e
+            if e.allow is False:
+                return Unknown(f"entry {e.path[1]} of network ACL {acl_id} denies part of the traffic", e.path), e
+            partial = partial or Unknown(f"network ACL {acl_id} allows only part of the traffic", e.path)
+        return (partial if partial is not None else False), None
+
+    def dns_servers(self, vpc: str) -> Any:
+        """(dhcp options lid, list of server strings) of the VPC, or None for AmazonProvidedDNS."""
+        return self.dhcp_by_vpc.get(vpc)
 
     def _add_vpc(self, lid: str) -> None:
         r = self.r
@@ -769,6 +907,25 @@ class Model:
                 return True
             for rule in sg.egress:
                 results.append(tri_all([rule_allows_tcp(rule, 443), self._egress_dest_ok(rule, dest)]))
+        return tri_any(results)
+
+    def egress_to(self, sg_ids: Sequence[str], net: Any, port: int, protocol: str) -> Tri:
+        """Does the union of these groups' egress let `protocol`/`port` out to network `net`?"""
+        results: List[Tri] = []
+        for sid in sg_ids:
+            sg = self.sgs.get(sid)
+            if sg is None:
+                return Unknown(f"security group {sid} is not known")
+            if sg.default_egress:
+                return True
+            for rule in sg.egress:
+                if rule.cidr is not None:
+                    dest_ok: Tri = covers(rule.cidr, net)
+                elif rule.peer_sg is not None or rule.prefix_list is not None:
+                    dest_ok = Unknown("egress to a security group or prefix list may cover it")
+                else:
+                    dest_ok = False
+                results.append(tri_all([rule_allows_tcp(rule, port, protocol), dest_ok]))
         return tri_any(results)
 
     def _egress_dest_ok(self, rule: Rule, dest: Tuple[str, Any]) -> Tri:

@@ -46,6 +46,7 @@ class Need:
 class Policy:
     services: Dict[str, Mapping[str, Any]] = field(default_factory=dict)
     needs: Dict[str, Need] = field(default_factory=dict)
+    options: Dict[str, Any] = field(default_factory=dict)
 
     def kind(self, service: str) -> Optional[str]:
         spec = self.services.get(service)
@@ -127,6 +128,7 @@ def load_policy_file(path: Path) -> Dict[str, Any]:
 
 
 def _merge(policy: Policy, data: Mapping[str, Any], source: str) -> None:
+    policy.options.update(data.get("options") or {})
     for name, spec in (data.get("services") or {}).items():
         policy.services[name] = spec
     for raw in data.get("needs") or []:

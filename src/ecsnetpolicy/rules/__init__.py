@@ -100,3 +100,15 @@ class NofileUlimit(_base.EngineRule):
     """A container's nofile soft limit is below Fargate's default."""
 
     id = "IN6003"
+
+
+class TaskEgressDns(_base.EngineRule):
+    """ECS tasks must reach custom DNS servers on UDP and TCP 53."""
+
+    id = "EN1002"
+
+
+class SubnetNacl(_base.EngineRule):
+    """Network ACLs must pass the tasks' HTTPS flows both ways."""
+
+    id = "EN1003"
