@@ -356,6 +356,36 @@ SNIPPETS = {
         r3: *tags
         r4: [*tags, *base]
         """,
+    "conditions": """
+        Parameters: {Env: {Type: String}, Other: {Type: String}}
+        Conditions:
+          IsProd: !Equals [!Ref Env, prod]
+          IsProdAgain: !Equals [prod, !Ref Env]
+          Same: !Equals [x, x]
+          SameRefs: !Equals [!Ref Env, !Ref Env]
+          TwoRefs: !Equals [!Ref Other, !Ref Env]
+          Funcs: !Equals [!Select [0, [a]], !Sub "${Env}"]
+          NotFunctions: !Equals [{a: 1}, {b: 2}]
+          Numbers: !Equals [10, 9]
+          Bools: !Equals [true, "false"]
+          Nulls: !Equals [~, ""]
+          Chain1: !And [!Condition Same, !Condition Chain2, !Equals [b, a]]
+          Chain2: !Or [!Condition Same, !Not [!Condition IsProd]]
+          Missing: !Not [!Condition Nope]
+          SelfRef: !And [!Condition SelfRef, !Equals [z, y]]
+          BadNot: !Not [!Equals [d, c], !Equals [f, e]]
+          ThreeItems: !Equals [c, b, a]
+          WithList: !Equals [[b], a]
+          NotAList: !Equals "x"
+          Unknown: {Foo: [b, a]}
+        Resources:
+          R:
+            Type: X
+            Condition: IsProd
+            Properties:
+              P: !If [IsProd, !Equals [b, a], c]
+        """,
+    "conditions not a mapping": "Conditions: [!Equals [b, a]]\nR: !Equals [b, a]\n",
     "merge only override": "a: &x {k: 1}\nb: {<<: *x, k: 2, k: 3}\n",
     "tagged mapping duplicates": "a: !Transform {k: 1, k: 2}\n",
     "tagged mapping null key": "a: !Transform {~: 1}\n",
@@ -600,6 +630,48 @@ def test_random_documents_like_cfn_lint(data, flow, style, as_json) -> None:
         text = json.dumps(data, indent=as_json)
     else:
         text = yaml.safe_dump(data, default_flow_style=flow, default_style=style, allow_unicode=True)
+    assert_text_agrees(text)
+
+
+_equals_args = st.one_of(
+    st.sampled_from(["a", "b", "", "prod", "10", "x"]),
+    st.integers(0, 20),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(["Env", "Other", "AWS::Region"]).map(lambda r: {"Ref": r}),
+    st.sampled_from([{"Fn::Sub": "${Env}"}, {"Fn::Select": [0, ["a"]]}, {"Foo": 1}, {"a": 1, "b": 2}, ["a"]]),
+)
+
+
+def _condition(names):
+    leaf = st.one_of(
+        st.lists(_equals_args, min_size=2, max_size=2).map(lambda args: {"Fn::Equals": args}),
+        st.lists(_equals_args, min_size=1, max_size=3).map(lambda args: {"Fn::Equals": args}),
+        st.sampled_from(names + ["Nope"]).map(lambda n: {"Condition": n}),
+    )
+    return st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=1, max_size=3).map(lambda c: {"Fn::And": c}),
+            st.lists(inner, min_size=1, max_size=3).map(lambda c: {"Fn::Or": c}),
+            st.lists(inner, min_size=1, max_size=2).map(lambda c: {"Fn::Not": c}),
+        ),
+        max_leaves=6,
+    )
+
+
+@st.composite
+def _conditions(draw):
+    names = ["C%d" % i for i in range(draw(st.integers(1, 5)))]
+    return {name: draw(_condition(names)) for name in names}
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(conditions=_conditions(), as_json=st.booleans())
+def test_random_conditions_like_cfn_lint_rules_see(conditions, as_json) -> None:
+    """cfn_lint_view sorts the Conditions' Fn::Equals exactly as building cfn-lint's Template does."""
+    data = {"Parameters": {"Env": {"Type": "String"}, "Other": {"Type": "String"}}, "Conditions": conditions}
+    text = json.dumps(data, indent=1) if as_json else yaml.safe_dump(data, default_flow_style=None)
     assert_text_agrees(text)
 
 

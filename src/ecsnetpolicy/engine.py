@@ -320,8 +320,6 @@ def analyse_scenario(template: Mapping[str, Any], scenario: Scenario, policy: Po
     model = Model(template, resolver)
     a = Analysis(scenario, model, policy, region=region)
     for w in model.workloads.values():
-        if w.launch_type == "EC2":
-            continue  # the EC2 launch type pulls through the instance: judged on the instance side
         needs = workload_needs(a, w)
         if isinstance(needs, Unknown):
             a.note_unknown(needs, w, "what tasks of {w} need")

@@ -324,7 +324,6 @@ def _visit_condition(instance: Any, all_conditions: dict) -> None:
         sub_condition = all_conditions.get(fn_v)
         try:  # cfn-lint walks the named condition again (without itself), ignoring any error
             sub_all = all_conditions.copy()
-            del sub_all[fn_v]
             _visit_condition(sub_condition, sub_all)
         except Exception:  # noqa: BLE001
             pass
@@ -522,35 +521,32 @@ def _load_with_nodes(text: str) -> Any:
 
 
 def _check_alias_expansion(root) -> None:
-    """Refuse recursive aliases and documents whose aliases would expand beyond the bound."""
-    cap = MAX_ALIAS_EXPANSION + 1
-    size: dict = {}  # id(node) -> expanded size (capped), once done
-    distinct = 0
-    active = set()
+    """Refuse recursive aliases and documents whose aliases would expand beyond the bound.
+
+    The composed graph shares one node per anchor; the size of the document with every alias
+    copied out is computed bottom-up over the distinct nodes (exact integers: with at most
+    MAX_ALIASES aliases and MAX_DEPTH levels they stay small enough to add cheaply).
+    """
+    size: dict = {}  # id(node) -> size of the node with its aliases expanded
+    active = set()  # nodes on the current path: meeting one again is a recursive alias
     stack = [(root, False)]
     while stack:
         node, children_done = stack.pop()
         key = id(node)
         if children_done:
             active.discard(key)
-            total = 1
-            for child in _children(node):
-                total += size[id(child)]
-            size[key] = min(total, cap + distinct)
+            size[key] = 1 + sum(size[id(child)] for child in _children(node))
             continue
         if key in size:
             continue
-        if key in active:
-            raise _Refused("recursive YAML alias", node.start_mark.line + 1)
         active.add(key)
-        distinct += 1
         stack.append((node, True))
         for child in _children(node):
             if id(child) in active:
                 raise _Refused("recursive YAML alias", child.start_mark.line + 1)
             if id(child) not in size:
                 stack.append((child, False))
-    if size[id(root)] - distinct > MAX_ALIAS_EXPANSION:
+    if size[id(root)] - len(size) > MAX_ALIAS_EXPANSION:
         raise _Refused(f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION:,} extra nodes (alias bomb?)")
 
 

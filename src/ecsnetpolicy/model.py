@@ -55,6 +55,7 @@ class Subnet:
     cidr: Any  # network or Unknown
     path: Path
     route_table: Any = None  # logical id, None (main table) or Unknown
+    map_public_ip: Any = False  # MapPublicIpOnLaunch: EC2 instances get a public IP there
 
 
 @dataclass
@@ -145,9 +146,12 @@ class Workload:
     platform_version: Any
     execute_command: Tri
     task_definition: Any  # logical id or Unknown
+    instances: Optional[str] = None  # EC2: the Auto Scaling group whose instances pull (fact 2)
 
     @property
     def label(self) -> str:
+        if self.instances:
+            return f"{self.kind} {self.lid} (on container instances of Auto Scaling group {self.instances})"
         return f"{self.kind} {self.lid}"
 
 
@@ -584,6 +588,7 @@ class Model:
         if "CidrBlock" in props:
             cidr = as_network(r.resolve(props["CidrBlock"], p + ("CidrBlock",)))
         self.subnets[lid] = Subnet(lid, vpc, az, cidr, ("Resources", lid))
+        self.subnets[lid].map_public_ip = as_bool(r.resolve(props.get("MapPublicIpOnLaunch"), p + ("MapPublicIpOnLaunch",)), False)
 
     def _add_route(self, lid: str) -> None:
         r = self.r
@@ -796,6 +801,92 @@ class Model:
             as_bool(r.resolve(props.get("EnableExecuteCommand"), p + ("EnableExecuteCommand",)), False),
             task_def,
         )
+        if self.workloads[key].launch_type == "EC2":
+            self._instance_side(self.workloads[key], props, p)
+
+    def _providers(self, props: Mapping[str, Any], p: Path) -> Any:
+        """The capacity providers a workload runs on: its strategy, else its cluster's."""
+        r = self.r
+        strategy = props.get("CapacityProviderStrategy")
+        if strategy is not None:
+            items = r.items(strategy, p + ("CapacityProviderStrategy",))
+            if isinstance(items, Unknown):
+                return items
+            return [v.get("CapacityProvider") for v, _ in items if isinstance(v, Mapping)]
+        cluster = r.resolve(props.get("Cluster"), p + ("Cluster",))
+        found: List[Any] = []
+        if isinstance(cluster, ResRef):
+            for assoc in self.by_type.get("AWS::ECS::ClusterCapacityProviderAssociations", []):
+                ap = r.properties(assoc)
+                apath = ("Resources", assoc, "Properties")
+                if r.resolve(ap.get("Cluster"), apath + ("Cluster",)) == cluster:
+                    listed = r.items(ap.get("CapacityProviders", []), apath + ("CapacityProviders",))
+                    if not isinstance(listed, Unknown):
+                        found.extend(v for v, _ in listed)
+            listed = r.items(r.properties(cluster.logical_id).get("CapacityProviders", []), ("Resources", cluster.logical_id, "Properties", "CapacityProviders"))
+            if not isinstance(listed, Unknown):
+                found.extend(v for v, _ in listed)
+        return found
+
+    def _instance_side(self, w: Workload, props: Mapping[str, Any], p: Path) -> None:
+        """EC2 launch type: the agent pulls through the instance (fact 2), so judge the Auto Scaling
+        group's subnets, launch template security groups and public IPs, where the template shows
+        them; else the placement is unknown."""
+        r = self.r
+        providers = self._providers(props, p)
+        asgs: List[str] = []
+        if not isinstance(providers, Unknown):
+            for prov in providers:
+                if isinstance(prov, ResRef) and r.resource_type(prov.logical_id) == "AWS::ECS::CapacityProvider":
+                    asp = r.properties(prov.logical_id).get("AutoScalingGroupProvider")
+                    if isinstance(asp, Mapping):
+                        asg = r.resolve(asp.get("AutoScalingGroupArn"), ("Resources", prov.logical_id, "Properties", "AutoScalingGroupProvider", "AutoScalingGroupArn"))
+                        if isinstance(asg, ResRef) and r.resource_type(asg.logical_id) == "AWS::AutoScaling::AutoScalingGroup":
+                            asgs.append(asg.logical_id)
+        if not asgs:
+            w.subnets = Unknown(
+                f"the container instances of {w.kind} {w.lid} (EC2 launch type) are not linked to an Auto Scaling group through a capacity provider in the template",
+                w.net_path,
+                "run them on a capacity provider defined in the template, or pass the template that defines it",
+            )
+            return
+        asg = asgs[0]
+        ap = ("Resources", asg, "Properties")
+        aprops = r.properties(asg)
+        w.instances = asg
+        w.subnets_path = ap + ("VPCZoneIdentifier",)
+        w.net_path = w.subnets_path if "VPCZoneIdentifier" in aprops else ("Resources", asg)
+        w.subnets = self._id_list(aprops.get("VPCZoneIdentifier", []), w.subnets_path, self._subnet_id) if "VPCZoneIdentifier" in aprops else Unknown(
+            f"Auto Scaling group {asg} names no subnets (VPCZoneIdentifier)", ("Resources", asg))
+        w.public_ip = None  # the subnet's MapPublicIpOnLaunch unless the launch template says
+        w.security_groups = Unknown(f"the security groups of Auto Scaling group {asg}'s instances are not known", ("Resources", asg))
+        lt = aprops.get("LaunchTemplate")
+        lc = aprops.get("LaunchConfigurationName")
+        if isinstance(lt, Mapping):
+            ref = r.resolve(lt.get("LaunchTemplateId", lt.get("LaunchTemplateName")), ap + ("LaunchTemplate",))
+            if isinstance(ref, (ResRef, ResAtt)) and r.resource_type(ref.logical_id) == "AWS::EC2::LaunchTemplate":
+                lp = ("Resources", ref.logical_id, "Properties", "LaunchTemplateData")
+                data = r.properties(ref.logical_id).get("LaunchTemplateData")
+                if isinstance(data, Mapping):
+                    nics = data.get("NetworkInterfaces")
+                    nic = nics[0] if isinstance(nics, list) and nics and isinstance(nics[0], Mapping) else None
+                    if nic is not None:
+                        if "Groups" in nic:
+                            w.security_groups = self._id_list(nic["Groups"], lp + ("NetworkInterfaces", 0, "Groups"), self._sg_id)
+                        if "AssociatePublicIpAddress" in nic:
+                            w.public_ip = as_bool(r.resolve(nic["AssociatePublicIpAddress"], lp + ("NetworkInterfaces", 0, "AssociatePublicIpAddress")), False)
+                    if "SecurityGroupIds" in data:
+                        w.security_groups = self._id_list(data["SecurityGroupIds"], lp + ("SecurityGroupIds",), self._sg_id)
+                    elif nic is None or "Groups" not in nic:
+                        w.security_groups = []  # the VPC default group
+        elif lc is not None:
+            ref = r.resolve(lc, ap + ("LaunchConfigurationName",))
+            if isinstance(ref, ResRef) and r.resource_type(ref.logical_id) == "AWS::AutoScaling::LaunchConfiguration":
+                cp = ("Resources", ref.logical_id, "Properties")
+                cprops = r.properties(ref.logical_id)
+                w.security_groups = self._id_list(cprops["SecurityGroups"], cp + ("SecurityGroups",), self._sg_id) if "SecurityGroups" in cprops else []
+                if "AssociatePublicIpAddress" in cprops:
+                    w.public_ip = as_bool(r.resolve(cprops["AssociatePublicIpAddress"], cp + ("AssociatePublicIpAddress",)), False)
 
     def _launch_type(self, lid: str, props: Mapping[str, Any], p: Path, task_def: Any) -> Any:
         r = self.r
@@ -848,6 +939,13 @@ class Model:
         if isinstance(route.destination, Unknown):
             return route.destination, ""
         if route.target == "igw":
+            if workload.instances:
+                public = workload.public_ip if workload.public_ip is not None else sn.map_public_ip
+                if isinstance(public, Unknown):
+                    return public, ""
+                if public:
+                    return True, route.detail
+                return False, f"route table {rt} sends 0.0.0.0/0 to {route.detail} while the container instances get no public IP"
             if workload.launch_type == "EC2":
                 return False, f"route table {rt} sends 0.0.0.0/0 to {route.detail} while EC2 launch type tasks get no public IP"
             if isinstance(workload.public_ip, Unknown):
