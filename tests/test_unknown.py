@@ -120,3 +120,45 @@ def test_unsatisfiable_scenario_is_not_reported():
     assert raw_for(only_ha) == []
     assert [r.rule_id for r in raw_for(copy.deepcopy(template))] == ["EN3001"]
     assert raw_for(copy.deepcopy(template), params={"Mode": "ha"}) == []
+
+
+def _fixture(name):
+    return copy.deepcopy(dict(load_file(str(FIXTURES / name))))
+
+
+def test_nacl_entry_with_unknown_direction_is_in9001_not_en1003():
+    t = _fixture("EN1003/good_nacl_allows_return_traffic.yaml")
+    t["Parameters"]["Direction"] = {"Type": "String"}
+    t["Resources"]["InboundReturnFromS3"]["Properties"]["Egress"] = {"Ref": "Direction"}
+    raws = raw_for(t)
+    assert {r.rule_id for r in raws} == {"IN9001"}
+    assert "Egress" in raws[0].message
+
+
+def test_nacl_entry_attached_by_getatt_id_counts():
+    t = _fixture("EN1003/good_nacl_allows_return_traffic.yaml")
+    t["Resources"]["InboundReturnFromS3"]["Properties"]["NetworkAclId"] = {"Fn::GetAtt": ["PrivateNetworkAcl", "Id"]}
+    assert raw_for(t) == []
+
+
+def test_dhcp_listing_the_vpc_resolver_needs_no_port_53():
+    t = _fixture("EN1002/bad_custom_dns_without_port_53.yaml")
+    t["Resources"]["DhcpOptions"]["Properties"]["DomainNameServers"] = ["10.0.0.2", "AmazonProvidedDNS"]
+    assert raw_for(t) == []
+
+
+def test_dhcp_options_not_in_template_is_in9001():
+    t = _fixture("EN1002/bad_custom_dns_without_port_53.yaml")
+    t["Resources"]["DhcpOptionsAssociation"]["Properties"]["DhcpOptionsId"] = "dopt-0123456789abcdef0"
+    raws = raw_for(t)
+    assert {r.rule_id for r in raws} == {"IN9001"}
+    assert "dopt-0123456789abcdef0" in raws[0].message
+
+
+def test_dns_egress_always_policy_demands_port_53_to_the_vpc_resolver(tmp_path, monkeypatch):
+    policy = tmp_path / "dns.yaml"
+    policy.write_text("schema_version: 1\noptions: {dns_egress: always}\n")
+    monkeypatch.setenv("ECSNETPOLICY_POLICIES", str(policy))
+    raws = raw_for(_fixture("good_private_endpoints.yaml"))
+    assert [r.rule_id for r in raws] == ["EN1002"]
+    assert "the VPC resolver 10.0.0.2 of VPC Vpc" in raws[0].message

@@ -383,6 +383,17 @@ def in9001(a: Analysis) -> Iterator[Raw]:
             sgs = _workload_sgs(a, v)
             if isinstance(sgs, Unknown):
                 items.append((sgs, v.workload, "the security group rules of tasks of {w}"))
+    for v in a.verdicts:
+        if v.outcome != "ok":
+            continue
+        dns = _dns_targets(a, v.vpc)
+        if isinstance(dns, Unknown) and dns.path:
+            items.append((dns, v.workload, "the DNS egress of tasks of {w}"))
+        acl = a.model.subnet_nacl.get(v.subnet)
+        if isinstance(acl, Unknown) and acl.path:
+            items.append((acl, v.workload, f"the network ACL of subnet {v.subnet} of {{w}}"))
+        elif isinstance(acl, str) and a.model.nacls[acl].unknown is not None:
+            items.append((a.model.nacls[acl].unknown, v.workload, f"the network ACL of subnet {v.subnet} of {{w}}"))
     seen = set()
     for unk, w, what in items:
         path = _strip_intrinsic(unk.path) or w.path
@@ -407,7 +418,11 @@ def _dns_targets(a: Analysis, vpc: str) -> Any:
         opts, servers = found
         if isinstance(servers, Unknown):
             return servers
-        custom = [x for x in servers if not (isinstance(x, str) and x == "AmazonProvidedDNS")]
+        v = a.model.vpcs.get(vpc)
+        amazon = {"AmazonProvidedDNS", "169.254.169.253"}
+        if v is not None and v.cidrs and not isinstance(v.cidrs[0], Unknown):
+            amazon.add(str(v.cidrs[0].network_address + 2))  # the VPC resolver, by its address
+        custom = [x for x in servers if not (isinstance(x, str) and x in amazon)]
         for x in custom:
             if isinstance(x, Unknown):
                 return x

@@ -114,6 +114,7 @@ class Nacl:
     vpc: Any
     path: Path
     entries: List[NaclEntry] = field(default_factory=list)
+    unknown: Optional[Unknown] = None  # an entry that may belong here could not be read
 
 
 @dataclass
@@ -464,12 +465,14 @@ class Model:
             if not isinstance(props, Mapping):
                 continue
             acl = props.get("NetworkAclId")
-            if not (isinstance(acl, ResRef) and acl.logical_id in self.nacls):
-                continue
+            if not (isinstance(acl, (ResRef, ResAtt)) and acl.logical_id in self.nacls):
+                continue  # (an ACL not defined here cannot be one of ours)
             action = props.get("RuleAction")
             allow = (action.lower() == "allow") if isinstance(action, str) else (first_unknown(action) or Unknown("rule action is not known"))
             egress = as_bool(props.get("Egress"), False)
             if isinstance(egress, Unknown):
+                nacl = self.nacls[acl.logical_id]
+                nacl.unknown = nacl.unknown or Unknown(f"the direction (Egress) of network ACL entry {lid} is not known", p + ("Egress",))
                 continue
             pr = props.get("PortRange")
             if isinstance(pr, Mapping):
@@ -490,7 +493,7 @@ class Model:
             subnet = self._subnet_id(r.resolve(props.get("SubnetId"), p + ("SubnetId",)), p + ("SubnetId",))
             acl = r.resolve(props.get("NetworkAclId"), p + ("NetworkAclId",))
             if isinstance(subnet, str):
-                if isinstance(acl, ResRef) and acl.logical_id in self.nacls:
+                if isinstance(acl, (ResRef, ResAtt)) and acl.logical_id in self.nacls:
                     self.subnet_nacl[subnet] = acl.logical_id
                 else:
                     self.subnet_nacl[subnet] = _literal_id_unknown(acl, "network ACL", p + ("NetworkAclId",))
@@ -511,6 +514,8 @@ class Model:
         if isinstance(peer, Unknown):
             return peer, None
         acl = self.nacls[acl_id]
+        if acl.unknown is not None:
+            return acl.unknown, None
         entries = [e for e in acl.entries if e.egress == egress]
         if any(isinstance(e.number, Unknown) for e in entries):
             return Unknown(f"a rule number of network ACL {acl_id} is not known", acl.path), None
