@@ -9,9 +9,10 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optio
 
 from .engine import Analysis, Report, Verdict
 from .findings import Finding, Fix
+from .phrasing import join as _join, short_image as _short_image, subnets as _subnets
 import ipaddress
 
-from .model import ANY_V4, Endpoint, az_label, default_sg_id, same_az, tri_all, tri_any
+from .model import ANY_V4, Endpoint, az_label, same_az, tri_all, tri_any
 from .values import as_network
 
 EPHEMERAL = (1024, 65535)  # return ports NACLs must let through (fact 21)
@@ -28,23 +29,10 @@ class Raw:
 
 
 # ----------------------------------------------------------------------------- phrasing helpers
-def _join(names: Sequence[str]) -> str:
-    names = list(dict.fromkeys(names))
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _subnets(names: Sequence[str]) -> str:
-    names = list(dict.fromkeys(names))
-    return ("subnet " if len(names) == 1 else "subnets ") + _join(names)
 
 
-def _short_image(image: str) -> str:
-    host, sep, rest = image.partition("/")
-    if sep and ".dkr.ecr." in host:
-        return rest
-    return image
 
 
 def _need(v: Verdict) -> str:

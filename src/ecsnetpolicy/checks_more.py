@@ -17,16 +17,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-import yaml
 
-from .engine import Analysis, classify_image, secret_source
+from .engine import Analysis, container_facts
+from .phrasing import join as _join, short_image as _short_image, subnets as _subnets
 from .findings import Fix
 from .model import Endpoint
-from .policy import Need, Policy, _matches, policies_dir
+from .policy import Need, _matches
 from .values import MARK, NOVALUE, Partial, Path, ResAtt, ResRef, Unknown, as_bool
 
 if TYPE_CHECKING:  # checks.py imports this module at its end: import Raw lazily
@@ -41,31 +40,12 @@ def _raw(*args: Any) -> "Raw":
 # ------------------------------------------------------------------------------------ phrasing
 
 
-def _join(names: Sequence[str]) -> str:
-    names = list(dict.fromkeys(names))
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _subnets(names: Sequence[str]) -> str:
-    names = list(dict.fromkeys(names))
-    return ("subnet " if len(names) == 1 else "subnets ") + _join(names)
 
 
-def _short_image(image: str) -> str:
-    host, sep, rest = image.partition("/")
-    if sep and ".dkr.ecr." in host:
-        return rest
-    return image
 
 
-def _image_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Partial):
-        return value.text.replace(MARK, "…")
-    return ""
 
 
 def _describe(need: Need, image: str = "", detail: str = "") -> str:
@@ -98,61 +78,8 @@ def _as_list(value: Any) -> List[Any]:
     return [value]
 
 
-# ------------------------------------------------------------------------------------ policy data
-_RAW_CACHE: Dict[Tuple[str, float], Mapping[str, Any]] = {}
-
-
-def _raw_policy_file(path: str) -> Mapping[str, Any]:
-    """A policy file as plain data (the fields policy.Need does not carry), cached by mtime."""
-    try:
-        key = (str(path), os.stat(path).st_mtime)
-    except (OSError, TypeError, ValueError):
-        return {}
-    if key not in _RAW_CACHE:
-        try:
-            with open(path, encoding="utf-8") as fh:
-                data = yaml.safe_load(fh)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            data = None
-        _RAW_CACHE[key] = data if isinstance(data, Mapping) else {}
-    return _RAW_CACHE[key]
-
-
-def need_extras(need: Need) -> Mapping[str, Any]:
-    """The raw entry of `need` in the file it came from (its execution_role_* fields)."""
-    found: Mapping[str, Any] = {}
-    needs = _raw_policy_file(need.source).get("needs")
-    if isinstance(needs, list):
-        for raw in needs:
-            if isinstance(raw, Mapping) and raw.get("id") == need.need_id:
-                found = raw
-    return found
-
-
-def _strings(value: Any) -> List[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
 def role_actions(need: Need) -> List[str]:
-    return _strings(need_extras(need).get("execution_role_actions"))
-
-
-def managed_policies(policy: Policy) -> Dict[str, List[str]]:
-    """AWS managed policy name (as after `policy/` in its ARN) -> the actions it allows on `*`."""
-    files: List[str] = []
-    try:
-        files = [str(p) for p in sorted(policies_dir().glob("*.yaml"))]
-    except Exception:  # noqa: BLE001 - a broken installation only loses this knowledge
-        files = []
-    files += [n.source for n in policy.needs.values()]
-    out: Dict[str, List[str]] = {}
-    for path in dict.fromkeys(files):
-        mp = _raw_policy_file(path).get("managed_policies")
-        if isinstance(mp, Mapping):
-            for name, actions in mp.items():
-                if isinstance(name, str):
-                    out[name] = _strings(actions)
-    return out
+    return list(need.execution_role_actions)
 
 
 EXECUTION_POLICY = "service-role/AmazonECSTaskExecutionRolePolicy"
@@ -269,7 +196,7 @@ class RolePolicies:
         base = _props_path(role)
         props = r.properties(role)
         role_name = r.resolve(props.get("RoleName"), base + ("RoleName",)) if "RoleName" in props else None
-        managed = managed_policies(a.policy)
+        managed = a.policy.managed_policies
         # managed policies
         items = r.items(props.get("ManagedPolicyArns", []), base + ("ManagedPolicyArns",))
         if isinstance(items, Unknown):
@@ -357,66 +284,22 @@ class RolePolicies:
 
 
 # ------------------------------------------------------------------------------------ task definitions
-def _workload_launch_type(r: Any, lid: str, props: Mapping[str, Any]) -> Any:
-    p = _props_path(lid)
-    if "LaunchType" in props:
-        lt = r.resolve(props.get("LaunchType"), p + ("LaunchType",))
-        return ("EC2" if lt in ("EC2", "EXTERNAL") else lt) if isinstance(lt, str) else None
-    strategy = r.items(props.get("CapacityProviderStrategy", []), p + ("CapacityProviderStrategy",))
-    if not isinstance(strategy, Unknown) and strategy:
-        providers = [v.get("CapacityProvider") if isinstance(v, Mapping) else None for v, _ in strategy]
-        if all(x in ("FARGATE", "FARGATE_SPOT") for x in providers):
-            return "FARGATE"
-        return None
-    return None
-
-
-def _ecs_parameters(r: Any, lid: str) -> List[Tuple[Mapping[str, Any], str]]:
-    """(EcsParameters, label) of the scheduled tasks an Events rule or a Schedule starts."""
-    p = _props_path(lid)
-    props = r.properties(lid)
-    out: List[Tuple[Mapping[str, Any], str]] = []
-    if r.resource_type(lid) == "AWS::Events::Rule":
-        targets = r.items(props.get("Targets", []), p + ("Targets",))
-        if isinstance(targets, Unknown):
-            return out
-        for t, _tp in targets:
-            if isinstance(t, Mapping) and isinstance(t.get("EcsParameters"), Mapping):
-                tid = t.get("Id") if isinstance(t.get("Id"), str) else None
-                out.append((t["EcsParameters"], f"scheduled task {lid}" + (f" (target {tid})" if tid else "")))
-    else:
-        target = r.resolve(props.get("Target"), p + ("Target",))
-        if isinstance(target, Mapping) and isinstance(target.get("EcsParameters"), Mapping):
-            out.append((target["EcsParameters"], f"scheduled task {lid}"))
-    return out
-
-
 def task_definition_users(a: Analysis, td: str) -> List[Tuple[str, Any]]:
-    """(label, launch type or None) of everything in the template that starts tasks of `td`."""
+    """(label, launch type or None) of everything in the template that starts tasks of `td`: the
+    model's workloads, plus services and task sets without awsvpc networking (never Fargate)."""
     model, r = a.model, a.model.r
     out: List[Tuple[str, Any]] = []
-    covered = set()
     for w in model.workloads.values():
-        covered.add(w.path[1] if len(w.path) > 1 else w.lid)
         if w.task_definition == td:
             out.append((w.label, w.launch_type if isinstance(w.launch_type, str) else None))
-    for lid in r.resources:
-        if lid in covered or not r.present(lid):
-            continue
-        rtype = r.resource_type(lid)
-        if rtype in ("AWS::ECS::Service", "AWS::ECS::TaskSet"):
+    for rtype, kind in (("AWS::ECS::Service", "service"), ("AWS::ECS::TaskSet", "task set")):
+        for lid in model.by_type.get(rtype, []):
             props = r.properties(lid)
+            if "NetworkConfiguration" in props:
+                continue  # a workload of the model (above)
             ref = r.resolve(props.get("TaskDefinition"), _props_path(lid) + ("TaskDefinition",))
             if isinstance(ref, ResRef) and ref.logical_id == td:
-                lt = _workload_launch_type(r, lid, props)
-                if lt is None and "NetworkConfiguration" not in props:
-                    lt = "EC2"  # bridge or host networking: not Fargate
-                out.append((("service " if rtype == "AWS::ECS::Service" else "task set ") + lid, lt))
-        elif rtype in ("AWS::Events::Rule", "AWS::Scheduler::Schedule"):
-            for params, label in _ecs_parameters(r, lid):
-                ref = params.get("TaskDefinitionArn")
-                if isinstance(ref, ResRef) and ref.logical_id == td:
-                    out.append((label, _workload_launch_type(r, lid, params)))
+                out.append((f"{kind} {lid}", "EC2"))  # bridge or host networking: not Fargate
     return out
 
 
@@ -453,43 +336,15 @@ def execution_needs(a: Analysis, td: str, launch_type: Optional[str]) -> List[Ne
     """The needs of the task definition's containers that ask something of the execution role."""
     hits: Dict[str, NeedHit] = {}
     for c, _cpath in _containers(a, td):
-        facts: Dict[str, Any] = {"launch_type": launch_type}
-        kind, detail = classify_image(c.get("Image"), a.region)
-        if isinstance(kind, str):
-            facts["image_registry"] = kind
-        log = c.get("LogConfiguration")
-        if isinstance(log, Mapping) and isinstance(log.get("LogDriver"), str):
-            facts["log_driver"] = log["LogDriver"]
-            options = log.get("Options")
-            if isinstance(options, Mapping):
-                create = as_bool(options.get("awslogs-create-group"), False)
-                if isinstance(create, bool):  # not known: the need is not judged
-                    facts["log_create_group"] = create
-        sources = set()
-        secret_lists = [c.get("Secrets")]
-        if isinstance(log, Mapping):
-            secret_lists.append(log.get("SecretOptions"))  # the log driver's secrets: same role
-        for secrets in secret_lists:
-            if not isinstance(secrets, list):
-                continue
-            for s in secrets:
-                if isinstance(s, Mapping):
-                    src = secret_source(s.get("ValueFrom"), a.model)
-                    if isinstance(src, str):
-                        sources.add(src)
-        facts["secret_source"] = sorted(sources)
-        facts["repository_credentials"] = "RepositoryCredentials" in c
-        env_files = c.get("EnvironmentFiles")
-        facts["environment_files"] = isinstance(env_files, list) and bool(env_files)
+        cf = container_facts(a.model, c, a.region)
+        facts = {**cf.facts, "launch_type": launch_type}
         for need in a.policy.needs_for(facts):
-            extras = need_extras(need)
-            if not role_actions(need):
+            if not need.execution_role_actions:
                 continue
-            cond = extras.get("execution_role_when")
-            if isinstance(cond, Mapping) and cond and not _matches(cond, facts):
+            if need.execution_role_when and not _matches(need.execution_role_when, facts):
                 continue
             if need.need_id not in hits:
-                hits[need.need_id] = NeedHit(need, _image_text(c.get("Image")), detail if isinstance(kind, str) else "")
+                hits[need.need_id] = NeedHit(need, cf.image, cf.detail)
     return list(hits.values())
 
 
@@ -509,17 +364,16 @@ def _resource_words(actions: Sequence[str]) -> str:
 
 
 def _symptom(need: Need, action: str) -> str:
-    syms = need_extras(need).get("execution_role_symptoms")
-    if isinstance(syms, Mapping):
-        for key in (action, "*"):
-            if isinstance(syms.get(key), str):
-                return syms[key]
+    syms = need.execution_role_symptoms
+    for key in (action, "*"):
+        if isinstance(syms.get(key), str):
+            return syms[key]
     return need.symptom
 
 
 def en5001(a: Analysis) -> Iterator[Raw]:
     model, r = a.model, a.model.r
-    managed = managed_policies(a.policy)
+    managed = a.policy.managed_policies
     execution_actions = {x.lower() for x in managed.get(EXECUTION_POLICY, [])}
     for td in model.task_definitions:
         users = task_definition_users(a, td)

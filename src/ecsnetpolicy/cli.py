@@ -95,13 +95,9 @@ def _region(arg: Optional[str]) -> str:
     return arg or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
-def _check(args: argparse.Namespace) -> int:
-    from .api import deployment_raws
-    from .checks import to_findings
+def _context(args: argparse.Namespace):
+    """What check and graph share: the configuration, parameter values, region, policy files."""
     from .config import ConfigError, load_config
-    from .deployment import Stack
-    from .formats import render
-    from .loader import LoadError, load_file, locate
     from .policy import PolicyError, load_policy
 
     try:
@@ -115,12 +111,27 @@ def _check(args: argparse.Namespace) -> int:
         load_policy(policy_files)
     except PolicyError as exc:
         raise UsageError(str(exc)) from None
+    return config, params, region, policy_files
 
-    def load(path: str):
-        try:
-            return load_file(path)
-        except LoadError as exc:
-            raise UsageError(str(exc)) from None
+
+def load(path: str):
+    """A template, or a one-line usage error."""
+    from .loader import LoadError, load_file
+
+    try:
+        return load_file(path)
+    except LoadError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .api import deployment_raws
+    from .checks import to_findings
+    from .deployment import Stack
+    from .formats import render
+    from .loader import load_file, locate
+
+    config, params, region, policy_files = _context(args)
 
     files = _expand(args.paths)
     if not files:
@@ -174,29 +185,11 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from .config import ConfigError, load_config
     from .deployment import Stack
     from .graph import render_deployment_graph
-    from .loader import LoadError, load_file
-    from .policy import PolicyError, load_policy
+    from .loader import load_file
 
-    try:
-        config = load_config(args.config)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
-    params = _parameters(args.parameter)
-    region = _region(args.region or config.region)
-    policy_files = list(config.policies) + list(args.policy)
-    try:
-        load_policy(policy_files)
-    except PolicyError as exc:
-        raise UsageError(str(exc)) from None
-
-    def load(path: str):
-        try:
-            return load_file(path)
-        except LoadError as exc:
-            raise UsageError(str(exc)) from None
+    config, params, region, policy_files = _context(args)
 
     if os.path.isdir(args.path):
         raise UsageError(f"{args.path}: is a directory; graph takes one template file")

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .model import Endpoint, Model, Workload, tri_any
 from .policy import Need, Policy, load_policy
 from .values import (
     MARK,
     Partial,
-    Path,
     ResRef,
     Resolver,
+    as_bool,
     Scenario,
     Unknown,
     first_unknown,
@@ -154,6 +154,59 @@ def _pull_through_cache(model: Model, image: Any) -> bool:
     return False
 
 
+@dataclass
+class ContainerFacts:
+    facts: Dict[str, Any]
+    image: str
+    detail: str
+    unknowns: List[Tuple[Unknown, Tuple[Any, ...], str]]  # (unknown, path below the container, what it blocked)
+
+
+def container_facts(model: Model, c: Mapping[str, Any], region: str) -> ContainerFacts:
+    """The facts of one (resolved) container definition that policies match needs on."""
+    facts: Dict[str, Any] = {}
+    unknowns: List[Tuple[Unknown, Tuple[Any, ...], str]] = []
+    kind, detail = classify_image(c.get("Image"), region)
+    raw_image = c.get("Image")
+    image_text = raw_image if isinstance(raw_image, str) else (raw_image.text.replace(MARK, "…") if isinstance(raw_image, Partial) else "")
+    if isinstance(kind, Unknown):
+        unknowns.append((kind, ("Image",), "which registry the image of tasks of {w} comes from"))
+        detail = ""
+    else:
+        facts["image_registry"] = kind
+        if kind == "ecr" and _pull_through_cache(model, raw_image):
+            facts["pull_through_cache"] = True
+    log = c.get("LogConfiguration")
+    if isinstance(log, Mapping) and isinstance(log.get("LogDriver"), str):
+        facts["log_driver"] = log["LogDriver"]
+        opts = log.get("Options")
+        if isinstance(opts, Mapping):
+            if log["LogDriver"] == "awsfirelens" and isinstance(opts.get("Name"), str):
+                facts["firelens_output"] = opts["Name"].lower()
+            create = as_bool(opts.get("awslogs-create-group"), False)
+            if isinstance(create, bool):  # not known: that need is not judged
+                facts["log_create_group"] = create
+    sources = set()
+    secret_lists = [(("Secrets",), c.get("Secrets"))]
+    if isinstance(log, Mapping):
+        secret_lists.append((("LogConfiguration", "SecretOptions"), log.get("SecretOptions")))
+    for where, secrets in secret_lists:
+        if not isinstance(secrets, list):
+            continue
+        for j, s in enumerate(secrets):
+            if not isinstance(s, Mapping):
+                continue
+            src = secret_source(s.get("ValueFrom"), model)
+            if isinstance(src, Unknown):
+                unknowns.append((src, where + (j, "ValueFrom"), "where a secret of tasks of {w} is read from"))
+            else:
+                sources.add(src)
+    facts["secret_source"] = sorted(sources)
+    facts["repository_credentials"] = "RepositoryCredentials" in c
+    facts["environment_files"] = bool(c.get("EnvironmentFiles"))
+    return ContainerFacts(facts, image_text, detail, unknowns)
+
+
 def workload_needs(a: Analysis, w: Workload) -> Any:
     """The needs of a workload's task definition (list of NeedUse), or an Unknown."""
     model, policy = a.model, a.policy
@@ -178,40 +231,11 @@ def workload_needs(a: Analysis, w: Workload) -> Any:
         if not isinstance(c, Mapping):
             continue
         cpath = base + ("ContainerDefinitions", i)
-        facts = dict(common)
-        kind, detail = classify_image(c.get("Image"), a.region)
-        image_text = c.get("Image") if isinstance(c.get("Image"), str) else (c["Image"].text.replace(MARK, "…") if isinstance(c.get("Image"), Partial) else "")
-        if isinstance(kind, Unknown):
-            a.note_unknown(kind if kind.path else Unknown(kind.why, cpath + ("Image",), kind.hint), w, "which registry the image of tasks of {w} comes from")
-        else:
-            facts["image_registry"] = kind
-        if kind == "ecr" and _pull_through_cache(model, c.get("Image")):
-            facts["pull_through_cache"] = True
-        log = c.get("LogConfiguration")
-        if isinstance(log, Mapping) and isinstance(log.get("LogDriver"), str):
-            facts["log_driver"] = log["LogDriver"]
-            opts = log.get("Options")
-            if log["LogDriver"] == "awsfirelens" and isinstance(opts, Mapping) and isinstance(opts.get("Name"), str):
-                facts["firelens_output"] = opts["Name"].lower()
-        sources = set()
-        secret_lists = [("Secrets", c.get("Secrets"))]
-        if isinstance(log, Mapping):
-            secret_lists.append(("LogConfiguration/SecretOptions", log.get("SecretOptions")))
-        for where, secrets in secret_lists:
-            if not isinstance(secrets, list):
-                continue
-            for j, s in enumerate(secrets):
-                if not isinstance(s, Mapping):
-                    continue
-                src = secret_source(s.get("ValueFrom"), model)
-                if isinstance(src, Unknown):
-                    spath = cpath + tuple(where.split("/")) + (j, "ValueFrom")
-                    a.note_unknown(src if src.path else Unknown(src.why, spath, src.hint), w, "where a secret of tasks of {w} is read from")
-                else:
-                    sources.add(src)
-        facts["secret_source"] = sorted(sources)
-        facts["repository_credentials"] = "RepositoryCredentials" in c
-        facts["environment_files"] = bool(c.get("EnvironmentFiles"))
+        cf = container_facts(model, c, a.region)
+        facts = {**common, **cf.facts}
+        image_text, detail = cf.image, cf.detail
+        for unknown, sub, what in cf.unknowns:
+            a.note_unknown(unknown if unknown.path else Unknown(unknown.why, cpath + sub, unknown.hint), w, what)
         for need in policy.needs_for(facts):
             if need.need_id not in uses:
                 uses[need.need_id] = NeedUse(need, image_text, detail)

@@ -30,9 +30,10 @@ What comes from libraries, what is written here by hand:
 Hostile input (each refused with a one-line ``LoadError``, in time and memory linear in the input):
 
 * files over 50 MB, directories, non-regular files, missing files, NUL bytes, invalid UTF-8;
-* nesting deeper than ``MAX_DEPTH`` collections.  Checked on parser events before any node is
-  built: libyaml's own composer recurses in C (a segfault at ~50,000 levels) and its scanner is
-  quadratic in flow depth, so we stop reading at the first event past the limit;
+* nesting deeper than ``MAX_DEPTH`` (100) collections - cfn-lint's recursive constructor already
+  fails at ~190 nested sequences, so we refuse nothing cfn-lint can load well.  Checked on parser
+  events before any node is built: libyaml's own composer recurses in C (a segfault at ~50,000
+  levels) and its scanner is quadratic in flow depth, so we stop at the first event past the limit;
 * alias bombs.  CloudFormation itself rejects YAML anchors, aliases and merge keys, but cfn-lint
   accepts them, so for parity we accept them within bounds: at most ``MAX_ALIASES`` alias events,
   and at most ``MAX_ALIAS_EXPANSION`` extra nodes once every alias (and ``<<`` merge) is expanded -
@@ -58,7 +59,6 @@ from yaml.constructor import SafeConstructor
 from yaml.events import (
     AliasEvent,
     DocumentEndEvent,
-    DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
@@ -76,8 +76,8 @@ except AttributeError:  # PyYAML built without libyaml
 __all__ = ["LoadError", "Mark", "DictNode", "ListNode", "StrNode", "loads", "load_file", "locate", "cfn_lint_view"]
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
-MAX_DEPTH = 100  # nested mappings/sequences.  cfn-lint's recursive constructor itself fails at
-# ~190 nested sequences, so nothing we accept is a template cfn-lint would have loaded differently.
+MAX_DEPTH = 100  # nested mappings/sequences; well below the ~190 nested sequences at which
+# cfn-lint's recursive constructor itself fails (RecursionError -> "could not be parsed").
 MAX_ALIASES = 1_000
 MAX_ALIAS_EXPANSION = 200_000  # extra nodes the aliases would add if copied out
 
@@ -261,22 +261,34 @@ def cfn_lint_view(template: Any) -> Any:
     different item in the plugin than in a template as loaded.  Call this on a loaded template
     to see it exactly as cfn-lint's rules do (ported from cfn-lint 1.x; the tests check it
     against the installed cfn-lint).  Returns `template`.
+
+    cfn-lint walks a condition again at every ``Condition: name`` reference, so conditions that
+    reference each other a lot take it factorial time; we stop after _MAX_CONDITION_VISITS steps
+    (cfn-lint itself would not finish such a template) and leave the rest as it is.
     """
     if not isinstance(template, dict):
         return template
     conditions = template.get("Conditions", {})
     if not isinstance(conditions, dict):  # cfn-lint: ValueError, caught: nothing sorted
         return template
+    budget = [_MAX_CONDITION_VISITS]
     for name, value in conditions.items():
         others = conditions.copy()
         del others[name]
         try:
-            _visit_condition(value, others)
+            _visit_condition(value, others, budget)
         except ValueError:
             pass
         except Exception:  # noqa: BLE001 - cfn-lint stops building its context here
             break
     return template
+
+
+_MAX_CONDITION_VISITS = 200_000
+
+
+class _OutOfBudget(Exception):
+    pass
 
 
 # cfnlint.helpers.FUNCTIONS_ALL (the ForEach entry is a literal string there too)
@@ -297,8 +309,11 @@ def _is_function(instance: Any) -> Tuple[Optional[str], Any]:
     return None, None
 
 
-def _visit_condition(instance: Any, all_conditions: dict) -> None:
+def _visit_condition(instance: Any, all_conditions: dict, budget: list) -> None:
     """cfnlint.context.conditions._condition.Condition.create_from_instance, for its side effect."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _OutOfBudget
     fn_k, fn_v = _is_function(instance)
     if fn_k is None:
         raise ValueError("Condition value must be an object of length 1")
@@ -314,7 +329,7 @@ def _visit_condition(instance: Any, all_conditions: dict) -> None:
                     raise ValueError("EqualParameter has to be a string or a dict")
             return
         for item in fn_v:
-            _visit_condition(item, all_conditions)
+            _visit_condition(item, all_conditions, budget)
         if fn_k == "Fn::Not" and len(fn_v) != 1:
             raise ValueError("Fn::Not expects only one condition")
         return
@@ -324,7 +339,10 @@ def _visit_condition(instance: Any, all_conditions: dict) -> None:
         sub_condition = all_conditions.get(fn_v)
         try:  # cfn-lint walks the named condition again (without itself), ignoring any error
             sub_all = all_conditions.copy()
-            _visit_condition(sub_condition, sub_all)
+            del sub_all[fn_v]
+            _visit_condition(sub_condition, sub_all, budget)
+        except _OutOfBudget:
+            raise
         except Exception:  # noqa: BLE001
             pass
         return
@@ -405,8 +423,8 @@ def _yaml_load_error(filename: Optional[str], exc: Exception, text: str) -> Load
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if problem:
         context = getattr(exc, "context", None)
-        text = f"{context}: {problem}" if context and isinstance(exc, yaml.composer.ComposerError) else problem
-        return LoadError(filename, text, mark.line + 1 if mark is not None else None)
+        message = f"{context}: {problem}" if context and isinstance(exc, yaml.composer.ComposerError) else problem
+        return LoadError(filename, message, mark.line + 1 if mark is not None else None)
     return LoadError(filename, str(exc).split("\n")[0] or type(exc).__name__)
 
 

@@ -354,28 +354,24 @@ class Model:
             return _literal_id_unknown(value, "VPC", path)
         return ref
 
+    def _id_of(self, value: Any, path: Path, rtype: str, what: str) -> Any:
+        """The logical id of a template resource of `rtype`, else an Unknown saying why."""
+        if isinstance(value, ResRef) and self.r.resource_type(value.logical_id) == rtype:
+            return value.logical_id if self.r.present(value.logical_id) else Unknown(f"{value.logical_id} is not created in this scenario", path)
+        if isinstance(value, (str, ResAtt)):
+            return _literal_id_unknown(value, what, path)
+        return first_unknown(value) or Unknown(f"{what} is not known", path)
+
     def _sg_id(self, value: Any, path: Path) -> Any:
         if isinstance(value, str) and value.startswith("default-sg:"):
             return value
-        if isinstance(value, ResRef) and self.r.resource_type(value.logical_id) == "AWS::EC2::SecurityGroup":
-            return value.logical_id if self.r.present(value.logical_id) else Unknown(f"{value.logical_id} is not created in this scenario", path)
-        if isinstance(value, (str, ResAtt)):
-            return _literal_id_unknown(value, "security group", path)
-        return first_unknown(value) or Unknown("security group is not known", path)
+        return self._id_of(value, path, "AWS::EC2::SecurityGroup", "security group")
 
     def _subnet_id(self, value: Any, path: Path) -> Any:
-        if isinstance(value, ResRef) and self.r.resource_type(value.logical_id) == "AWS::EC2::Subnet":
-            return value.logical_id if self.r.present(value.logical_id) else Unknown(f"{value.logical_id} is not created in this scenario", path)
-        if isinstance(value, (str, ResAtt)):
-            return _literal_id_unknown(value, "subnet", path)
-        return first_unknown(value) or Unknown("subnet is not known", path)
+        return self._id_of(value, path, "AWS::EC2::Subnet", "subnet")
 
     def _rt_id(self, value: Any, path: Path) -> Any:
-        if isinstance(value, ResRef) and self.r.resource_type(value.logical_id) == "AWS::EC2::RouteTable":
-            return value.logical_id if self.r.present(value.logical_id) else Unknown(f"{value.logical_id} is not created in this scenario", path)
-        if isinstance(value, (str, ResAtt)):
-            return _literal_id_unknown(value, "route table", path)
-        return first_unknown(value) or Unknown("route table is not known", path)
+        return self._id_of(value, path, "AWS::EC2::RouteTable", "route table")
 
     def _id_list(self, node: Any, path: Path, conv) -> Any:
         items = self.r.items(node, path)

@@ -37,6 +37,9 @@ class Need:
     source: str
     symptoms: Mapping[str, str] = field(default_factory=dict)
     notes: Mapping[str, str] = field(default_factory=dict)
+    execution_role_actions: Tuple[str, ...] = ()
+    execution_role_when: Mapping[str, Any] = field(default_factory=dict)
+    execution_role_symptoms: Mapping[str, str] = field(default_factory=dict)
 
     def symptom_for(self, service: str) -> str:
         return self.symptoms.get(service, self.symptom)
@@ -47,6 +50,8 @@ class Policy:
     services: Dict[str, Mapping[str, Any]] = field(default_factory=dict)
     needs: Dict[str, Need] = field(default_factory=dict)
     options: Dict[str, Any] = field(default_factory=dict)
+    # AWS managed policy (as after `policy/` in its ARN) -> the actions it allows
+    managed_policies: Dict[str, List[str]] = field(default_factory=dict)
 
     def kind(self, service: str) -> Optional[str]:
         spec = self.services.get(service)
@@ -129,6 +134,8 @@ def load_policy_file(path: Path) -> Dict[str, Any]:
 
 def _merge(policy: Policy, data: Mapping[str, Any], source: str) -> None:
     policy.options.update(data.get("options") or {})
+    for name, actions in (data.get("managed_policies") or {}).items():
+        policy.managed_policies[name] = list(actions)
     for name, spec in (data.get("services") or {}).items():
         policy.services[name] = spec
     for raw in data.get("needs") or []:
@@ -142,6 +149,9 @@ def _merge(policy: Policy, data: Mapping[str, Any], source: str) -> None:
             source=source,
             symptoms=raw.get("symptoms") or {},
             notes=raw.get("notes") or {},
+            execution_role_actions=tuple(raw.get("execution_role_actions") or ()),
+            execution_role_when=raw.get("execution_role_when") or {},
+            execution_role_symptoms=raw.get("execution_role_symptoms") or {},
         )
 
 
