@@ -434,7 +434,15 @@ class Resolver:
     def _fn_Split(self, args: Any, path: Path) -> Any:
         if not (isinstance(args, list) and len(args) == 2 and isinstance(args[0], str) and args[0]):
             return Unknown("malformed Fn::Split", path)
-        text = self.resolve(args[1], path + (1,))
+        inner = args[1]
+        if _is_intrinsic(inner) == "Fn::Join":
+            jargs = inner["Fn::Join"]
+            if isinstance(jargs, list) and len(jargs) == 2 and jargs[0] == args[0]:
+                # Split of a Join with the same delimiter (a comma-joined export, say): the items
+                items = self.resolve(jargs[1], path + (1, "Fn::Join", 1))
+                if isinstance(items, list) and all(not isinstance(x, str) or args[0] not in x for x in items):
+                    return items
+        text = self.resolve(inner, path + (1,))
         if isinstance(text, str):
             return text.split(args[0])
         return first_unknown(text) or Unknown("Fn::Split of a non-string", path)
