@@ -69,6 +69,26 @@ def _intrinsic(node: Any) -> Optional[str]:
     return None
 
 
+def _sub_as_list(args: Any) -> Optional[List[Any]]:
+    """`!Sub '${A},${B}'` passed to a list parameter: the list [!Ref A, !Ref B]."""
+    text, variables = (args[0], args[1]) if isinstance(args, list) and len(args) == 2 else (args, {})
+    if not isinstance(text, str) or not isinstance(variables, Mapping):
+        return None
+    out: List[Any] = []
+    for piece in text.split(","):
+        m = re.fullmatch(r"\s*\$\{([^}!]+)\}\s*", piece)
+        if not m:
+            return None
+        name = m.group(1)
+        if name in variables:
+            out.append(variables[name])
+        elif "." in name:
+            out.append({"Fn::GetAtt": name.split(".", 1)})
+        else:
+            out.append({"Ref": name})
+    return out
+
+
 def local_template_path(stack: Stack, lid: str, r: Resolver) -> Any:
     """The child template file of a nested stack, when it is a local path; else None."""
     res = _section(stack.template, "Resources").get(lid)
@@ -251,6 +271,10 @@ class _Merger:
                     args = value["Fn::Join"]
                     if isinstance(args, list) and len(args) == 2 and args[0] == "," and isinstance(args[1], list):
                         return list(args[1])
+                if _intrinsic(value) == "Fn::Sub":
+                    items = _sub_as_list(value["Fn::Sub"])
+                    if items is not None:
+                        return items
                 if isinstance(value, str):
                     return [v.strip() for v in value.split(",")] if value else []
             return value
@@ -286,7 +310,9 @@ class _Merger:
                     new["Condition"] = m["Conditions"].get(body["Condition"], body["Condition"])
                 merged["Resources"][m["Resources"][lid]] = new
                 self.origin[("Resources", m["Resources"][lid])] = (s, lid)
-        merged["Metadata"] = {"ecsnetpolicy:deployment": [s.name for s in self.stacks]}
+        top = [s.name for s in self.stacks if s.parent is None]
+        if len(top) > 1:  # imports are then looked up among these stacks' exports
+            merged["Metadata"] = {"ecsnetpolicy:deployment": top}
         return Merged(merged, self.origin, self.stacks, self.missing)
 
 
