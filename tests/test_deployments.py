@@ -156,3 +156,28 @@ def test_config_parameter_values_decide(tmp_path, capsys):
     code, rows = run_json(capsys, NETWORK, SERVICE)
     assert [(r[0], r[1]) for r in rows] == [(rel(NETWORK), "EN3001")]
     del wrong
+
+
+def test_cfn_lint_parameter_sources_reach_the_engine(tmp_path):
+    """--parameters (one string for a list parameter), --parameter-files and --deployment-files."""
+    from helpers import FIXTURES
+
+    trap_e = FIXTURES / "traps" / "e_subnets_parameter_no_default.yaml"
+    got = ours(plugin_run([trap_e], ["--parameters", "SubnetIds=subnet-aaa,subnet-bbb"])[str(trap_e)])
+    assert [r[0] for r in got] == ["IN9001", "IN9001"]
+    assert "subnet-aaa" in got[0][3] + got[1][3] and "subnet-bbb" in got[0][3] + got[1][3]
+    pfile = tmp_path / "params.json"
+    pfile.write_text(json.dumps([{"ParameterKey": "SubnetIds", "ParameterValue": "subnet-aaa,subnet-bbb"}]))
+    # (cfn-lint 1.x lints the template a second time without the parameter file: its findings add)
+    assert set(got) <= set(ours(plugin_run([trap_e], ["--parameter-files", str(pfile)])[str(trap_e)]))
+    trap_f = FIXTURES / "traps" / "f_conditional_route_tables.yaml"
+    for mode, expected in (("ha", []), ("single", ["EN3001"])):
+        dfile = tmp_path / f"deploy-{mode}.yaml"
+        dfile.write_text(f"template-file-path: {trap_f}\nparameters:\n  Mode: {mode}\n")
+        from cfnlint.config import ConfigMixIn
+        from cfnlint.runner import Runner
+
+        matches = list(Runner(ConfigMixIn(["--append-rules=ecsnetpolicy.rules", "--include-checks", "I", "--deployment-files", str(dfile)])).run())
+        rows = ours(matches)
+        assert [r[0] for r in rows] == expected
+        assert all("when condition" not in r[3] for r in rows)  # the value decides the scenario
