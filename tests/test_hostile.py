@@ -766,9 +766,7 @@ def _cli_ok(result: Tuple[Any, str, str]) -> None:
 
 
 # engine bugs this harness found; the engine owner fixes them (see the report of issue 6)
-KNOWN_CLI_BUGS: Dict[str, str] = {
-    "type_float.yaml": "FromPort: .inf in a security group rule raises OverflowError in model._port (int(inf))",
-}
+KNOWN_CLI_BUGS: Dict[str, str] = {}
 # Slow rather than wrong: ~21 s here (loader 4 s, the rest EN1001 rescanning every rule per verdict in
 # model.egress_allows), so near the 20 s limit: not strict, a fast machine may pass it.
 SLOW_CLI: Dict[str, str] = {
@@ -821,10 +819,7 @@ def plugin_results(hostile_dir):
 
 PLUGIN_NAMES = sorted([n for n in HOSTILE_NAMES if n not in PLUGIN_SKIP and (FULL or not n.startswith(PLUGIN_ONLY_WHEN_FULL))]
                       + list(PLUGIN_EXTRA))
-KNOWN_PLUGIN_BUGS: Dict[str, str] = {
-    "type_float.yaml": "FromPort: .inf in a security group rule raises OverflowError in model._port (int(inf)); the plugin "
-                       "reports it as IN9001 'internal error'",
-}
+KNOWN_PLUGIN_BUGS: Dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", PLUGIN_NAMES)
@@ -931,11 +926,7 @@ VALUE_NAMES = sorted(BAD_VALUES)
 def _known_bug(path: Tuple, value: Any) -> bool:
     """Crashes of the engine bugs pinned by the test_bug_* tests below (so that the sweep stays
     green and keeps looking for new ones).  Remove a line when its bug is fixed."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return True  # test_bug_non_finite_number_*
-    if len(path) >= 2 and path[0] == "Conditions" and path[-1] == "Condition" and not isinstance(value, str):
-        return True  # test_bug_condition_reference_not_a_string
-    return False
+    return False  # (the bugs it knew are fixed; their test_bug_* reproductions now pass)
 
 
 @pytest.mark.parametrize("value_name", VALUE_NAMES)
@@ -970,38 +961,29 @@ def test_wrong_type_sections(section, value_name):
 
 
 # ------------------------------------------------------------------------------ engine bugs found
-# Minimal reproductions, kept as strict xfails so the suite stays green until the engine is fixed
-# (then they XPASS, fail, and the marker goes, with the matching line of _known_bug / KNOWN_*).
+# Minimal reproductions of the engine bugs this harness found (all fixed; kept as regressions).
 def _sg_with_egress(rule: Dict[str, Any]) -> Dict[str, Any]:
     return {"Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "x", "SecurityGroupEgress": [rule]}}}}
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="engine bug: {Condition: [A]} (a non-string condition name) in Conditions raises "
-                   "TypeError: unhashable type in values.ConditionEvaluator.value")
 def test_bug_condition_reference_not_a_string():
     raw_for({"Conditions": {"A": {"Fn::Equals": ["a", "a"]}, "B": {"Fn::Not": [{"Condition": ["A"]}]}},
              "Resources": {"T": {"Type": "AWS::SNS::Topic"}}})
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError, reason="engine bug: FromPort: .inf raises OverflowError in model._port")
 def test_bug_non_finite_number_port():
     raw_for(_sg_with_egress({"IpProtocol": "tcp", "FromPort": math.inf, "ToPort": 443, "CidrIp": "0.0.0.0/0"}))
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="engine bug: IpProtocol: .nan raises ValueError in model._proto")
 def test_bug_non_finite_number_protocol():
     raw_for(_sg_with_egress({"IpProtocol": math.nan, "CidrIp": "0.0.0.0/0"}))
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError, reason="engine bug: !Cidr [10.0.0.0/16, .inf, 8] raises OverflowError in "
-                   "values.Resolver._fn_Cidr (OverflowError is not among the errors _intrinsic turns into Unknown)")
 def test_bug_non_finite_number_cidr_count():
     raw_for({"Resources": {"S": {"Type": "AWS::EC2::Subnet", "Properties": {
         "CidrBlock": {"Fn::Select": [0, {"Fn::Cidr": ["10.0.0.0/16", math.inf, 8]}]}}}}})
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError, reason="engine bug: a NetworkAclEntry with RuleNumber: .inf raises OverflowError "
-                   "in model._add_nacls (_port)")
 def test_bug_non_finite_number_nacl_rule_number():
     raw_for({"Resources": {
         "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
@@ -1108,11 +1090,5 @@ def mutated_templates(draw):
 @given(mutated_templates())
 def test_fuzz_mutated_real_templates_never_raise(case):
     _name, template = case
-    try:
-        raw_findings(analyse(template))
-        raw_for(template)
-    except Exception as exc:  # noqa: BLE001
-        # the known bugs have their own xfail tests; anything else fails here
-        if isinstance(exc, TypeError) and "unhashable" in str(exc) and "Conditions" in template:
-            pytest.skip("engine bug: test_bug_condition_reference_not_a_string")
-        raise
+    raw_findings(analyse(template))  # any exception fails the example
+    raw_for(template)

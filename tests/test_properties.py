@@ -593,7 +593,6 @@ def test_isolated_good_baseline_is_silent():
     assert raw_for(build(_isolated_good())) == []
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: egress CidrIp from Fn::ImportValue leaves EN1001 undecided with no IN9001")
 def test_unknown_egress_cidr_gives_in9001():
     template = build(_isolated_good())
     template["Resources"]["TaskSg"]["Properties"]["SecurityGroupEgress"][0]["CidrIp"] = {"Fn::ImportValue": "net-Cidr"}
@@ -602,7 +601,6 @@ def test_unknown_egress_cidr_gives_in9001():
     assert any(r.rule_id == "IN9001" for r in raws), [r.rule_id for r in raws]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: egress FromPort from a parameter without value leaves EN1001 undecided with no IN9001")
 def test_unknown_egress_port_gives_in9001():
     template = build(_isolated_good())
     template["Parameters"] = {"HttpsPort": {"Type": "Number"}}
@@ -612,8 +610,6 @@ def test_unknown_egress_port_gives_in9001():
     assert any(r.rule_id == "IN9001" for r in raws), [r.rule_id for r in raws]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: endpoint SG ingress SourceSecurityGroupId from Fn::ImportValue leaves EN2005 "
-                   "undecided with no IN9001")
 def test_unknown_endpoint_ingress_source_gives_in9001():
     template = build(_isolated_good())
     rule = template["Resources"]["EndpointSg"]["Properties"]["SecurityGroupIngress"][0]
@@ -623,8 +619,6 @@ def test_unknown_endpoint_ingress_source_gives_in9001():
     assert any(r.rule_id == "IN9001" for r in raws), [r.rule_id for r in raws]
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: egress only to a literal prefix list (pl-...) leaves EN1001 for an internet "
-                   "destination undecided with no IN9001")
 def test_prefix_list_only_egress_to_internet_gives_in9001():
     t = Topo(n_az=1)
     t.subnets = [SubnetD("TaskSubnetA", 0, "10.0.1.0/24", "RouteTable1"), SubnetD("NatSubnet", 0, "10.0.100.0/24", "NatRouteTable")]

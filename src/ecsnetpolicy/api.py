@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import sys
 from collections import OrderedDict
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
+from collections.abc import Mapping
+from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 from .checks import Raw, raw_findings
 from .engine import analyse

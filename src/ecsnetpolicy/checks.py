@@ -5,7 +5,8 @@ naming the scenario when a fault exists in only some.  No cfn-lint import here."
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+from collections.abc import Mapping
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from .engine import Analysis, Report, Verdict
 from .findings import Finding, Fix
@@ -374,6 +375,16 @@ def in9001(a: Analysis) -> Iterator[Raw]:
     for v in a.verdicts:
         if v.outcome != "ok":
             continue
+        sgs = _workload_sgs(a, v)
+        if not isinstance(sgs, Unknown):
+            # unknowns that kept EN1001 / EN2005 from a decision
+            egress = a.model.egress_allows(sgs, v.dest)
+            if isinstance(egress, Unknown) and egress.path:
+                items.append((egress, v.workload, "that tasks of {w} may send HTTPS out to what they need"))
+            if isinstance(v.via, Endpoint) and v.via.type == "Interface":
+                admits = a.model.endpoint_admits(v.via, sgs, v.subnet)
+                if isinstance(admits, Unknown) and admits.path:
+                    items.append((admits, v.workload, f"that endpoint {v.via.lid} admits tasks of {{w}}"))
         dns = _dns_targets(a, v.vpc)
         if isinstance(dns, Unknown) and dns.path:
             items.append((dns, v.workload, "the DNS egress of tasks of {w}"))

@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 
 from .engine import Analysis, container_facts
@@ -216,10 +217,9 @@ class RolePolicies:
             name = value.get("PolicyName") if isinstance(value.get("PolicyName"), str) else "?"
             self._add(value.get("PolicyDocument"), f"inline policy {name} of {role}")
         # standalone policies attached to the role
-        for lid, res in r.resources.items():
-            rtype = r.resource_type(lid)
-            if rtype not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy") or not r.present(lid):
-                continue
+        by_type = a.model.by_type
+        policy_lids = [(lid, t) for t in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy") for lid in by_type.get(t, [])]
+        for lid, rtype in policy_lids:
             p = _props_path(lid)
             pprops = r.properties(lid)
             if rtype == "AWS::IAM::RolePolicy":
@@ -610,9 +610,8 @@ def en3002(a: Analysis) -> Iterator[Raw]:
 # ------------------------------------------------------------------------------------ deployments
 def _services(a: Analysis) -> Iterator[Tuple[str, Mapping[str, Any]]]:
     r = a.model.r
-    for lid in r.resources:
-        if r.resource_type(lid) == "AWS::ECS::Service" and r.present(lid):
-            yield lid, r.properties(lid)
+    for lid in a.model.by_type.get("AWS::ECS::Service", []):
+        yield lid, r.properties(lid)
 
 
 def _rolling(a: Analysis, lid: str, props: Mapping[str, Any], dcfg: Any) -> Optional[bool]:

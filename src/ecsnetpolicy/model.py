@@ -9,9 +9,11 @@ or an Unknown (never an error resting on an undecidable value).
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from collections.abc import Mapping
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .values import (
     AZ,
@@ -179,11 +181,24 @@ def normalise_service(name: Any) -> Any:
     return name  # a partner or private service: compare as written
 
 
+def _whole(value: Any) -> Any:
+    """An int from an int or a whole finite float, else None (inf, nan, 1.5, bools)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
+
+
 def _proto(value: Any) -> Any:
     if isinstance(value, bool):
         return Unknown("protocol is not valid")
     if isinstance(value, (int, float)):
-        value = str(int(value))
+        if _whole(value) is None:
+            return Unknown("protocol is not valid")
+        value = str(_whole(value))
     if not isinstance(value, str):
         return first_unknown(value) or Unknown("protocol is not known")
     v = value.lower()
@@ -196,7 +211,8 @@ def _port(value: Any) -> Any:
     if isinstance(value, bool):
         return Unknown("port is not valid")
     if isinstance(value, (int, float)):
-        return int(value)
+        whole = _whole(value)
+        return whole if whole is not None else Unknown("port is not valid")
     if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
         return int(value)
     return first_unknown(value) or Unknown("port is not known")
@@ -996,7 +1012,15 @@ class Model:
     def egress_allows(self, sg_ids: Sequence[str], dest: Tuple[str, Any]) -> Tri:
         """Does the union of these groups' egress let TCP 443 out to `dest`?
 
-        dest: ("endpoint", Endpoint) | ("s3", None) | ("internet", None)."""
+        dest: ("endpoint", Endpoint) | ("s3", None) | ("internet", None).  Memoised: every rule
+        asks this for the same few (groups, destination) pairs."""
+        key = (tuple(sg_ids), dest[0], dest[1].lid if dest[0] == "endpoint" else None)
+        cache = self.__dict__.setdefault("_egress_cache", {})
+        if key not in cache:
+            cache[key] = self._egress_allows(sg_ids, dest)
+        return cache[key]
+
+    def _egress_allows(self, sg_ids: Sequence[str], dest: Tuple[str, Any]) -> Tri:
         results: List[Tri] = []
         for sid in sg_ids:
             sg = self.sgs.get(sid)
@@ -1060,7 +1084,7 @@ class Model:
         if rule.cidr is not None:
             return is_public_cidr(rule.cidr)
         if rule.prefix_list is not None:
-            return Unknown("egress to a prefix list may cover the registry")
+            return Unknown("the egress rule's destination is a prefix list, which may or may not hold the registry's addresses", rule.path)
         return False
 
     def endpoint_sgs(self, ep: Endpoint) -> Any:
@@ -1092,7 +1116,14 @@ class Model:
 
     def endpoint_admits(self, ep: Endpoint, workload_sgs: Sequence[str], subnet: str) -> Tri:
         """Do the endpoint's groups let TCP 443 in from the tasks (their groups, or a CIDR covering
-        their subnet)?  Fact 12."""
+        their subnet)?  Fact 12.  Memoised like egress_allows."""
+        key = (ep.lid, tuple(workload_sgs), subnet)
+        cache = self.__dict__.setdefault("_admit_cache", {})
+        if key not in cache:
+            cache[key] = self._endpoint_admits(ep, workload_sgs, subnet)
+        return cache[key]
+
+    def _endpoint_admits(self, ep: Endpoint, workload_sgs: Sequence[str], subnet: str) -> Tri:
         ep_sgs = self.endpoint_sgs(ep)
         if isinstance(ep_sgs, Unknown):
             return ep_sgs

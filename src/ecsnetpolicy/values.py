@@ -11,7 +11,8 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import re
-from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from collections.abc import Mapping
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 Path = Tuple[Any, ...]
 
@@ -313,7 +314,7 @@ class Resolver:
             return Unknown(f"{fn} is not evaluated", path)
         try:
             return handler(args, path)
-        except (TypeError, ValueError, IndexError, KeyError, AttributeError) as exc:
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError) as exc:
             return Unknown(f"{fn} could not be evaluated ({exc.__class__.__name__})", path)
 
     def _fn_Ref(self, name: Any, path: Path) -> Any:
@@ -537,7 +538,9 @@ class ConditionEvaluator:
         self._cache: Dict[str, bool] = {}
         self._stack: List[str] = []
 
-    def value(self, name: str) -> bool:
+    def value(self, name: Any) -> bool:
+        if not isinstance(name, str):
+            return True  # a malformed condition reference (cfn-lint reports it): no scenario
         if name in self._cache:
             return self._cache[name]
         if name in self._stack or name not in self.conditions or len(self._stack) > _MAX_DEPTH:
