@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from pathlib import Path
+
 
 import pytest
 import yaml

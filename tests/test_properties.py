@@ -22,28 +22,13 @@ from collections import Counter
 from typing import Any, Dict, List
 
 import pytest
-from hypothesis import HealthCheck, assume, given, note, settings
+from hypothesis import assume, given, note, settings
 from hypothesis import strategies as st
 
 import oracle
 from oracle import EndpointD, RouteTableD, RuleD, SgD, SubnetD, Topo
 from ecsnetpolicy.api import raw_for
 
-settings.register_profile(
-    "ci",
-    max_examples=200,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-)
-settings.register_profile(
-    "fuzz",
-    max_examples=10_000,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-)
 PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # the metamorphic tests are cheaper to state but each runs the engine several times
 SMALLER = settings(PROFILE, max_examples=max(50, PROFILE.max_examples // 2))

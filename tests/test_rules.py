@@ -5,7 +5,7 @@ YAML -> JSON conversion, with line numbers that point at the anchor in the JSON 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+
 
 import pytest
 import yaml

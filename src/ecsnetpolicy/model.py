@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from collections.abc import Mapping
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from .values import (
     AZ,
@@ -1020,7 +1020,9 @@ class Model:
             cache[key] = self._egress_allows(sg_ids, dest)
         return cache[key]
 
-    def _egress_allows(self, sg_ids: Sequence[str], dest: Tuple[str, Any]) -> Tri:
+    def _union_egress(self, sg_ids: Sequence[str], allows: Callable[[Rule], Tri]) -> Tri:
+        """Does any egress rule of these groups allow it?  A group without egress rules keeps
+        CloudFormation's allow-all (fact 16)."""
         results: List[Tri] = []
         for sid in sg_ids:
             sg = self.sgs.get(sid)
@@ -1028,28 +1030,25 @@ class Model:
                 return Unknown(f"security group {sid} is not known")
             if sg.default_egress:
                 return True
-            for rule in sg.egress:
-                results.append(tri_all([rule_allows_tcp(rule, 443), self._egress_dest_ok(rule, dest)]))
+            results.extend(allows(rule) for rule in sg.egress)
         return tri_any(results)
+
+    def _egress_allows(self, sg_ids: Sequence[str], dest: Tuple[str, Any]) -> Tri:
+        return self._union_egress(sg_ids, lambda rule: tri_all([rule_allows_tcp(rule, 443), self._egress_dest_ok(rule, dest)]))
 
     def egress_to(self, sg_ids: Sequence[str], net: Any, port: int, protocol: str) -> Tri:
         """Does the union of these groups' egress let `protocol`/`port` out to network `net`?"""
-        results: List[Tri] = []
-        for sid in sg_ids:
-            sg = self.sgs.get(sid)
-            if sg is None:
-                return Unknown(f"security group {sid} is not known")
-            if sg.default_egress:
-                return True
-            for rule in sg.egress:
-                if rule.cidr is not None:
-                    dest_ok: Tri = covers(rule.cidr, net)
-                elif rule.peer_sg is not None or rule.prefix_list is not None:
-                    dest_ok = Unknown("egress to a security group or prefix list may cover it")
-                else:
-                    dest_ok = False
-                results.append(tri_all([rule_allows_tcp(rule, port, protocol), dest_ok]))
-        return tri_any(results)
+
+        def allows(rule: Rule) -> Tri:
+            if rule.cidr is not None:
+                dest_ok: Tri = covers(rule.cidr, net)
+            elif rule.peer_sg is not None or rule.prefix_list is not None:
+                dest_ok = Unknown("egress to a security group or prefix list may cover it", rule.path)
+            else:
+                dest_ok = False
+            return tri_all([rule_allows_tcp(rule, port, protocol), dest_ok])
+
+        return self._union_egress(sg_ids, allows)
 
     def _egress_dest_ok(self, rule: Rule, dest: Tuple[str, Any]) -> Tri:
         kind, target = dest
