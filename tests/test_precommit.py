@@ -180,6 +180,10 @@ def precommit_env(tmp_path_factory):
     # No network: the hook's virtualenv sees this interpreter's site-packages (where the test
     # extra installed cfn-lint, hatchling, ...), and pip may use nothing but those.
     env["VIRTUALENV_SYSTEM_SITE_PACKAGES"] = "1"
+    # (and when the tests themselves run in a virtualenv, its site-packages too)
+    import site
+
+    env["PYTHONPATH"] = os.pathsep.join([*site.getsitepackages(), *filter(None, [env.get("PYTHONPATH")])])
     env["PIP_NO_INDEX"] = "1"
     env["PIP_NO_BUILD_ISOLATION"] = "0"  # pip's spelling for "build without isolation"
     env.pop("PRE_COMMIT", None)
