@@ -26,20 +26,45 @@ def _no_value_param(t, name, ptype="String"):
     return {"Ref": name}
 
 
+def _placements(t):
+    """The awsvpc configurations of every workload: services, task sets, scheduled tasks, and the
+    Auto Scaling groups of EC2 capacity providers (their subnets are where the agent pulls)."""
+    for rtype in ("AWS::ECS::Service", "AWS::ECS::TaskSet"):
+        for _lid, res in _resources(t, rtype):
+            net = res["Properties"].get("NetworkConfiguration", {})
+            for key in ("AwsvpcConfiguration", "AwsVpcConfiguration"):
+                if key in net:
+                    yield net[key]
+    for _lid, rule in _resources(t, "AWS::Events::Rule"):
+        for target in rule["Properties"].get("Targets", []):
+            net = target.get("EcsParameters", {}).get("NetworkConfiguration", {})
+            if "AwsVpcConfiguration" in net:
+                yield net["AwsVpcConfiguration"]
+    for _lid, sched in _resources(t, "AWS::Scheduler::Schedule"):
+        net = sched["Properties"]["Target"].get("EcsParameters", {}).get("NetworkConfiguration", {})
+        if "AwsvpcConfiguration" in net:
+            yield net["AwsvpcConfiguration"]
+
+
 def v_subnets_param(t):
-    for _lid, svc in _resources(t, "AWS::ECS::Service"):
-        svc["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["Subnets"] = _no_value_param(t, "TaskSubnets", "List<AWS::EC2::Subnet::Id>")
+    for aws in _placements(t):
+        aws["Subnets"] = _no_value_param(t, "TaskSubnets", "List<AWS::EC2::Subnet::Id>")
+    for _lid, asg in _resources(t, "AWS::AutoScaling::AutoScalingGroup"):
+        asg["Properties"]["VPCZoneIdentifier"] = _no_value_param(t, "TaskSubnets", "List<AWS::EC2::Subnet::Id>")
 
 
 def v_subnets_imported(t):
-    for _lid, svc in _resources(t, "AWS::ECS::Service"):
-        aws = svc["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]
+    for aws in _placements(t):
         aws["Subnets"] = [{"Fn::ImportValue": f"net-Subnet{i}"} for i, _ in enumerate(aws["Subnets"])]
+    for _lid, asg in _resources(t, "AWS::AutoScaling::AutoScalingGroup"):
+        asg["Properties"]["VPCZoneIdentifier"] = [{"Fn::ImportValue": "net-Subnet0"}]
 
 
 def v_sg_literal(t):
-    for _lid, svc in _resources(t, "AWS::ECS::Service"):
-        svc["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"] = ["sg-0123456789abcdef0"]
+    for aws in _placements(t):
+        aws["SecurityGroups"] = ["sg-0123456789abcdef0"]
+    for _lid, lt in _resources(t, "AWS::EC2::LaunchTemplate"):
+        lt["Properties"]["LaunchTemplateData"]["SecurityGroupIds"] = ["sg-0123456789abcdef0"]
 
 
 def v_route_tables_param(t):
@@ -59,8 +84,11 @@ def v_image_param(t):
 
 
 def v_task_definition_literal(t):
-    for _lid, svc in _resources(t, "AWS::ECS::Service"):
-        svc["Properties"]["TaskDefinition"] = "arn:aws:ecs:us-east-1:123456789012:task-definition/app:7"
+    arn = "arn:aws:ecs:us-east-1:123456789012:task-definition/app:7"
+    for rtype in ("AWS::ECS::Service", "AWS::ECS::TaskSet"):
+        for _lid, svc in _resources(t, rtype):
+            if "TaskDefinition" in svc["Properties"]:
+                svc["Properties"]["TaskDefinition"] = arn
 
 
 def v_nat_route_to_tgw(t):
