@@ -9,17 +9,34 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
-from .checks import Raw, raw_findings
-from .engine import analyse
-from .policy import load_policy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict
 
-from typing import TYPE_CHECKING
+from .checks import Raw, raw_findings
+from .engine import Report, analyse
+from .policy import load_policy
 
 if TYPE_CHECKING:  # pragma: no cover
     from .deployment import Stack
 
-_CACHE: "OrderedDict[Tuple, Tuple[Any, List[Raw]]]" = OrderedDict()
+_CACHE: "OrderedDict[Tuple, Tuple[Any, Report, List[Raw]]]" = OrderedDict()
 _CACHE_SIZE = 8
+
+
+def _analysed(template: Mapping[str, Any], params: Mapping[str, Any], region: str, stack_name: str, policy_files: Sequence[str]):
+    """(report, raw findings) of one template, computed once and cached on the template object."""
+    key = (id(template), region, stack_name, tuple(sorted((k, str(v)) for k, v in params.items())), tuple(policy_files))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is template:
+        _CACHE.move_to_end(key)
+        return hit[1], hit[2]
+    policy = load_policy(policy_files)
+    report = analyse(template, params=params, region=region, stack_name=stack_name, policy=policy)
+    raws = raw_findings(report)
+    _CACHE[key] = (template, report, raws)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return report, raws
 
 
 def raw_for(
@@ -31,18 +48,19 @@ def raw_for(
     policy_files: Sequence[str] = (),
 ) -> List[Raw]:
     """All raw findings (every rule) for one template; computed once and cached."""
-    params = dict(params or {})
-    key = (id(template), region, stack_name, tuple(sorted((k, str(v)) for k, v in params.items())), tuple(policy_files))
-    hit = _CACHE.get(key)
-    if hit is not None and hit[0] is template:
-        _CACHE.move_to_end(key)
-        return hit[1]
-    policy = load_policy(policy_files)
-    raws = raw_findings(analyse(template, params=params, region=region, stack_name=stack_name, policy=policy))
-    _CACHE[key] = (template, raws)
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return raws
+    return _analysed(template, dict(params or {}), region, stack_name, policy_files)[1]
+
+
+def report_for(
+    template: Mapping[str, Any],
+    *,
+    params: Optional[Mapping[str, Any]] = None,
+    region: str = "us-east-1",
+    stack_name: str = "stack",
+    policy_files: Sequence[str] = (),
+) -> Report:
+    """The engine's report for one template (the same cached analysis raw_for words)."""
+    return _analysed(template, dict(params or {}), region, stack_name, policy_files)[0]
 
 
 def safe_raw_for(template: Mapping[str, Any], **kwargs: Any) -> List[Raw]:
@@ -60,39 +78,59 @@ def select(raws: Iterable[Raw], rule_id: str) -> List[Raw]:
     return [r for r in raws if r.rule_id == rule_id]
 
 
+@dataclass
+class Unit:
+    """What the engine analyses for a group of stacks judged together: one template (a lone
+    stack's own, or the merge of the group) with its parameters, and the merge when there is one."""
+
+    stacks: List["Stack"]
+    template: Mapping[str, Any]
+    params: Dict[str, Any]
+    stack_name: str
+    merged: Any = None  # deployment.Merged
+
+    def translate(self, path: Sequence[Any]) -> Tuple[Optional["Stack"], Tuple[Any, ...]]:
+        if self.merged is None:
+            return self.stacks[0], tuple(path)
+        return self.merged.translate(path)
+
+
+def deployment_units(stacks: Sequence["Stack"], *, region: str = "us-east-1", load: Any = None) -> List[Unit]:
+    """Stacks that import from each other (or nest) are judged together, merged; the rest alone."""
+    from .deployment import groups, merge, merged_params, needs_merge
+
+    units = []
+    for group in (groups(stacks, region) if len(stacks) > 1 else [list(stacks)]):
+        if not group:
+            continue
+        if not needs_merge(group):
+            s = group[0]
+            units.append(Unit(group, s.template, dict(s.params), s.name))
+            continue
+        merged = merge(group, region, load)
+        units.append(Unit(group, merged.template, merged_params(merged), group[0].name, merged))
+    return units
+
+
 def deployment_raws(
     stacks: Sequence["Stack"],
     *,
     region: str = "us-east-1",
     policy_files: Sequence[str] = (),
     load: Any = None,
-    grouped: bool = False,
 ) -> List[Tuple["Stack", Raw]]:
-    """Findings of a set of stacks judged as one deployment, each with the stack (file) it is in.
-
-    A lone template without nested stacks is judged as it is; otherwise the stacks are merged
-    (deployment.py) and each finding is translated back to its own file and path."""
-    from .deployment import groups, merge, merged_params, needs_merge
-
-    if len(stacks) > 1 and not grouped:
-        return [
-            pair
-            for group in groups(stacks, region)
-            for pair in deployment_raws(group, region=region, policy_files=policy_files, load=load, grouped=True)
-        ]
-    if not stacks:
-        return []
-    if not needs_merge(stacks):
-        s = stacks[0]
-        return [(s, r) for r in safe_raw_for(s.template, params=s.params, region=region, stack_name=s.name, policy_files=policy_files)]
-    merged = merge(stacks, region, load)
-    raws = safe_raw_for(merged.template, params=merged_params(merged), region=region, stack_name=stacks[0].name, policy_files=policy_files)
+    """Findings of a set of stacks judged as one deployment, each with the stack (file) it is in,
+    its path translated back to that file."""
     out = []
-    for r in raws:
-        stack, path = merged.translate(r.path)
-        if stack is None:
-            continue
-        out.append((stack, Raw(r.rule_id, path, r.message, r.workload, _translate_fix(r.fix, merged))))
+    for unit in deployment_units(stacks, region=region, load=load):
+        raws = safe_raw_for(unit.template, params=unit.params, region=region, stack_name=unit.stack_name, policy_files=policy_files)
+        for r in raws:
+            stack, path = unit.translate(r.path)
+            if stack is None:
+                continue
+            if unit.merged is not None:
+                r = Raw(r.rule_id, path, r.message, r.workload, _translate_fix(r.fix, unit.merged))
+            out.append((stack, r))
     return out
 
 

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .engine import Analysis, Report, Verdict, analyse
+from .engine import Analysis, Report, Verdict
 from .model import Endpoint, Workload, az_label, same_az, tri_any
 from .values import AZ, Unknown
 
@@ -539,27 +539,17 @@ def deployment_reports(
     """(stacks, the engine's report, origin) for each group of stacks judged together, as
     ``check`` judges them (api.deployment_raws); origin maps a workload's logical ID in the
     (possibly merged) template to (its stack, its own logical ID)."""
-    from .deployment import groups, merge, merged_params, needs_merge
-    from .policy import load_policy
+    from .api import deployment_units, report_for
 
-    policy = load_policy(policy_files)
     out: List[Tuple[List[Any], Report, Callable[[str], Tuple[Any, str]]]] = []
-    for group in groups(stacks, region) if len(stacks) > 1 else [list(stacks)]:
-        if not group:
-            continue
-        if not needs_merge(group):
-            s = group[0]
-            report = analyse(s.template, params=s.params, region=region, stack_name=s.name, policy=policy)
-            out.append((group, report, lambda lid, s=s: (s, lid)))
-            continue
-        merged = merge(group, region, load)
-        report = analyse(merged.template, params=merged_params(merged), region=region, stack_name=group[0].name, policy=policy)
+    for unit in deployment_units(stacks, region=region, load=load):
+        report = report_for(unit.template, params=unit.params, region=region, stack_name=unit.stack_name, policy_files=policy_files)
 
-        def origin(lid: str, merged: Any = merged) -> Tuple[Any, str]:
-            stack, path = merged.translate(("Resources", lid))
+        def origin(lid: str, unit: Any = unit) -> Tuple[Any, str]:
+            stack, path = unit.translate(("Resources", lid))
             return stack, (path[1] if len(path) > 1 else lid)
 
-        out.append((group, report, origin))
+        out.append((unit.stacks, report, origin))
     return out
 
 
