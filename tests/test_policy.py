@@ -105,3 +105,23 @@ def test_cli_policy_option_and_broken_policy_exit(tmp_path):
     assert res.returncode == 1
     assert res.stderr.count("\n") == 1 and "bad.yaml" in res.stderr and "schema_version" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_wheel_ships_policies_schemas_and_rule_docs(tmp_path):
+    """A non-editable install must find policies/ (and `explain` the docs): build the wheel
+    offline (hatchling comes with the test extra) and look inside."""
+    import zipfile
+    from pathlib import Path
+
+    from ecsnetpolicy.catalogue import RULES
+
+    root = Path(__file__).resolve().parents[1]
+    res = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", str(root), "-w", str(tmp_path)],
+        capture_output=True, text=True,
+    )
+    assert res.returncode == 0, res.stderr
+    (wheel,) = tmp_path.glob("ecsnetpolicy-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"ecsnetpolicy/policies/policy.schema.json", "ecsnetpolicy/policies/ecs.yaml", "ecsnetpolicy/config.schema.json"} <= names
+    assert {f"ecsnetpolicy/docs/rules/{rid}.md" for rid in RULES} <= names
