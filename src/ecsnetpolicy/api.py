@@ -7,10 +7,8 @@ from __future__ import annotations
 import sys
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any, Iterable, List, Optional, Sequence, Tuple
-
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .checks import Raw, raw_findings
 from .engine import Report, analyse
