@@ -8,7 +8,7 @@ import sys
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from .checks import Raw, raw_findings
 from .engine import Report, analyse
@@ -70,10 +70,6 @@ def safe_raw_for(template: Mapping[str, Any], **kwargs: Any) -> List[Raw]:
     except Exception as exc:  # pragma: no cover - reached only through engine bugs
         print(f"ecsnetpolicy: internal error while analysing the template: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         return [Raw("IN9001", (), f"Could not analyse this template (internal error {exc.__class__.__name__}); nothing was verified.")]
-
-
-def select(raws: Iterable[Raw], rule_id: str) -> List[Raw]:
-    return [r for r in raws if r.rule_id == rule_id]
 
 
 @dataclass

@@ -388,8 +388,4 @@ def needs_merge(stacks: Sequence[Stack]) -> bool:
     return False
 
 
-def unknown_import_hint(stacks: Sequence[Stack]) -> str:
-    return "pass the exporting template too (ecsnetpolicy check network.yaml service.yaml) or list it in .ecsnetpolicy.yaml"
-
-
 __all__ = ["Stack", "Merged", "merge", "merged_params", "needs_merge", "local_template_path", "Unknown"]

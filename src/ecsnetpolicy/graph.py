@@ -248,15 +248,23 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "
     return out
 
 
+NO_WORKLOAD = "no ECS service or task set with awsvpc networking"
+
+
+def _prepare(report: Report, include: Optional[Callable[[str], bool]]):
+    """What both renderers start from: the scenario words, the first scenario's analysis, and the
+    workload views to draw."""
+    analysis = report.analyses[0] if report.analyses else None
+    return _scenario_words(report), analysis, _views(analysis, include)
+
+
 def render_text(report: Report, filename: str, include: Optional[Callable[[str], bool]] = None) -> str:
     lines = [_t(filename)]
-    words = _scenario_words(report)
+    words, analysis, views = _prepare(report, include)
     if words:
         lines.append(f"({words})")
-    analysis = report.analyses[0] if report.analyses else None
-    views = _views(analysis, include)
     if not views:
-        lines += ["", "no ECS service or task set with awsvpc networking"]
+        lines += ["", NO_WORKLOAD]
         return "\n".join(lines) + "\n"
     for view in views:
         w = view.workload
@@ -325,13 +333,11 @@ def render_mermaid(report: Report, filename: str, include: Optional[Callable[[st
     out = ["flowchart LR"]
     # %% comments end at the line break: sanitise them like labels
     out.append(f"  %% {mermaid_label(filename)[1:-1]}")
-    words = _scenario_words(report)
+    words, analysis, views = _prepare(report, include)
     if words:
         out.append(f"  %% {words}")
-    analysis = report.analyses[0] if report.analyses else None
-    views = _views(analysis, include)
     if not views:
-        out.append(f"  none[{mermaid_label('no ECS service or task set with awsvpc networking')}]")
+        out.append(f"  none[{mermaid_label(NO_WORKLOAD)}]")
         return "\n".join(out) + "\n"
     a = analysis
     nodes: Dict[str, str] = {}  # id -> declaration

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Mapping
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -196,7 +196,3 @@ def load_policy(extra: Sequence[str] = ()) -> Policy:
                 raise PolicyError(f"{need.source}: field needs/{need.need_id}/requires: unknown service {req!r} (define it under services)")
     _LOADED[extra] = policy
     return policy
-
-
-def iter_services(policy: Policy) -> Iterable[str]:
-    return policy.services.keys()

@@ -12,7 +12,7 @@ import ipaddress
 import itertools
 import re
 from collections.abc import Mapping
-from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 Path = Tuple[Any, ...]
 
@@ -692,15 +692,3 @@ def describe_scenarios(subset: Sequence[Scenario], all_scenarios: Sequence[Scena
             if len(values) == 1 and None not in values:
                 parts.append(f"parameter {name} is {values.pop()}")
     return ("when " + " and ".join(parts)) if parts else "in some condition combinations"
-
-
-def iter_nodes(node: Any) -> Iterator[Any]:
-    """Every value below node (for walks that must not recurse without bound)."""
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        yield cur
-        if isinstance(cur, Mapping):
-            stack.extend(cur.values())
-        elif isinstance(cur, list):
-            stack.extend(cur)
