@@ -52,6 +52,15 @@ def assert_one_line_error(rc, out, err):
     assert err.startswith("ecsnetpolicy: ") and err.endswith("\n") and err.count("\n") == 1, err
 
 
+def assert_one_bad_file(rc, out, err):
+    """A file that cannot be judged is one EN9000 finding (as cfn-lint reports E0000), one line on
+    stderr, and exit 1 (issue 9: fail closed; the other files would still be judged)."""
+    assert rc == 1
+    assert out.count("EN9000") == 1 and "1 finding (1 error" in out, out
+    assert "Traceback" not in out + err
+    assert err.startswith("ecsnetpolicy: ") and err.endswith("\n") and err.count("\n") == 1, err
+
+
 # ------------------------------------------------------------------------------ exit codes
 def test_clean_template_exits_0_quietly(capsys):
     rc, out, err = run(capsys, "check", CLEAN)
@@ -70,7 +79,6 @@ def test_error_finding_exits_2_quietly(capsys):
 @pytest.mark.parametrize(
     "argv, words",
     [
-        (["check", "tests/fixtures/templates/no_such_file.yaml"], "no_such_file.yaml"),
         (["check", "--format", "xml", INCIDENT], "xml"),
         (["check", "--parameter", "NoEqualsSign", INCIDENT], "NoEqualsSign"),
         (["check", "--fail-on", "fatal", INCIDENT], "fatal"),
@@ -106,7 +114,7 @@ def test_unparsable_template_is_one_line_exit_1(capsys, tmp_path, text):
     path = tmp_path / "broken.yaml"
     path.write_text(text, encoding="utf-8")
     rc, out, err = run(capsys, "check", str(path))
-    assert_one_line_error(rc, out, err)
+    assert_one_bad_file(rc, out, err)
     assert "broken.yaml" in err
 
 
@@ -114,7 +122,13 @@ def test_binary_file_is_one_line_exit_1(capsys, tmp_path):
     path = tmp_path / "blob.yaml"
     path.write_bytes(b"\xff\xfe\x00\x01Resources\x00\x9c")
     rc, out, err = run(capsys, "check", str(path))
-    assert_one_line_error(rc, out, err)
+    assert_one_bad_file(rc, out, err)
+
+
+def test_missing_file_is_one_bad_file_exit_1(capsys):
+    rc, out, err = run(capsys, "check", "tests/fixtures/templates/no_such_file.yaml")
+    assert_one_bad_file(rc, out, err)
+    assert "no_such_file.yaml" in err
 
 
 def test_unwritable_output_is_one_line_exit_1(capsys, tmp_path):

@@ -66,7 +66,7 @@ def _deployment(name, spec, tmp_path, capsys):
         base = work
     else:
         stacks = [{**s, "template": str(CORPUS / s["template"])} for s in spec]
-        (work / ".ecsnetpolicy.yaml").write_text(yaml.safe_dump({"version": 1, "stacks": stacks}))
+        (work / ".ecsnetpolicy.yaml").write_text(yaml.safe_dump({"version": 1, "allow_paths_outside": True, "stacks": stacks}))
         args = [s["template"] for s in stacks]
         base = CORPUS
     cwd = os.getcwd()

@@ -113,6 +113,7 @@ def _config(tmp_path, text):
 def test_config_lists_stacks_and_plugin_resolves_imports(tmp_path, capsys):
     _config(tmp_path, f"""\
         version: 1
+        allow_paths_outside: true  # the templates live in the repository's fixtures, outside tmp_path
         stacks:
           - name: network
             template: {NETWORK}
@@ -149,6 +150,7 @@ def test_config_parameter_values_decide(tmp_path, capsys):
     # with NetworkStack pointing at a stack name nobody exports under, everything imported is unknown
     _config(tmp_path, f"""\
         version: 1
+        allow_paths_outside: true  # the templates live in the repository's fixtures, outside tmp_path
         stacks:
           - {{name: net, template: {NETWORK}}}
           - {{name: svc, template: {SERVICE}, parameters: {{NetworkStack: net}}}}

@@ -3,6 +3,7 @@ with cfn-lint's own JSON formatter, SARIF schema validity, rdjson suggestions.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -22,7 +23,9 @@ from ecsnetpolicy.formats import (
     build_suggestion,
     escape_markdown,
     render,
+    safe_name,
 )
+from ecsnetpolicy.phrasing import safe
 
 SARIF_SCHEMA = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
 if not SARIF_SCHEMA.exists():  # CI clones main with shared/ beside it
@@ -33,6 +36,8 @@ EVIL = (
     "[link](http://evil) | cell \r\n::warning::again `code` *b* _i_ ~s~ #1 !x \\ www.evil.example"
 )
 EVIL_FILE = "tmpl,x:y/100%\nname <b>@someone</b> [a](http://evil)|.yaml"
+# what every format shows of them (formats._clean: one sanitising step, then per-format escaping)
+SHOWN_EVIL, SHOWN_SECOND, SHOWN_EVIL_FILE = safe(EVIL), safe("second\n::error::pwned"), safe_name(EVIL_FILE)
 
 
 class CfnLoader(yaml.SafeLoader):
@@ -197,8 +202,8 @@ def test_json_shape_and_round_trip():
     data = json.loads(render(evil_findings() + sample_findings(), "json"))
     assert isinstance(data, list)
     by_msg = {d["Message"]: d for d in data}
-    d = by_msg[EVIL]
-    assert d["Filename"] == EVIL_FILE
+    d = by_msg[SHOWN_EVIL]
+    assert d["Filename"] == SHOWN_EVIL_FILE
     assert d["Level"] == "Error"
     assert d["ParentId"] is None
     assert d["Location"] == {
@@ -252,7 +257,9 @@ def test_json_equals_cfnlint_json_formatter():
     from cfnlint.formatters import JsonFormatter
 
     findings = sample_findings() + evil_findings()
-    expected = JsonFormatter().print_matches(_cfnlint_matches(findings), None, None)
+    # cfn-lint prints what it is given; we print template text made safe first
+    shown = [dataclasses.replace(f, message=safe(f.message), filename=safe_name(f.filename)) for f in findings]
+    expected = JsonFormatter().print_matches(_cfnlint_matches(shown), None, None)
     assert render(findings, "json") == expected + "\n"
 
 
@@ -372,8 +379,8 @@ def test_sarif_fingerprints_stable_and_distinct(tmp_path, monkeypatch):
 def test_sarif_round_trips_template_text(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     results = json.loads(render(evil_findings(), "sarif"))["runs"][0]["results"]
-    assert {r["message"]["text"] for r in results} == {EVIL, "second\n::error::pwned"}
-    (evil,) = [r for r in results if r["message"]["text"] == EVIL]
+    assert {r["message"]["text"] for r in results} == {SHOWN_EVIL, SHOWN_SECOND}
+    (evil,) = [r for r in results if r["message"]["text"] == SHOWN_EVIL]
     assert evil["properties"]["path"] == ["Resources", "E|<x>", "Properties"]
     assert evil["properties"]["workload"] == evil_findings()[0].workload
     # the URI is percent-encoded: no raw newline, space, %, < or |
@@ -421,10 +428,10 @@ def test_github_escaping(tmp_path, monkeypatch):
         assert not line.startswith("::error::pwned")
     evil_line = next(l for l in lines if l.startswith("::error "))
     head, message = evil_line.split("::", 2)[1:]
-    assert _unescape_data(message) == EVIL
+    assert _unescape_data(message) == SHOWN_EVIL
     props = dict(p.split("=", 1) for p in head[len("error ") :].split(","))
-    assert _unescape_property(props["file"]) == os.path.normpath(EVIL_FILE)  # relative to cwd
-    assert "%0A" in props["file"] and "%3A" in props["file"] and "%2C" in props["file"]
+    assert _unescape_property(props["file"]) == safe_name(os.path.normpath(EVIL_FILE))  # relative to cwd
+    assert "%25" in props["file"] and "%3A" in props["file"] and "%2C" in props["file"]
     assert props["title"] == "EN2003 endpoint-private-dns"
     # multi-line annotation: no columns
     warn = next(l for l in lines if l.startswith("::warning "))
@@ -702,8 +709,8 @@ def test_rdjson_columns_are_utf8_bytes(tmp_path):
 def test_rdjson_round_trips_template_text(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     doc = json.loads(render(evil_findings(), "rdjson"))
-    assert {d["message"] for d in doc["diagnostics"]} == {EVIL, "second\n::error::pwned"}
-    assert EVIL_FILE in {d["location"]["path"] for d in doc["diagnostics"]}
+    assert {d["message"] for d in doc["diagnostics"]} == {SHOWN_EVIL, SHOWN_SECOND}
+    assert SHOWN_EVIL_FILE in {d["location"]["path"] for d in doc["diagnostics"]}
 
 
 def test_apply_suggestion_column_based():

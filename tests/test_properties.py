@@ -22,7 +22,7 @@ from collections import Counter
 from typing import Any, Dict, List
 
 import pytest
-from hypothesis import assume, given, note, settings
+from hypothesis import assume, example, given, note, settings
 from hypothesis import strategies as st
 
 import oracle
@@ -451,25 +451,47 @@ def test_reordering_resources_changes_no_finding(t, rnd):
     assert after == before
 
 
-def _shuffle_lists(node: Any, rnd) -> Any:
+def _shuffle_lists(node: Any, rnd, perms: Dict[tuple, List[int]], at: tuple = ()) -> Any:
+    """Every list shuffled (not an intrinsic's arguments); perms[path of a list in the result] is
+    its permutation: item i of the result is item perms[path][i] of the original."""
     if isinstance(node, dict):
         if len(node) == 1 and next(iter(node)).startswith("Fn::"):
             return node  # an intrinsic's arguments are positional
-        return {k: _shuffle_lists(v, rnd) for k, v in node.items()}
+        return {k: _shuffle_lists(v, rnd, perms, at + (k,)) for k, v in node.items()}
     if isinstance(node, list):
-        items = [_shuffle_lists(v, rnd) for v in node]
-        rnd.shuffle(items)
-        return items
+        order = list(range(len(node)))
+        rnd.shuffle(order)
+        perms[at] = order
+        return [_shuffle_lists(node[old], rnd, perms, at + (new,)) for new, old in enumerate(order)]
     return node
 
 
-def _loose(raws) -> Counter:
+def _original_path(path: tuple, perms: Dict[tuple, List[int]]) -> tuple:
+    """A path into the shuffled template, as the path of the same node in the original."""
+    out = []
+    for i, part in enumerate(path):
+        order = perms.get(tuple(path[:i]))
+        out.append(order[part] if order is not None and isinstance(part, int) and 0 <= part < len(order) else part)
+    return tuple(out)
+
+
+class _Reverse:
+    """A stand-in for hypothesis' random in explicit examples: every list reversed."""
+
+    def shuffle(self, items: list) -> None:
+        items.reverse()
+
+
+def _loose(raws, perms: Dict[tuple, List[int]] = None) -> Counter:
     """(rule, subject) with EN2007 reduced to its endpoint (which subnet is 'the second' in one AZ
     depends on list order by definition) and EN1001 to its workload (the anchor is the first of
-    the workload's security groups)."""
+    the workload's security groups).  IN9001 keeps its anchor, the unknown value itself: with
+    `perms` (the findings are of a shuffled template) the anchor is taken back to the original's
+    list positions, so it must be the same value, not the same index."""
     out: Counter = Counter()
     for r in raws:
-        subject = oracle.subject_of(r.rule_id, r.path, r.message)
+        path = _original_path(tuple(r.path), perms) if perms and r.rule_id == "IN9001" else r.path
+        subject = oracle.subject_of(r.rule_id, path, r.message)
         if r.rule_id == "EN2007":
             subject = subject[0]
         elif r.rule_id == "EN1001":
@@ -478,12 +500,69 @@ def _loose(raws) -> Counter:
     return out
 
 
+def _one_prefix_list_unknown() -> Topo:
+    """Fuzz-found (reordering): tasks reach ECR over the internet, and of their two egress rules only
+    the one to a prefix list might allow it; IN9001 is anchored on that rule, index 1 before the
+    shuffle and 0 after (the property used to compare indexes, not values)."""
+    t = Topo(n_az=1, public_ip=True, desired=1, awslogs_create_group=True)
+    t.subnets = [SubnetD("TaskSubnetA", 0, "10.0.1.0/24", "RouteTable1")]
+    t.route_tables = [RouteTableD("RouteTable1", "igw")]
+    t.igw = True
+    t.endpoints = [EndpointD("S3Endpoint", "s3", "Gateway", route_tables=["RouteTable1"])]
+    t.sgs = {
+        "TaskSg": SgD("TaskSg", egress=[RuleD("tcp", 443, 443, cidr=oracle.VPC_CIDR), RuleD("tcp", 443, 443, prefix_list=True)]),
+        "TaskSg2": SgD("TaskSg2"),
+        "EndpointSg": SgD("EndpointSg"),
+    }
+    t.task_subnets = ["TaskSubnetA"]
+    t.task_sgs = ["TaskSg"]
+    return t
+
+
+def _two_prefix_list_unknowns() -> Topo:
+    """Two egress rules to prefix lists, either of which might let the tasks out: both block the
+    decision (the engine used to name only the first in list order)."""
+    t = _one_prefix_list_unknown()
+    t.sgs["TaskSg"].egress.insert(0, RuleD("6", 443, 443, prefix_list=True))
+    return t
+
+
 @SMALLER
 @given(topologies(), st.randoms(use_true_random=False))
+@example(t=_one_prefix_list_unknown(), rnd=_Reverse())
+@example(t=_two_prefix_list_unknowns(), rnd=_Reverse())
 def test_reordering_list_items_changes_no_finding(t, rnd):
     template = build(t)
-    shuffled = _shuffle_lists(copy.deepcopy(template), rnd)
-    assert _loose(raw_for(shuffled)) == _loose(raw_for(template))
+    perms: Dict[tuple, List[int]] = {}
+    shuffled = _shuffle_lists(copy.deepcopy(template), rnd, perms)
+    assert _loose(raw_for(shuffled), perms) == _loose(raw_for(template))
+
+
+def _egress_in9001_anchors(raws) -> List[tuple]:
+    return sorted(tuple(r.path) for r in raws if r.rule_id == "IN9001" and "may send HTTPS out" in r.message)
+
+
+def test_in9001_names_every_unknown_that_blocks_a_decision_whatever_the_order():
+    template = build(_two_prefix_list_unknowns())
+    egress = ("Resources", "TaskSg", "Properties", "SecurityGroupEgress")
+    assert _egress_in9001_anchors(raw_for(template)) == [egress + (0,), egress + (2,)]
+    template["Resources"]["TaskSg"]["Properties"]["SecurityGroupEgress"].reverse()
+    raws = raw_for(template)
+    assert _egress_in9001_anchors(raws) == [egress + (0,), egress + (2,)]
+    assert "EN1001" not in [r.rule_id for r in raws]  # unknown is not wrong
+
+
+def test_an_undecided_decision_keeps_every_blocker():
+    from ecsnetpolicy.model import tri_all, tri_any
+    from ecsnetpolicy.values import Unknown
+
+    a, b, c = Unknown("a", ("A",)), Unknown("b", ("B",)), Unknown("c", ("C",))
+    assert tri_any([a, False, b, True]) is True
+    assert tri_all([a, False, b]) is False
+    for combined in (tri_any([a, tri_all([b, c, True]), False, a]), tri_all([tri_any([c, b]), a])):
+        assert isinstance(combined, Unknown)
+        assert set(combined.blockers) == {a, b, c}
+    assert tri_any([False, b]) is b  # a single blocker is itself
 
 
 def _load_yaml(text: str) -> Any:
@@ -535,22 +614,67 @@ def test_adding_the_missing_endpoint_subnet_removes_exactly_that_wn2002(t):
     assert after == expected_rows
 
 
+def _en1001_then_prefix_list() -> Topo:
+    """Fuzz-found (adding egress): the tasks reach ECR through a public NAT gateway but may send
+    HTTPS only to the VPC CIDR (EN1001).  An extra rule to a prefix list might let them out: the
+    decision goes from fault to undecided, so EN1001 gives way to IN9001 on the new rule."""
+    t = Topo(n_az=1, desired=1, awslogs_create_group=True)
+    t.subnets = [SubnetD("TaskSubnetA", 0, "10.0.1.0/24", "RouteTable2"), SubnetD("NatSubnet", 0, "10.0.100.0/24", "NatRouteTable")]
+    t.route_tables = [RouteTableD("RouteTable1"), RouteTableD("RouteTable2", "nat"), RouteTableD("NatRouteTable", "igw")]
+    t.igw, t.nat, t.nat_subnet_route_table = True, "public", "NatRouteTable"
+    vpc_only = RuleD("tcp", 443, 443, cidr=oracle.VPC_CIDR)
+    t.sgs = {
+        "TaskSg": SgD("TaskSg", standalone_egress=[vpc_only]),
+        "TaskSg2": SgD("TaskSg2", standalone_egress=[copy.deepcopy(vpc_only)]),
+        "EndpointSg": SgD("EndpointSg", standalone_ingress=[RuleD("tcp", 443, 443, peer="TaskSg")]),
+    }
+    t.task_subnets = ["TaskSubnetA"]
+    t.task_sgs = ["TaskSg"]
+    return t
+
+
+def _ok_then_prefix_list() -> Topo:
+    """Egress to 0.0.0.0/0 already proves the way out: a rule to a prefix list must not reopen it."""
+    t = _en1001_then_prefix_list()
+    t.sgs["TaskSg"].standalone_egress = [RuleD("tcp", 443, 443, cidr="0.0.0.0/0")]
+    return t
+
+
+def _egress_in9001(row: tuple) -> bool:
+    return row[0] == "IN9001" and "may send HTTPS out" in row[2]
+
+
 @SMALLER
 @given(topologies(), egress_rules(), st.booleans())
+@example(t=_en1001_then_prefix_list(), extra=RuleD("tcp", 443, 443, prefix_list=True), standalone=False)
+@example(t=_en1001_then_prefix_list(), extra=RuleD("tcp", 443, 443, prefix_list=True), standalone=True)
+@example(t=_ok_then_prefix_list(), extra=RuleD("tcp", 443, 443, prefix_list=True), standalone=False)
+@example(t=_one_prefix_list_unknown(), extra=RuleD("tcp", 443, 443, cidr="0.0.0.0/0"), standalone=True)
 def test_adding_egress_never_adds_an_en1001(t, extra, standalone):
+    """An extra allow rule never removes a way out.  So no EN1001 appears, nothing but EN1001 and
+    the egress IN9001s changes, and an IN9001 appears only on the new rule itself, and only where
+    the decision was not proven fine before (an EN1001 that the rule may fix, or a decision already
+    undecided): a decided-OK verdict stays decided.  An IN9001 may go (the rule may settle it)."""
     sg = t.sgs["TaskSg"]
     assume("TaskSg" in t.task_sgs and (sg.egress or sg.standalone_egress))
     before = raw_for(build(t))
     more = copy.deepcopy(t)
     if standalone:
+        anchor: tuple = ("Resources", f"TaskSgEgress{len(sg.standalone_egress)}")
         more.sgs["TaskSg"].standalone_egress.append(extra)
     else:
+        anchor = ("Resources", "TaskSg", "Properties", "SecurityGroupEgress", len(sg.egress or []))
         more.sgs["TaskSg"].egress = list(more.sgs["TaskSg"].egress or []) + [extra]
     after = raw_for(build(more))
     en_before = {r.path[1] for r in before if r.rule_id == "EN1001"}
     en_after = {r.path[1] for r in after if r.rule_id == "EN1001"}
     assert en_after <= en_before
-    assert [row for row in _rows(after) if row[0] != "EN1001"] == [row for row in _rows(before) if row[0] != "EN1001"]
+    unchanged = lambda rows: [row for row in rows if row[0] != "EN1001" and not _egress_in9001(row)]  # noqa: E731
+    assert unchanged(_rows(after)) == unchanged(_rows(before))
+    in_before = [row for row in _rows(before) if _egress_in9001(row)]
+    for row in (Counter(r for r in _rows(after) if _egress_in9001(r)) - Counter(in_before)):
+        assert row[1][: len(anchor)] == anchor, f"an IN9001 not on the added rule: {row}"
+        assert en_before or any(b[2] == row[2] for b in in_before), f"a decided verdict reopened: {row}"
 
 
 # ----------------------------------------------------------------------------- catalogue gaps found
@@ -616,3 +740,26 @@ def test_prefix_list_only_egress_to_internet_gives_in9001():
     raws = raw_for(build(t))
     assert [r.rule_id for r in raws if r.rule_id[0] in "EW"] == []
     assert any(r.rule_id == "IN9001" for r in raws), [r.rule_id for r in raws]
+
+
+def _in9001_anchors(raws) -> List[tuple]:
+    return sorted({tuple(r.path) for r in raws if r.rule_id == "IN9001"})
+
+
+def test_every_unknown_security_group_is_named_whatever_its_place():
+    """Two groups not defined here, among the tasks' groups, then among an endpoint's: each is an
+    IN9001 anchor, in either order (the first in list order used to hide the other)."""
+    task = ("Resources", "Service", "Properties", "NetworkConfiguration", "AwsvpcConfiguration", "SecurityGroups")
+    endpoint = ("Resources", "EcrApiEndpoint", "Properties", "SecurityGroupIds")
+    for where, groups in ((task, ["sg-0aaaaaaaaaaaaaaa1", {"Ref": "TaskSg"}, "sg-0bbbbbbbbbbbbbbb2"]),
+                          (endpoint, [{"Fn::ImportValue": "net-SgA"}, {"Fn::GetAtt": ["EndpointSg", "GroupId"]}, {"Fn::ImportValue": "net-SgB"}])):
+        template = build(_isolated_good())
+        node = template
+        for key in where[:-1]:
+            node = node[key]
+        node[where[-1]] = groups
+        for _ in range(2):
+            raws = raw_for(template)
+            assert {where + (0,), where + (2,)} <= set(_in9001_anchors(raws)), _in9001_anchors(raws)
+            assert [r.rule_id for r in raws if r.rule_id[0] in "EW"] == []
+            groups.reverse()

@@ -35,6 +35,8 @@ def test_every_rule_has_a_failing_and_a_passing_fixture():
     from ecsnetpolicy.catalogue import RULES
 
     for rule_id in RULES:
+        if rule_id == "EN9000":  # a template that cannot be analysed at all: tests/fixtures/fail_closed,
+            continue             # asserted through both paths in tests/test_fail_closed.py
         failing = [n for n in NAMES if any(e["rule"] == rule_id for e in EXPECTATIONS[n])]
         assert failing, f"no failing fixture for {rule_id}"
         passing = [n for n in NAMES if n.startswith(f"{rule_id}/good_") and not EXPECTATIONS[n]]

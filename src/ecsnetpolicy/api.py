@@ -4,7 +4,7 @@ is keyed on the template object itself).  No cfn-lint import here."""
 
 from __future__ import annotations
 
-import sys
+import os
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -61,27 +61,67 @@ def report_for(
     return _analysed(template, dict(params or {}), region, stack_name, policy_files)[0]
 
 
+# The exceptions that mean "this input cannot be judged" (a file that cannot be loaded, a policy or
+# configuration that cannot be used, a deployment over a limit): their text is one line for the user.
+INPUT_ERRORS: Tuple[type, ...] = ()
+
+
+def _input_errors() -> Tuple[type, ...]:
+    global INPUT_ERRORS
+    if not INPUT_ERRORS:
+        from . import deployment
+        from .config import ConfigError
+        from .loader import LoadError
+        from .policy import PolicyError
+
+        INPUT_ERRORS = (LoadError, PolicyError, ConfigError) + tuple(
+            e for e in (getattr(deployment, "DeploymentError", None),) if isinstance(e, type)
+        )
+    return INPUT_ERRORS
+
+
+def not_analysed(reason: str) -> Raw:
+    """EN9000: the template was not judged.  An error, so no path (command, plugin, any format)
+    can pass a template it did not look at."""
+    return Raw("EN9000", (), f"Could not analyse this template: {reason}; nothing in it was verified, so this run fails instead of passing.")
+
+
+def failure_reason(exc: BaseException) -> str:
+    """One line saying what went wrong, for EN9000 and stderr."""
+    if isinstance(exc, _input_errors()):
+        return " ".join(str(exc).split())
+    if isinstance(exc, RecursionError):
+        return "it nests or refers to itself too deeply"
+    if isinstance(exc, MemoryError):
+        return "it needs more memory than this machine gave the analysis"
+    detail = " ".join(str(exc).split())[:200]
+    return f"internal error {exc.__class__.__name__}{': ' + detail if detail else ''} (please report it; ECSNETPOLICY_DEBUG=1 raises it)"
+
+
 def safe_raw_for(template: Mapping[str, Any], **kwargs: Any) -> List[Raw]:
-    """raw_for, but an internal error becomes one IN9001 instead of a crash in the user's linter."""
+    """raw_for, failing closed: any error while judging becomes one EN9000 (an error-level finding
+    anchored on the template), never a crash in the user's linter and never a silent pass."""
     try:
         return raw_for(template, **kwargs)
-    except RecursionError:
-        return [Raw("IN9001", (), "Could not analyse this template: it nests or refers to itself too deeply; nothing was verified.")]
-    except Exception as exc:  # pragma: no cover - reached only through engine bugs
-        print(f"ecsnetpolicy: internal error while analysing the template: {exc.__class__.__name__}: {exc}", file=sys.stderr)
-        return [Raw("IN9001", (), f"Could not analyse this template (internal error {exc.__class__.__name__}); nothing was verified.")]
+    except Exception as exc:  # every failure is reported as EN9000, whatever raised it
+        if os.environ.get("ECSNETPOLICY_DEBUG") and not isinstance(exc, _input_errors()):
+            raise
+        return [not_analysed(failure_reason(exc))]
 
 
 @dataclass
 class Unit:
     """What the engine analyses for a group of stacks judged together: one template (a lone
-    stack's own, or the merge of the group) with its parameters, and the merge when there is one."""
+    stack's own, or the merge of the group) with its parameters, and the merge when there is one.
+    `error` is set when the group could not be put together (a cycle, a limit, an unreadable file):
+    then every top-level stack of the group gets EN9000 saying so."""
 
     stacks: List["Stack"]
     template: Mapping[str, Any]
     params: Dict[str, Any]
     stack_name: str
     merged: Any = None  # deployment.Merged
+    error: Optional[str] = None
 
     def translate(self, path: Sequence[Any]) -> Tuple[Optional["Stack"], Tuple[Any, ...]]:
         if self.merged is None:
@@ -89,19 +129,33 @@ class Unit:
         return self.merged.translate(path)
 
 
-def deployment_units(stacks: Sequence["Stack"], *, region: str = "us-east-1", load: Any = None) -> List[Unit]:
-    """Stacks that import from each other (or nest) are judged together, merged; the rest alone."""
+def deployment_units(stacks: Sequence["Stack"], *, region: str = "us-east-1", load: Any = None, allow_outside: Optional[bool] = None) -> List[Unit]:
+    """Stacks that import from each other (or nest) are judged together, merged; the rest alone.
+    A group that cannot be merged becomes a Unit with `error` set (never an exception), so one bad
+    deployment never hides the findings of the others."""
     from .deployment import groups, merge, merged_params, needs_merge
 
+    try:
+        grouped = groups(stacks, region) if len(stacks) > 1 else [list(stacks)]
+    except Exception as exc:  # grouping reads only the templates' Outputs and imports
+        if os.environ.get("ECSNETPOLICY_DEBUG") and not isinstance(exc, _input_errors()):
+            raise
+        return [Unit([s], s.template, dict(s.params), s.name, error=failure_reason(exc)) for s in stacks]
     units = []
-    for group in (groups(stacks, region) if len(stacks) > 1 else [list(stacks)]):
+    for group in grouped:
         if not group:
             continue
         if not needs_merge(group):
             s = group[0]
             units.append(Unit(group, s.template, dict(s.params), s.name))
             continue
-        merged = merge(group, region, load)
+        try:
+            merged = merge(group, region, load, allow_outside=allow_outside)
+        except Exception as exc:
+            if os.environ.get("ECSNETPOLICY_DEBUG") and not isinstance(exc, _input_errors()):
+                raise
+            units.append(Unit(group, group[0].template, dict(group[0].params), group[0].name, error=failure_reason(exc)))
+            continue
         units.append(Unit(group, merged.template, merged_params(merged), group[0].name, merged))
     return units
 
@@ -112,13 +166,25 @@ def deployment_raws(
     region: str = "us-east-1",
     policy_files: Sequence[str] = (),
     load: Any = None,
+    allow_outside: Optional[bool] = None,
 ) -> List[Tuple["Stack", Raw]]:
     """Findings of a set of stacks judged as one deployment, each with the stack (file) it is in,
-    its path translated back to that file."""
-    out = []
-    for unit in deployment_units(stacks, region=region, load=load):
+    its path translated back to that file.  Fails closed: a group that cannot be judged gives
+    EN9000 on each of its top-level stacks."""
+    from .deployment import unloaded_raws
+
+    out: List[Tuple["Stack", Raw]] = []
+    for unit in deployment_units(stacks, region=region, load=load, allow_outside=allow_outside):
+        if unit.error is not None:
+            out.extend((s, not_analysed(unit.error)) for s in unit.stacks if s.parent is None)
+            continue
+        out.extend(unloaded_raws(unit.merged))  # nested stacks left unknown: IN9001 on their TemplateURL
         raws = safe_raw_for(unit.template, params=unit.params, region=region, stack_name=unit.stack_name, policy_files=policy_files)
         for r in raws:
+            if r.rule_id == "EN9000":
+                # the analysis of the whole unit failed: every top-level stack of it is unjudged
+                out.extend((s, r) for s in unit.stacks if s.parent is None)
+                continue
             stack, path = unit.translate(r.path)
             if stack is None:
                 continue

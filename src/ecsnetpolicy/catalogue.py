@@ -115,6 +115,14 @@ RULES = {
             "RepositoryCredentials) from a subnet with no internet path.",
         ),
         RuleInfo(
+            "EN9000",
+            "not-analysed",
+            "A template could not be analysed, so nothing in it was verified",
+            "ecsnetpolicy could not judge this template: it could not be read or parsed, it exceeds "
+            "a limit (size, nesting, nested-stack fan-out or cycle), or the analysis failed with an "
+            "internal error. Nothing in it was verified, so the run fails instead of passing.",
+        ),
+        RuleInfo(
             "IN9001",
             "not-verified",
             "A network check could not be decided because a value is unknown",

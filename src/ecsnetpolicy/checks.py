@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 
 from .engine import Analysis, Report, Verdict
 from .findings import Finding, Fix
-from .phrasing import join as _join, short_image as _short_image, subnets as _subnets
+from .phrasing import safe, join as _join, short_image as _short_image, subnets as _subnets
 import ipaddress
 
 from .model import ANY_V4, Endpoint, az_label, same_az, tri_all, tri_any
@@ -22,11 +22,20 @@ from .values import Path, Unknown, describe_scenarios
 
 @dataclass(frozen=True)
 class Raw:
+    """A finding before it has a file and a line.  The message is made safe here, once, for every
+    output channel (plugin messages in all of cfn-lint's formats, and ours): template text inside
+    it cannot carry control characters or a line-start workflow command."""
+
     rule_id: str
     path: Path
     message: str
     workload: Optional[str] = None
     fix: Optional[Fix] = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", safe(self.message))
+        if self.workload is not None:
+            object.__setattr__(self, "workload", safe(self.workload, 300))
 
 
 # ----------------------------------------------------------------------------- phrasing helpers
@@ -361,6 +370,12 @@ def _strip_intrinsic(path: Path) -> Path:
     return path
 
 
+def _blockers(unknown: Unknown) -> Tuple[Unknown, ...]:
+    """Every unknown value that kept a decision open (tri_any / tri_all keep them all): IN9001 names
+    each, so which ones it reports does not depend on the order of the template's lists."""
+    return tuple(getattr(unknown, "blockers", None) or (unknown,))
+
+
 def in9001(a: Analysis) -> Iterator[Raw]:
     items: List[Tuple[Unknown, Any, str]] = list(a.unknowns)
     for v in a.verdicts:
@@ -379,22 +394,28 @@ def in9001(a: Analysis) -> Iterator[Raw]:
         if not isinstance(sgs, Unknown):
             # unknowns that kept EN1001 / EN2005 from a decision
             egress = a.model.egress_allows(sgs, v.dest)
-            if isinstance(egress, Unknown) and egress.path:
-                items.append((egress, v.workload, "that tasks of {w} may send HTTPS out to what they need"))
+            if isinstance(egress, Unknown):
+                items.extend((u, v.workload, "that tasks of {w} may send HTTPS out to what they need") for u in _blockers(egress) if u.path)
             if isinstance(v.via, Endpoint) and v.via.type == "Interface":
                 admits = a.model.endpoint_admits(v.via, sgs, v.subnet)
-                if isinstance(admits, Unknown) and admits.path:
-                    items.append((admits, v.workload, f"that endpoint {v.via.lid} admits tasks of {{w}}"))
+                if isinstance(admits, Unknown):
+                    items.extend((u, v.workload, f"that endpoint {v.via.lid} admits tasks of {{w}}") for u in _blockers(admits) if u.path)
         dns = _dns_targets(a, v.vpc)
-        if isinstance(dns, Unknown) and dns.path:
-            items.append((dns, v.workload, "the DNS egress of tasks of {w}"))
+        if isinstance(dns, Unknown):
+            items.extend((u, v.workload, "the DNS egress of tasks of {w}") for u in _blockers(dns) if u.path)
         acl = a.model.subnet_nacl.get(v.subnet)
-        if isinstance(acl, Unknown) and acl.path:
-            items.append((acl, v.workload, f"the network ACL of subnet {v.subnet} of {{w}}"))
+        if isinstance(acl, Unknown):
+            items.extend((u, v.workload, f"the network ACL of subnet {v.subnet} of {{w}}") for u in _blockers(acl) if u.path)
         elif isinstance(acl, str) and a.model.nacls[acl].unknown is not None:
             items.append((a.model.nacls[acl].unknown, v.workload, f"the network ACL of subnet {v.subnet} of {{w}}"))
+        if a.model.subnet_nacl:
+            # unknowns that kept EN1003 from a decision (a malformed entry, a partial match)
+            for subnet, egress, ports, peer, _label in _nacl_flows(a, v):
+                allowed, _entry = a.model.nacl_decision(subnet, egress, ports, peer, public=peer is ANY_V4)
+                if isinstance(allowed, Unknown):
+                    items.extend((u, v.workload, f"that network ACLs pass the HTTPS traffic of tasks of {{w}} in subnet {v.subnet}") for u in _blockers(allowed) if u.path)
     seen = set()
-    for unk, w, what in items:
+    for unk, w, what in ((u, w, what) for blocked, w, what in items for u in _blockers(blocked)):
         path = _strip_intrinsic(unk.path) or w.path
         key = (path, unk.why, w.lid)
         if key in seen:
@@ -426,7 +447,7 @@ def _dns_targets(a: Analysis, vpc: str) -> Any:
             if isinstance(x, Unknown):
                 return x
         if custom:
-            nets = [as_network(x) for x in custom]
+            nets = [as_network(x, ("Resources", opts, "Properties", "DomainNameServers")) for x in custom]
             for n in nets:
                 if isinstance(n, Unknown):
                     return n
@@ -582,7 +603,24 @@ def raw_findings(report: Report, rule_ids: Optional[Iterable[str]] = None) -> Li
             msg = raw.message[:-1] + f" ({desc})." if raw.message.endswith(".") else raw.message + f" ({desc})"
             raw = Raw(raw.rule_id, raw.path, msg, raw.workload, raw.fix)
         out.append(raw)
+    # the combinations of conditions that were not analysed (a cap): said, never dropped silently
+    exploration = getattr(report, "exploration", None)
+    unexplored = exploration.unexplored_finding() if exploration is not None and "IN9001" in ids else None
+    if unexplored is not None:
+        out.append(Raw("IN9001", unexplored[0], unexplored[1]))
+    # the resolve budget ran out (values.Budget): what was left unevaluated is said, never passed
+    budget = getattr(report, "budget", None)
+    if budget is not None and budget.left < 0 and "IN9001" in ids:
+        out.append(Raw("IN9001", ("Resources",), TOO_COSTLY_MESSAGE))
     return out
+
+
+TOO_COSTLY_MESSAGE = (
+    "Could not verify the whole template: its intrinsic functions (Fn::FindInMap, Fn::Join, Fn::Split, Fn::Sub, "
+    "Fn::GetAtt chains) expand to more than ecsnetpolicy evaluates for one template, so every value past that point "
+    "was treated as unknown and nothing that rests on them was checked; simplify the intrinsic functions that build "
+    "the network values."
+)
 
 
 def to_findings(raws: Iterable[Raw], template: Mapping[str, Any], filename: Optional[str], locate: Callable) -> List[Finding]:

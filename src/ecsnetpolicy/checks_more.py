@@ -27,7 +27,7 @@ from .phrasing import join as _join, short_image as _short_image, subnets as _su
 from .findings import Fix
 from .model import Endpoint
 from .policy import Need, _matches
-from .values import MARK, NOVALUE, Partial, Path, ResAtt, ResRef, Unknown, as_bool
+from .values import MARK, NOVALUE, Partial, Path, ResAtt, ResRef, Unknown, as_bool, as_int, is_known
 
 if TYPE_CHECKING:  # checks.py imports this module at its end: import Raw lazily
     from .checks import Raw
@@ -61,16 +61,10 @@ def _props_path(lid: str) -> Path:
 
 
 def _int(value: Any) -> Optional[int]:
-    """An integer from a CloudFormation number (1, 1.0, "1"); None for anything else."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        return int(value)
-    return None
+    """An integer from a CloudFormation number (1, 1.0, "1"); None for anything else (a number
+    too large to read, "0x10", "４", " 1", inf, nan: see values.as_int)."""
+    number = as_int(value)
+    return None if isinstance(number, Unknown) else number
 
 
 def _as_list(value: Any) -> List[Any]:
@@ -88,9 +82,36 @@ EXECUTION_POLICY = "service-role/AmazonECSTaskExecutionRolePolicy"
 
 # ------------------------------------------------------------------------------------ IAM
 def _wild(pattern: str, value: str, ignore_case: bool) -> bool:
-    """IAM wildcard match: `*` any run of characters, `?` one character, nothing else special."""
-    rx = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    return re.fullmatch(rx, value, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL) is not None
+    """IAM wildcard match: `*` any run of characters, `?` one character, nothing else special.
+
+    Greedy with backtracking to the last `*` only: O(len(pattern) * len(value)) at worst, where a
+    regular expression of the pattern (".*.?.*.?...") backtracks exponentially."""
+    if ignore_case:
+        pattern, value = pattern.lower(), value.lower()
+    if "?" not in pattern:  # the usual forms: "ecr:GetAuthorizationToken", "ecr:*", "*"
+        stars = pattern.count("*")
+        if stars == 0:
+            return pattern == value
+        if stars == 1 and pattern.endswith("*"):
+            return value.startswith(pattern[:-1])
+    p = v = 0
+    star = -1  # position in the pattern after the last `*`, and where in the value it resumes
+    resume = 0
+    while v < len(value):
+        if p < len(pattern) and pattern[p] == "*":
+            star, resume = p + 1, v
+            p += 1
+        elif p < len(pattern) and (pattern[p] == "?" or pattern[p] == value[v]):
+            p += 1
+            v += 1
+        elif star >= 0:
+            resume += 1
+            p, v = star, resume
+        else:
+            return False
+    while p < len(pattern) and pattern[p] == "*":
+        p += 1
+    return p == len(pattern)
 
 
 def _match_any(patterns: Any, value: str, ignore_case: bool) -> Optional[bool]:
@@ -186,6 +207,26 @@ def _attached(r: Any, value: Any, role: str, role_name: Any) -> Optional[bool]:
     return None
 
 
+def _standalone_policies(a: Analysis) -> List[Tuple[str, str, Any]]:
+    """(logical id, type, the roles it names as (value, path) or an Unknown) of every standalone
+    IAM policy, resolved once per scenario (per role would be quadratic in the template)."""
+    found = a.__dict__.get("_standalone_policies")
+    if found is None:
+        r, by_type = a.model.r, a.model.by_type
+        found = []
+        for rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
+            for lid in by_type.get(rtype, []):
+                p = _props_path(lid)
+                pprops = r.properties(lid)
+                if rtype == "AWS::IAM::RolePolicy":
+                    entries: Any = [(r.resolve(pprops.get("RoleName"), p + ("RoleName",)), p + ("RoleName",))]
+                else:
+                    entries = r.items(pprops.get("Roles", []), p + ("Roles",))
+                found.append((lid, rtype, entries))
+        a.__dict__["_standalone_policies"] = found
+    return found
+
+
 class RolePolicies:
     """Every statement that applies to a template role, and whether some could not be read."""
 
@@ -217,15 +258,9 @@ class RolePolicies:
             name = value.get("PolicyName") if isinstance(value.get("PolicyName"), str) else "?"
             self._add(value.get("PolicyDocument"), f"inline policy {name} of {role}")
         # standalone policies attached to the role
-        by_type = a.model.by_type
-        policy_lids = [(lid, t) for t in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy") for lid in by_type.get(t, [])]
-        for lid, rtype in policy_lids:
+        for lid, rtype, entries in _standalone_policies(a):
             p = _props_path(lid)
             pprops = r.properties(lid)
-            if rtype == "AWS::IAM::RolePolicy":
-                entries: Any = [(r.resolve(pprops.get("RoleName"), p + ("RoleName",)), p + ("RoleName",))]
-            else:
-                entries = r.items(pprops.get("Roles", []), p + ("Roles",))
             if isinstance(entries, Unknown):
                 self.unknown = True
                 continue
@@ -292,14 +327,19 @@ def task_definition_users(a: Analysis, td: str) -> List[Tuple[str, Any]]:
     for w in model.workloads.values():
         if w.task_definition == td:
             out.append((w.label, w.launch_type if isinstance(w.launch_type, str) else None))
-    for rtype, kind in (("AWS::ECS::Service", "service"), ("AWS::ECS::TaskSet", "task set")):
-        for lid in model.by_type.get(rtype, []):
-            props = r.properties(lid)
-            if "NetworkConfiguration" in props:
-                continue  # a workload of the model (above)
-            ref = r.resolve(props.get("TaskDefinition"), _props_path(lid) + ("TaskDefinition",))
-            if isinstance(ref, ResRef) and ref.logical_id == td:
-                out.append((f"{kind} {lid}", "EC2"))  # bridge or host networking: not Fargate
+    others = a.__dict__.get("_non_awsvpc_users")
+    if others is None:  # resolved once per scenario, not once per task definition
+        others = {}
+        for rtype, kind in (("AWS::ECS::Service", "service"), ("AWS::ECS::TaskSet", "task set")):
+            for lid in model.by_type.get(rtype, []):
+                props = r.properties(lid)
+                if "NetworkConfiguration" in props:
+                    continue  # a workload of the model (above)
+                ref = r.resolve(props.get("TaskDefinition"), _props_path(lid) + ("TaskDefinition",))
+                if isinstance(ref, ResRef):
+                    others.setdefault(ref.logical_id, []).append(f"{kind} {lid}")
+        a.__dict__["_non_awsvpc_users"] = others
+    out.extend((label, "EC2") for label in others.get(td, []))  # bridge or host networking: not Fargate
     return out
 
 
@@ -690,10 +730,31 @@ def en6002(a: Analysis) -> Iterator[Raw]:
             continue
         if "DesiredCount" not in props:
             continue  # absent: scaling decides (or CloudFormation's default); not judged
-        d = _int(r.resolve(props.get("DesiredCount"), p + ("DesiredCount",)))
-        m = _int(dcfg.get("MinimumHealthyPercent", 100))
-        big_m = _int(dcfg.get("MaximumPercent", 200))
-        if d is None or m is None or big_m is None or d <= 0 or m < 0 or big_m < 0:
+        dpath = p + ("DeploymentConfiguration",)
+        numbers: List[Any] = []
+        unreadable: Optional[Unknown] = None
+        for value, vpath, what in (
+            (r.resolve(props.get("DesiredCount"), p + ("DesiredCount",)), p + ("DesiredCount",), "DesiredCount"),
+            (dcfg.get("MinimumHealthyPercent", 100), dpath + ("MinimumHealthyPercent",), "MinimumHealthyPercent"),
+            (dcfg.get("MaximumPercent", 200), dpath + ("MaximumPercent",), "MaximumPercent"),
+        ):
+            number = as_int(value, vpath, what)
+            if isinstance(number, Unknown) and is_known(value) and value is not NOVALUE and value is not None and unreadable is None:
+                unreadable = number  # written, but not as a number CloudFormation reads
+            numbers.append(number)
+        if unreadable is not None:
+            yield _raw(
+                "IN9001",
+                unreadable.path,
+                f"Could not verify that deployments of service {lid} can stop and start tasks (EN6002): "
+                f"{unreadable.why}; {unreadable.hint or 'write it as a whole number'}.",
+                lid,
+            )
+            continue
+        if any(isinstance(n, Unknown) for n in numbers):
+            continue  # a parameter without value, an import...: not judged
+        d, m, big_m = numbers
+        if d <= 0 or m < 0 or big_m < 0:
             continue
         low = math.ceil(d * m / 100)
         high = math.floor(d * big_m / 100)
@@ -703,7 +764,6 @@ def en6002(a: Analysis) -> Iterator[Raw]:
         lower_min = math.floor(100 * (d - 1) / d)
         min_said = f"MinimumHealthyPercent {m}" + (" (the default)" if "MinimumHealthyPercent" not in dcfg else "")
         max_said = f"MaximumPercent {big_m}" + (" (the default)" if "MaximumPercent" not in dcfg else "")
-        dpath = p + ("DeploymentConfiguration",)
         fix = None
         raw_dcfg = props.get("DeploymentConfiguration")
         if isinstance(raw_dcfg, Mapping) and raw_dcfg and not isinstance(raw_dcfg.get("MaximumPercent"), Mapping):

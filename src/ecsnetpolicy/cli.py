@@ -7,6 +7,7 @@ Exit codes: 0 clean, 2 findings at or above --fail-on, 1 usage or input errors (
 from __future__ import annotations
 
 import argparse
+import functools
 import glob
 import os
 import sys
@@ -74,6 +75,8 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--region", default=None, help="the deployment region (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)")
     check.add_argument("--config", metavar="FILE", help="the configuration file (default: .ecsnetpolicy.yaml found from the working directory upward)")
     check.add_argument("--policy", action="append", default=[], metavar="FILE", help="an extra policy file or folder (repeatable)")
+    check.add_argument("--allow-outside", action="store_true",
+                       help="let the configuration's stacks and policies and nested stacks' local TemplateURLs lead outside the template's folder and the repository")
     check.add_argument("--ignore", "-i", action="append", default=[], metavar="ID", help="rule IDs or prefixes to skip (EN2001, WN, ...)")
     check.add_argument("--fail-on", choices=list(LEVELS), default="error", help="lowest severity that makes the exit code 2 (default: error)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
@@ -87,6 +90,8 @@ def _build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--region", default=None, help="the deployment region (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)")
     graph.add_argument("--config", metavar="FILE", help="the configuration file (default: .ecsnetpolicy.yaml found from the working directory upward)")
     graph.add_argument("--policy", action="append", default=[], metavar="FILE", help="an extra policy file or folder (repeatable)")
+    graph.add_argument("--allow-outside", action="store_true",
+                       help="let the configuration's stacks and policies and nested stacks' local TemplateURLs lead outside the template's folder and the repository")
     return parser
 
 
@@ -101,9 +106,13 @@ def _context(args: argparse.Namespace):
     from .policy import PolicyError, load_policy
 
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, allow_outside=args.allow_outside)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    if args.allow_outside or config.allow_outside:
+        from . import deployment
+
+        deployment.ALLOW_OUTSIDE = True  # one command, one process: nested TemplateURLs too
     params = _parameters(args.parameter)
     region = _region(args.region or config.region)
     policy_files = list(config.policies) + list(args.policy)
@@ -114,45 +123,88 @@ def _context(args: argparse.Namespace):
     return config, params, region, policy_files
 
 
-def load(path: str):
-    """A template, or a one-line usage error."""
+def load(path: str, region: Optional[str] = None):
+    """A template as cfn-lint's rules see it, or a one-line usage error: loaded, then, when it
+    declares AWS::LanguageExtensions, with its Fn::ForEach expanded as cfn-lint's transform does
+    (transforms.expand, with the region cfn-lint would use; cfn-lint is imported only then)."""
     from .loader import LoadError, load_file
+    from .transforms import expand
 
     try:
-        return load_file(path)
+        return expand(load_file(path), path, _region(region))
     except LoadError as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(str(exc)) from exc  # the cause keeps the line for EN9000
+
+
+def _say(text: str) -> None:
+    """One line on stderr, safe to show (file names and messages may come from the user's files)."""
+    from .phrasing import safe
+
+    print(f"ecsnetpolicy: {safe(text, 1000)}", file=sys.stderr)
+
+
+def _refused(path: str, reason: str, line: int = 1):
+    """EN9000 for a file that could not be judged (as cfn-lint reports E0000 for one it cannot
+    parse): the run goes on with the other files and the exit code says an error occurred."""
+    from .api import not_analysed
+    from .findings import Finding
+
+    raw = not_analysed(reason)
+    _say(f"{path}: {reason}")
+    return Finding(raw.rule_id, raw.message, (), path, line, 1, line, 2)
+
+
+def _expand_paths(paths: Sequence[str]):
+    """(files, problems): problems are (path, reason) pairs reported as EN9000, never a stop."""
+    try:
+        from .files import expand
+    except ImportError:  # pragma: no cover - transitional
+        return _expand(paths), []
+    return expand(paths, TEMPLATE_SUFFIXES)
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .api import deployment_raws
+    from .api import deployment_raws, failure_reason
     from .checks import to_findings
     from .deployment import Stack
     from .formats import render
-    from .loader import load_file, locate
+    from . import transforms
+    from .loader import LoadError, locate
 
     config, params, region, policy_files = _context(args)
 
-    files = _expand(args.paths)
-    if not files:
+    files, problems = _expand_paths(args.paths)
+    for path, reason in problems:  # a pattern that matches nothing is a mistyped command, not a bad file
+        if reason == "no file matches this pattern":
+            raise UsageError(f"{path}: no file matches")
+    findings = [_refused(path, reason) for path, reason in problems]
+    if not files and not findings:
         raise UsageError(f"no templates found in {' '.join(args.paths)}")
     given = {os.path.realpath(f) for f in files}
     stacks = []
     for path in files:
-        template = load(path)
+        try:
+            template = load(path, region)
+        except UsageError as exc:  # one bad file is one finding; the others are still judged
+            err = exc.__cause__ if isinstance(exc.__cause__, LoadError) else None
+            findings.append(_refused(path, _load_problem(path, exc), getattr(err, "line", None) or 1))
+            continue
         if not _is_template(template):
             # YAML that is not CloudFormation (a Helm values file under templates/, ...): skip it
-            print(f"ecsnetpolicy: {path}: skipped, not a CloudFormation template (no Resources section)", file=sys.stderr)
+            _say(f"{path}: skipped, not a CloudFormation template (no Resources section)")
             given.discard(os.path.realpath(path))
             continue
         sc = config.stack_for(path)
         stacks.append(Stack(sc.name if sc else Path(path).stem, path, template, {**(sc.parameters if sc else {}), **params}))
     for sc in config.stacks:  # the rest of the deployment, as context for imports
         if os.path.realpath(sc.template) not in given:
-            stacks.append(Stack(sc.name, sc.template, load(sc.template), dict(sc.parameters)))
+            try:
+                stacks.append(Stack(sc.name, sc.template, load(sc.template, region), dict(sc.parameters)))
+            except UsageError as exc:
+                findings.append(_refused(sc.template, f"stack {sc.name} of the configured deployment cannot be loaded: {_load_problem(sc.template, exc)}"))
     ignored = list(args.ignore) + config.disabled()
-    findings = []
-    for stack, raw in deployment_raws(stacks, region=region, policy_files=policy_files, load=load_file):
+    load_file = functools.partial(transforms.load_file, region=region)  # nested children: Fn::ForEach expanded too
+    for stack, raw in deployment_raws(stacks, region=region, policy_files=policy_files, load=load_file) if stacks else []:
         if any(raw.rule_id.startswith(p) for p in ignored):
             continue
         top = stack
@@ -160,40 +212,78 @@ def _check(args: argparse.Namespace) -> int:
             top = top.parent[0]
         if os.path.realpath(top.filename) not in given:
             continue
+        if raw.rule_id == "EN9000":
+            _say(f"{stack.filename}: {raw.message}")
         findings.extend(to_findings([raw], stack.template, stack.filename, locate))
     findings.sort(key=lambda f: f.sort_key())
-    out_stream = sys.stdout
     color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     summary = None
-    if args.format == "markdown":  # the coverage matrix of the pull-request summary (only here: keeps check fast)
+    if args.format == "markdown" and stacks:  # the coverage matrix of the pull-request summary (only here: keeps check fast)
         from .graph import deployment_summary
 
-        summary = deployment_summary(stacks, region=region, policy_files=policy_files, load=load_file, given=given)
+        try:
+            summary = deployment_summary(stacks, region=region, policy_files=policy_files, load=load_file, given=given)
+        except Exception as exc:  # the summary is extra: its failure must not lose the findings
+            if os.environ.get("ECSNETPOLICY_DEBUG"):
+                raise
+            if not any(f.rule_id == "EN9000" for f in findings):  # else already said
+                _say(f"the coverage summary could not be built: {failure_reason(exc)}")
     text = render(findings, args.format, color=color, summary=summary)
     if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"{args.output}: cannot write ({exc.strerror})") from None
+        _write_atomically(args.output, text)
     else:
-        out_stream.write(text)
+        sys.stdout.write(text)
         if text and not text.endswith("\n"):
-            out_stream.write("\n")
+            sys.stdout.write("\n")
+        sys.stdout.flush()
+    if any(f.rule_id == "EN9000" for f in findings):
+        return 1  # something was not judged: never a pass, whatever --fail-on says
     threshold = LEVELS[args.fail_on]
     worst = max((LEVELS[f.severity] for f in findings), default=0)
     return 2 if worst >= threshold else 0
 
 
+def _load_problem(path: str, exc: Exception) -> str:
+    """The reason of a load error, without the file name it starts with (the finding names it)."""
+    text = str(exc)
+    for prefix in (f"{path}: ",):
+        if text.startswith(prefix):
+            return text[len(prefix):]
+    cause = exc.__cause__
+    return getattr(cause, "problem", None) or text
+
+
+def _write_atomically(target: str, text: str) -> None:
+    """The report file is written whole or not at all (temporary file, then rename)."""
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(target))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".ecsnetpolicy-", dir=folder)
+    except OSError as exc:
+        raise UsageError(f"{target}: cannot write ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise UsageError(f"{target}: cannot write ({exc.strerror})") from None
+
+
 def _graph(args: argparse.Namespace) -> int:
     from .deployment import Stack
     from .graph import render_deployment_graph
-    from .loader import load_file
+    from . import transforms
 
     config, params, region, policy_files = _context(args)
 
     if os.path.isdir(args.path):
         raise UsageError(f"{args.path}: is a directory; graph takes one template file")
-    template = load(args.path)
+    template = load(args.path, region)
     if not _is_template(template):
         raise UsageError(f"{args.path}: not a CloudFormation template (no Resources section)")
     sc = config.stack_for(args.path)
@@ -201,7 +291,8 @@ def _graph(args: argparse.Namespace) -> int:
     target = os.path.realpath(args.path)
     for other in config.stacks:  # the rest of the deployment, as context for imports
         if os.path.realpath(other.template) != target:
-            stacks.append(Stack(other.name, other.template, load(other.template), dict(other.parameters)))
+            stacks.append(Stack(other.name, other.template, load(other.template, region), dict(other.parameters)))
+    load_file = functools.partial(transforms.load_file, region=region)
     sys.stdout.write(render_deployment_graph(stacks, args.format, region=region, policy_files=policy_files, load=load_file))
     return 0
 
@@ -226,6 +317,16 @@ def _explain(rule_id: str) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    from . import deployment
+
+    allow_outside = deployment.ALLOW_OUTSIDE
+    try:
+        return _main(argv)
+    finally:  # --allow-outside holds for this call only (tests call main in-process)
+        deployment.ALLOW_OUTSIDE = allow_outside
+
+
+def _main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _build_parser()
     try:
         args = parser.parse_args(argv)
@@ -240,22 +341,27 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         parser.print_help()
         return 1
     except UsageError as exc:
-        print(f"ecsnetpolicy: {exc}", file=sys.stderr)
+        _say(str(exc))
         return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        return 0
+        # the reader went away (`| head`): end quietly, but never as a pass
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 1
     except RecursionError:
-        print("ecsnetpolicy: a template nests or refers to itself too deeply to be analysed", file=sys.stderr)
+        _say("a template nests or refers to itself too deeply to be analysed")
         return 1
     except Exception as exc:  # one line, never a traceback (ECSNETPOLICY_DEBUG=1 shows it)
         if os.environ.get("ECSNETPOLICY_DEBUG"):
             raise
         detail = " ".join(str(exc).split())[:300]
-        print(f"ecsnetpolicy: internal error ({exc.__class__.__name__}{': ' + detail if detail else ''}); ECSNETPOLICY_DEBUG=1 shows the traceback", file=sys.stderr)
+        _say(f"internal error ({exc.__class__.__name__}{': ' + detail if detail else ''}); ECSNETPOLICY_DEBUG=1 shows the traceback")
         return 1
-
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

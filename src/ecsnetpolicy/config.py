@@ -1,7 +1,12 @@
 """`.ecsnetpolicy.yaml`: the stacks of a deployment, extra policies, per-rule options.
 
-Found from the working directory upward (or given with --config); validated against
-config.schema.json with jsonschema; an error names the file, the line and the field."""
+Found from the working directory upward, never above the repository root (the first folder that
+holds `.git`; outside a repository only the working directory is looked at), or given with
+--config.  Read as a regular file of bounded size with the template loader's YAML guards,
+validated strictly against config.schema.json; `stacks[].template` and `policies[]` must lead
+inside the folder of the configuration or its repository unless `allow_paths_outside: true` (or
+the caller's allow_outside).  An error is one line naming the file, the line and the field, with
+at most a short excerpt of the offending value."""
 
 from __future__ import annotations
 
@@ -32,6 +37,9 @@ class Config:
     stacks: List[StackConfig] = field(default_factory=list)
     policies: List[str] = field(default_factory=list)
     rules: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    # paths may lead outside the folder of the configuration and its repository (the file's
+    # allow_paths_outside, or the caller's allow_outside): also meant for nested stacks' TemplateURLs
+    allow_outside: bool = False
 
     def disabled(self) -> List[str]:
         return [rid for rid, opts in self.rules.items() if opts.get("enabled") is False]
@@ -45,26 +53,53 @@ class Config:
 
 
 def find_config(start: Optional[str] = None) -> Optional[str]:
-    here = Path(start or os.getcwd()).resolve()
-    for folder in [here, *here.parents]:
-        candidate = folder / CONFIG_NAME
-        if candidate.is_file():
-            return str(candidate)
-    return None
+    """The configuration file from `start` (default: the working directory) upward, stopping at
+    the repository root (the first folder that holds `.git`, a folder or a file); outside any
+    repository only `start` itself is looked at, so a file planted higher up (/tmp, a home
+    folder) is never picked up."""
+    from .files import repository_root
+
+    here = os.path.abspath(start or os.getcwd())
+    root = repository_root(here)
+    folder = here
+    while True:
+        candidate = os.path.join(folder, CONFIG_NAME)
+        if os.path.lexists(candidate):
+            return candidate
+        if root is None or folder == root:
+            return None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
-def load_config(path: Optional[str] = None, *, search: bool = True) -> Config:
-    """The configuration at `path`, else the one found from the working directory upward, else empty."""
+def _error(path: str, line: Optional[int], field_name: Optional[str], message: str) -> ConfigError:
+    from .phrasing import safe
+
+    where = safe(path, 500) + (f":{line}" if line else "")
+    what = f" field {field_name}:" if field_name else ""
+    return ConfigError(f"{where}:{what} {message}")
+
+
+def load_config(path: Optional[str] = None, *, search: bool = True, allow_outside: bool = False) -> Config:
+    """The configuration at `path`, else the one found from the working directory upward (see
+    find_config), else empty.  `allow_outside` lets its paths lead outside its folder and
+    repository (as `allow_paths_outside: true` in the file does)."""
     if path is None and search:
         path = find_config()
     if path is None:
-        return Config()
-    from .loader import LoadError, load_file, locate
+        return Config(allow_outside=allow_outside)
+    from .files import DataError, FileRefused, file_problem, line_of, load_data_file, plain, resolve_inside, schema_error_text
+    from .phrasing import safe
 
+    path = str(path)
     try:
-        data = load_file(path)
-    except LoadError as exc:
-        raise ConfigError(str(exc)) from None
+        data = load_data_file(path)
+    except FileRefused as exc:
+        raise _error(path, None, None, f"cannot read configuration file: {exc.reason}") from None
+    except DataError as exc:
+        raise _error(path, exc.line or 1, None, ("not valid YAML: " if exc.syntax else "") + exc.problem) from None
     import jsonschema
 
     schema = json.loads((Path(__file__).resolve().parent / "config.schema.json").read_text(encoding="utf-8"))
@@ -72,17 +107,30 @@ def load_config(path: Optional[str] = None, *, search: bool = True) -> Config:
     if errors:
         err = errors[0]
         where = list(err.absolute_path)
-        line = locate(data, where)[0] if where else 1
-        field_name = "/".join(map(str, where)) or "(top level)"
-        msg = err.message.replace("\n", " ")
-        raise ConfigError(f"{path}:{line}: field {field_name}: {msg[:200]}")
+        field_name = "/".join(safe(str(p), 40) for p in where) or "(top level)"
+        raise _error(path, line_of(data, where), field_name, schema_error_text(err))
+    allow = allow_outside or data.get("allow_paths_outside") is True
     base = os.path.dirname(os.path.abspath(path))
+    how = "set allow_paths_outside: true in this file (or pass --allow-outside) to allow it"
+
+    def resolved(value: str, at: List[Any], folders_too: bool) -> str:
+        target, refused = resolve_inside(base, value, allow)
+        line, field_name = line_of(data, at), "/".join(map(str, at))
+        if refused is not None:
+            raise _error(path, line, field_name, f"{excerpt(value)} is {refused}; {how}")
+        if folders_too and os.path.isdir(target):
+            return target
+        problem = file_problem(target)
+        if problem is not None:
+            raise _error(path, line, field_name, f"{excerpt(value)}: {'does not exist' if problem == 'no such file' else problem}")
+        return target
+
+    from .files import excerpt
+
     stacks = []
     for i, s in enumerate(data.get("stacks") or []):
-        tpath = os.path.normpath(os.path.join(base, s["template"]))
-        if not os.path.isfile(tpath):
-            line = locate(data, ["stacks", i, "template"])[0]
-            raise ConfigError(f"{path}:{line}: field stacks/{i}/template: {s['template']} does not exist")
-        stacks.append(StackConfig(s.get("name") or Path(tpath).stem, tpath, dict(s.get("parameters") or {})))
-    policies = [os.path.normpath(os.path.join(base, p)) for p in data.get("policies") or []]
-    return Config(path, data.get("region"), stacks, policies, dict(data.get("rules") or {}))
+        tpath = resolved(s["template"], ["stacks", i, "template"], False)
+        stacks.append(StackConfig(str(s.get("name") or Path(tpath).stem), tpath, plain(dict(s.get("parameters") or {}))))
+    policies = [resolved(p, ["policies", i], True) for i, p in enumerate(data.get("policies") or [])]
+    region = data.get("region")
+    return Config(path, str(region) if region is not None else None, stacks, policies, plain(dict(data.get("rules") or {})), allow)

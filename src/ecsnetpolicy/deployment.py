@@ -9,6 +9,13 @@ that export's value; a nested stack's parameters are replaced by what its parent
 to the file and logical ID the user must edit.
 
 Written by hand: no library resolves CloudFormation exports and nested stacks statically.
+
+Nested stacks are bounded: a local TemplateURL / SAM Location is read only inside the folder of
+the template that names it or its repository (unless ALLOW_OUTSIDE / allow_outside), each file is
+loaded once (by real path), a template that nests itself (directly or through a cycle) and a
+deployment of more than MAX_STACKS stacks or MAX_NESTING_DEPTH levels are refused with a
+DeploymentError (one line).  A child that is refused or cannot be loaded is left unknown and
+reported as IN9001 on its TemplateURL (`Merged.unloaded`, `unloaded_raws`), never silently dropped.
 """
 
 from __future__ import annotations
@@ -21,9 +28,28 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from .values import Partial, Resolver, Unknown
 
-_SUB_RE = re.compile(r"\$\{([^}!][^}]*)\}")
-_MAX_NESTING = 8
+_SUB_RE = re.compile(r"\$\{([^}!$][^}$]*)\}")  # no "$" inside: linear on "${${${..."
 NESTED_TYPES = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
+# Limits of one deployment: stacks (top-level and nested together) and levels of nesting.
+MAX_STACKS = 100
+MAX_NESTING_DEPTH = 5
+# ... and template bytes, summed over the stacks (a file nested twice counts twice): the engine
+# takes about 2.5 s on 1 MB of dense security-group rules and more than linearly on merges.
+MAX_DEPLOYMENT_BYTES = 2 * 1024 * 1024
+# Local TemplateURLs may lead outside the template's folder and repository (the command's
+# --allow-outside sets this; merge(..., allow_outside=True) does it for one call).
+ALLOW_OUTSIDE = False
+_ALLOW_HINT = "pass --allow-outside to ecsnetpolicy check, or set allow_paths_outside: true in .ecsnetpolicy.yaml, to load it"
+
+
+class DeploymentError(Exception):
+    """A set of templates that cannot be judged as one deployment (a stack that nests itself,
+    more stacks or levels than the limits); str() is one line."""
+
+    def __init__(self, message: str):
+        from .phrasing import safe
+
+        super().__init__(safe(message, 1000))
 
 
 @dataclass
@@ -46,6 +72,8 @@ class Merged:
     origin: Dict[Tuple[str, str], Tuple[Stack, str]]
     stacks: List[Stack]
     missing_exports: Dict[str, str]
+    # nested stacks left unknown: (stack, path of its TemplateURL/Location in that stack, why, hint)
+    unloaded: List[Tuple[Stack, Tuple[Any, ...], str, str]] = field(default_factory=list)
 
     def translate(self, path: Sequence[Any]) -> Tuple[Optional[Stack], Tuple[Any, ...]]:
         """(stack, path in that stack's own template) for a path in the merged template."""
@@ -90,29 +118,81 @@ def _sub_as_list(args: Any) -> Optional[List[Any]]:
     return out
 
 
-def local_template_path(stack: Stack, lid: str, r: Resolver) -> Any:
-    """The child template file of a nested stack, when it is a local path; else None."""
+def _location(stack: Stack, lid: str, r: Resolver) -> Tuple[Any, Tuple[Any, ...]]:
+    """(resolved TemplateURL / Location of nested stack `lid`, its template path)."""
     res = _section(stack.template, "Resources").get(lid)
     props = res.get("Properties") if isinstance(res, Mapping) else None
     if not isinstance(props, Mapping):
-        return None
-    raw = props.get("TemplateURL") if res.get("Type") == "AWS::CloudFormation::Stack" else props.get("Location")
-    value = r.resolve(raw, ("Resources", lid, "Properties"))
-    if not isinstance(value, str) or re.match(r"^[a-z][a-z0-9+.-]*://", value):
-        return None  # a remote URL (or undecidable): unknown
+        return None, ()
+    key = "TemplateURL" if res.get("Type") == "AWS::CloudFormation::Stack" else "Location"
+    path = ("Resources", lid, "Properties", key)
+    return r.resolve(props.get(key), ("Resources", lid, "Properties")), path
+
+
+def _child(stack: Stack, lid: str, r: Resolver, allow: bool) -> Tuple[Optional[str], Optional[str], str]:
+    """(file, why not, hint): see child_location."""
+    from .files import file_problem, resolve_inside
+
+    value, _path = _location(stack, lid, r)
+    if not isinstance(value, str) or not value.strip() or re.match(r"^[a-z][a-z0-9+.-]*://", value):
+        return None, None, ""  # a remote URL (or undecidable): unknown
     base = os.path.dirname(os.path.abspath(stack.filename))
-    path = os.path.normpath(os.path.join(base, value))
-    return path if os.path.isfile(path) else None
+    path, refused = resolve_inside(base, value, allow)
+    if refused is not None:
+        return None, f"its template {_quote(value)} is {refused}, so it was not read", _ALLOW_HINT
+    problem = file_problem(path)
+    if problem is not None:
+        return path, f"its template file {_quote(value)} cannot be read ({problem})", "fix the path, or give the value the stack's outputs stand for"
+    return path, None, ""
+
+
+def child_location(stack: Stack, lid: str, r: Resolver, allow_outside: Optional[bool] = None) -> Tuple[Optional[str], Optional[str]]:
+    """(file, problem) for the child template of nested stack `lid`: (path, None) for a local file
+    that may be loaded; (path or None, why not) for a local one that may not (outside the folder
+    of `stack`'s template and its repository, missing, not a regular file); (None, None) for a
+    remote URL or an undecidable value (unknown, as before)."""
+    path, problem, _hint = _child(stack, lid, r, ALLOW_OUTSIDE if allow_outside is None else allow_outside)
+    return path, problem
+
+
+def local_template_path(stack: Stack, lid: str, r: Resolver) -> Any:
+    """The child template file of a nested stack, when it is a local file that may be read; else None."""
+    path, problem = child_location(stack, lid, r)
+    return path if problem is None else None
+
+
+def _quote(value: Any) -> str:
+    from .files import excerpt
+
+    return excerpt(value, 80)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except (OSError, ValueError):
+        return 0
+
+
+def _chain_names(chain: Sequence[str]) -> str:
+    return " -> ".join(os.path.basename(c) for c in chain)
 
 
 class _Merger:
-    def __init__(self, stacks: List[Stack], region: str, load: Callable[[str], Mapping[str, Any]]):
+    def __init__(self, stacks: List[Stack], region: str, load: Callable[[str], Mapping[str, Any]], allow_outside: Optional[bool] = None):
         self.region = region
         self.load = load
+        self.allow_outside = ALLOW_OUTSIDE if allow_outside is None else allow_outside
         self.stacks: List[Stack] = []
         self.children: Dict[Tuple[int, str], Stack] = {}
+        # nested stacks left unknown: (stack, path of its TemplateURL/Location, why, hint)
+        self.unloaded: List[Tuple[Stack, Tuple[Any, ...], str, str]] = []
+        self._templates: Dict[str, Any] = {}  # real path -> the loaded template, or the exception
+        self.bytes = 0  # the template bytes of the stacks added so far (a file nested twice counts twice)
+        if len(stacks) > MAX_STACKS:
+            raise DeploymentError(f"{len(stacks)} templates given as one deployment: ecsnetpolicy judges at most {MAX_STACKS} stacks (nested stacks included) in one deployment")
         for s in stacks:
-            self._add(s, 0)
+            self._add(s, 0, (os.path.realpath(s.filename),))
         self.maps = self._name_maps()
         self.exports = self._exports()
         self.missing: Dict[str, str] = {}
@@ -122,26 +202,76 @@ class _Merger:
     def _resolver(self, stack: Stack) -> Resolver:
         return Resolver(stack.template, params=stack.params, region=self.region, stack_name=stack.name)
 
-    def _add(self, stack: Stack, depth: int) -> None:
+    def _load_once(self, path: str, real: str) -> Any:
+        """Each file is loaded once per deployment, however often it is nested."""
+        if real not in self._templates:
+            try:
+                self._templates[real] = self.load(path)
+            except Exception as exc:  # noqa: BLE001 - reported as IN9001 on the TemplateURL
+                self._templates[real] = exc
+        return self._templates[real]
+
+    def _add(self, stack: Stack, depth: int, chain: Tuple[str, ...]) -> None:
         self.stacks.append(stack)
-        if depth >= _MAX_NESTING:
-            return
+        self.bytes += _size(chain[-1])
+        if depth == 0 and self.bytes > MAX_DEPLOYMENT_BYTES:
+            raise DeploymentError(
+                f"{stack.filename}: the templates judged together with it are more than {MAX_DEPLOYMENT_BYTES // (1024 * 1024)} MB together; "
+                f"ecsnetpolicy judges at most {MAX_DEPLOYMENT_BYTES // (1024 * 1024)} MB of templates in one deployment"
+            )
         r = self._resolver(stack)
         for lid, res in _section(stack.template, "Resources").items():
             if not (isinstance(res, Mapping) and res.get("Type") in NESTED_TYPES):
                 continue
-            path = local_template_path(stack, lid, r)
+            _value, where = _location(stack, lid, r)
+            if res.get("Type") != "AWS::CloudFormation::Stack":
+                # a SAM application: cfn-lint's SAM transform rewrites it (Location becomes a
+                # TemplateURL without a line), so both paths anchor on the resource
+                where = ("Resources", lid)
+            path, problem, hint = _child(stack, lid, r, self.allow_outside)
+            if problem is not None:
+                self.unloaded.append((stack, where, problem, hint))
+                continue
             if path is None:
                 continue
-            try:
-                child_t = self.load(path)
-            except Exception:  # an unloadable child stays unknown, as a remote one does
+            real = os.path.realpath(path)
+            if real in chain:
+                cycle = _chain_names(chain[chain.index(real):] + (real,))
+                raise DeploymentError(
+                    f"{stack.filename}: nested stack {lid} nests {os.path.basename(real)} inside itself ({cycle}); "
+                    "CloudFormation would create stacks without end, so this deployment is not analysed"
+                )
+            if depth + 1 > MAX_NESTING_DEPTH:
+                raise DeploymentError(
+                    f"{stack.filename}: nested stack {lid} is more than {MAX_NESTING_DEPTH} levels deep ({_chain_names(chain + (real,))}); "
+                    f"ecsnetpolicy analyses at most {MAX_NESTING_DEPTH} levels of nested stacks"
+                )
+            if len(self.stacks) >= MAX_STACKS:
+                raise DeploymentError(
+                    f"{stack.filename}: nested stack {lid} makes the deployment more than {MAX_STACKS} stacks; "
+                    f"ecsnetpolicy judges at most {MAX_STACKS} stacks (nested stacks included) in one deployment"
+                )
+            size = _size(real)
+            if self.bytes + size > MAX_DEPLOYMENT_BYTES:
+                raise DeploymentError(
+                    f"{stack.filename}: nested stack {lid} makes the deployment's templates more than "
+                    f"{MAX_DEPLOYMENT_BYTES // (1024 * 1024)} MB together (each nested copy counts); "
+                    f"ecsnetpolicy judges at most {MAX_DEPLOYMENT_BYTES // (1024 * 1024)} MB of templates in one deployment"
+                )
+            child_t = self._load_once(path, real)
+            if isinstance(child_t, BaseException):
+                reason = getattr(child_t, "problem", None) or " ".join(str(child_t).split())[:200] or type(child_t).__name__
+                line = getattr(child_t, "line", None)
+                at = f" (line {line})" if line else ""
+                self.unloaded.append((stack, where, f"its template {_quote(path)} cannot be loaded: {reason}{at}",
+                                      "fix that template (ecsnetpolicy check it alone to see the error)"))
                 continue
             if not isinstance(child_t, Mapping):
+                self.unloaded.append((stack, where, f"its template {_quote(path)} is not a mapping", ""))
                 continue
             child = Stack(f"{stack.name}-{lid}", path, child_t, {}, (stack, lid))
             self.children[(id(stack), lid)] = child
-            self._add(child, depth + 1)
+            self._add(child, depth + 1, chain + (real,))
 
     def _name_maps(self) -> Dict[int, Dict[str, Dict[str, str]]]:
         sections = ("Resources", "Parameters", "Conditions", "Mappings")
@@ -314,11 +444,35 @@ class _Merger:
         top = [s.name for s in self.stacks if s.parent is None]
         if len(top) > 1:  # imports are then looked up among these stacks' exports
             merged["Metadata"] = {"ecsnetpolicy:deployment": top}
-        return Merged(merged, self.origin, self.stacks, self.missing)
+        return Merged(merged, self.origin, self.stacks, self.missing, list(self.unloaded))
 
 
-def merge(stacks: Sequence[Stack], region: str, load: Callable[[str], Mapping[str, Any]]) -> Merged:
-    return _Merger(list(stacks), region, load).merge()
+def merge(stacks: Sequence[Stack], region: str, load: Callable[[str], Mapping[str, Any]], *, allow_outside: Optional[bool] = None) -> Merged:
+    """The stacks merged into one template (see the module docstring).  DeploymentError for a
+    stack that nests itself or a deployment over MAX_STACKS / MAX_NESTING_DEPTH; nested stacks
+    whose template is refused or unloadable are listed in `Merged.unloaded`."""
+    return _Merger(list(stacks), region, load, allow_outside).merge()
+
+
+def unloaded_raws(merged: Optional[Merged]) -> List[Tuple[Stack, Any]]:
+    """IN9001 findings, each with the stack (file) it is in, for the nested stacks of a merge that
+    were left unknown (refused path, missing or unloadable template): anchored on the
+    TemplateURL / Location, saying why and how to allow it."""
+    if merged is None:
+        return []
+    from .checks import Raw
+
+    out = []
+    seen = set()
+    for stack, path, why, hint in merged.unloaded:
+        key = (id(stack), path)
+        if key in seen:
+            continue
+        seen.add(key)
+        hint = hint or "nothing in it was verified"
+        lid = path[1] if len(path) > 1 else "?"
+        out.append((stack, Raw("IN9001", path, f"Could not verify nested stack {lid}, whose template was not analysed: {why}; {hint}.")))
+    return out
 
 
 def merged_params(merged: Merged) -> Dict[str, Any]:
@@ -388,4 +542,5 @@ def needs_merge(stacks: Sequence[Stack]) -> bool:
     return False
 
 
-__all__ = ["Stack", "Merged", "merge", "merged_params", "needs_merge", "local_template_path", "Unknown"]
+__all__ = ["Stack", "Merged", "DeploymentError", "merge", "merged_params", "needs_merge", "local_template_path", "child_location",
+           "unloaded_raws", "MAX_STACKS", "MAX_NESTING_DEPTH", "MAX_DEPLOYMENT_BYTES", "ALLOW_OUTSIDE", "Unknown"]

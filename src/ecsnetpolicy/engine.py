@@ -14,10 +14,12 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .model import Endpoint, Model, Workload, tri_any
 from .policy import Need, Policy, load_policy
+from .scenarios import plan as plan_scenarios
 from .values import (
     MARK,
     Partial,
     ResRef,
+    Budget,
     Resolver,
     as_bool,
     Scenario,
@@ -82,6 +84,7 @@ class Report:
     """Every scenario's analysis of one template."""
 
     analyses: List[Analysis]
+    exploration: Any = None  # scenarios.Exploration: which scenarios these are, and what was left out
 
     @property
     def scenarios(self) -> List[Scenario]:
@@ -340,8 +343,8 @@ def _undecided_why(ep: Endpoint) -> Unknown:
     return Unknown(f"the type of endpoint {ep.lid} is not known", ep.path)
 
 
-def analyse_scenario(template: Mapping[str, Any], scenario: Scenario, policy: Policy, *, params: Mapping[str, Any], region: str, stack_name: str) -> Analysis:
-    resolver = Resolver(template, params={**params, **scenario.params}, region=region, stack_name=stack_name, scenario=scenario.conditions)
+def analyse_scenario(template: Mapping[str, Any], scenario: Scenario, policy: Policy, *, params: Mapping[str, Any], region: str, stack_name: str, budget: Optional[Budget] = None) -> Analysis:
+    resolver = Resolver(template, params={**params, **scenario.params}, region=region, stack_name=stack_name, scenario=scenario.conditions, budget=budget)
     model = Model(template, resolver)
     a = Analysis(scenario, model, policy, region=region)
     for w in model.workloads.values():
@@ -383,13 +386,20 @@ def analyse(
     if not isinstance(template, Mapping):
         return Report([])
 
-    def factory(extra: Mapping[str, Any]) -> Resolver:
-        return Resolver(template, params={**params, **extra}, region=region, stack_name=stack_name)
+    budget = Budget()  # the resolve steps this template may take, over all its scenarios (values.py)
 
+    def factory(extra: Mapping[str, Any]) -> Resolver:
+        return Resolver(template, params={**params, **extra}, region=region, stack_name=stack_name, budget=budget)
+
+    # only the conditions that can change what the engine reads, in a covering order under a cap
+    # that says what it left out (scenarios.py)
+    exploration = plan_scenarios(template, factory, params)
     result = []
-    for scen in scenarios(template, factory, params):
-        result.append(analyse_scenario(template, scen, policy, params=params, region=region, stack_name=stack_name))
-    return Report(result)
+    for scen in exploration.scenarios:
+        result.append(analyse_scenario(template, scen, policy, params=params, region=region, stack_name=stack_name, budget=budget))
+    report = Report(result, exploration)
+    report.budget = budget  # spent (left < 0): some values were too costly to evaluate (checks.raw_findings says so)
+    return report
 
 
 def workload_sgs(a: Analysis, w: Workload, vpc: str) -> Any:

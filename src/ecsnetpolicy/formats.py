@@ -6,11 +6,16 @@ imports PyYAML only when an rdjson suggestion has to be built.
 Entry point: ``render(findings, fmt, *, color=False, summary=None) -> str``. The returned
 document always ends with a newline (write it as is; don't ``print()`` it, which would add a
 second one). Template-controlled text (messages, file names, paths, workload names, summary
-values) is escaped for each format's sink: GitHub workflow commands, Markdown/HTML, terminals.
+values) goes through one sanitising step per format: ``_clean`` (phrasing.safe: no control
+characters, C1 controls, ESC, NEL, U+2028/2029 or bidi overrides, no line-start ``::`` workflow
+command, bounded length) for every finding, whatever the format, then that format's own escaping
+of its sink (GitHub workflow-command encoding, Markdown/HTML in ``escape_markdown``).  File names
+are read and linked (SARIF URIs, rdjson suggestions) by their real name, shown by their safe one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -19,6 +24,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .catalogue import DOCS_BASE, RULES, RuleInfo
 from .findings import Finding, Fix
+from .phrasing import safe
 
 FORMATS = ("text", "json", "sarif", "github", "rdjson", "markdown")
 
@@ -44,8 +50,9 @@ def render(
     summary: Optional[dict] = None,
 ) -> str:
     """Render findings in format ``fmt`` (one of FORMATS). Findings are sorted by Finding.sort_key."""
-    ordered = sorted(findings, key=lambda f: f.sort_key())
     _ROOT_CACHE.clear()
+    _REAL_NAME.clear()
+    ordered = sorted((_clean(f) for f in findings), key=lambda f: f.sort_key())
     if fmt == "text":
         return _render_text(ordered, color=color)
     if fmt == "json":
@@ -59,6 +66,43 @@ def render(
     if fmt == "markdown":
         return _render_markdown(ordered, summary=summary)
     raise ValueError(f"unknown format {fmt!r}; expected one of: {', '.join(FORMATS)}")
+
+
+# --------------------------------------------------------------------------------------------
+# the one sanitising step every format starts from
+
+MAX_NAME = 1000  # characters of a file name or template path element shown
+_NAME_BREAKS = re.compile(r"[\t\n\r]")
+# safe name shown -> real file name (to read the file, to link it); filled by render()
+_REAL_NAME: Dict[str, str] = {}
+
+
+def safe_name(name: Any) -> str:
+    """A file name or logical ID, safe to show: like phrasing.safe, but a tab or line break is
+    escaped (``\\x0a``) rather than made a space, so that two names stay two names."""
+    return safe(_NAME_BREAKS.sub(lambda m: f"\\x{ord(m.group()):02x}", str(name)), MAX_NAME)
+
+
+def _clean(f: Finding) -> Finding:
+    """The finding with every template- or user-controlled text made safe (phrasing.safe): the
+    message, the workload, the template path and the file name (remembered by its real name)."""
+    filename = f.filename
+    if filename:
+        filename = safe_name(f.filename)
+        _REAL_NAME.setdefault(filename, f.filename)
+    return dataclasses.replace(
+        f,
+        rule_id=safe(f.rule_id, 100),
+        message=safe(f.message),
+        path=None if f.path is None else tuple(safe_name(p) if isinstance(p, str) else p for p in f.path),
+        filename=filename,
+        workload=None if f.workload is None else safe(f.workload, 300),
+    )
+
+
+def _real(filename: str) -> str:
+    """The real name of a file a cleaned finding names."""
+    return _REAL_NAME.get(filename, filename)
 
 
 # --------------------------------------------------------------------------------------------
@@ -137,13 +181,12 @@ _ANSI = {
     "dim": "\033[2m",
     "reset": "\033[0m",
 }
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def sanitize_terminal(text: str) -> str:
-    """Make template text safe for a terminal: one line, no escape sequences or control chars."""
-    text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Make template text safe for a terminal: one line, no escape sequences or control chars
+    (phrasing.safe; what ``_clean`` already did to every finding)."""
+    return safe(text)
 
 
 def _render_text(findings: Sequence[Finding], *, color: bool) -> str:
@@ -153,16 +196,16 @@ def _render_text(findings: Sequence[Finding], *, color: bool) -> str:
     lines: List[str] = []
     grouped = _grouped(findings)
     for fname, groups in grouped:
-        lines.append(paint(sanitize_terminal(fname or "-"), "bold"))
+        lines.append(paint(fname or "-", "bold"))
         for workload, items in groups:
-            label = f"workload {sanitize_terminal(workload)}" if workload is not None else "template"
+            label = f"workload {workload}" if workload is not None else "template"
             lines.append(" " + paint(label, "bold"))
             for f in items:
                 line, col, _, _ = _span(f)
                 sev = _severity(f)
                 lines.append(
-                    f"  {line}:{col}  {paint(sanitize_terminal(f.rule_id), sev)} "
-                    f"{paint(sev, sev)}  {sanitize_terminal(f.message)}"
+                    f"  {line}:{col}  {paint(f.rule_id, sev)} "
+                    f"{paint(sev, sev)}  {f.message}"
                 )
         lines.append("")
     counts = _counts(findings)
@@ -336,7 +379,7 @@ def _render_sarif(findings: Sequence[Finding]) -> str:
         uri = ""
         if f.filename:
             line, col, end_line, end_col = _span(f)
-            artifact = _artifact_location(f.filename)
+            artifact = _artifact_location(_real(f.filename))  # percent-encoded: safe, and the real file
             uri = artifact["uri"]
             result["locations"] = [
                 {
@@ -401,12 +444,13 @@ def _render_github(findings: Sequence[Finding]) -> str:
         line, col, end_line, end_col = _span(f)
         props: List[Tuple[str, Any]] = []
         if f.filename:
-            props.append(("file", relative_to_root(f.filename) or _posix(f.filename)))
+            real = _real(f.filename)
+            props.append(("file", safe_name(relative_to_root(real) or _posix(real))))
         props += [("line", line), ("endLine", end_line)]
         # GitHub ignores/rejects columns on multi-line annotations.
         if line == end_line:
             props += [("col", col), ("endColumn", end_col)]
-        props.append(("title", f"{f.rule_id} {rule_info(f.rule_id).name}"))
+        props.append(("title", safe(f"{f.rule_id} {rule_info(f.rule_id).name}", 200)))
         prop_s = ",".join(f"{k}={escape_property(v)}" for k, v in props)
         out.append(f"::{_GITHUB_COMMAND[sev]} {prop_s}::{escape_data(f.message)}")
     return "".join(line + "\n" for line in out)
@@ -450,7 +494,7 @@ def _render_rdjson(findings: Sequence[Finding]) -> str:
     for f in findings:
         sev = _severity(f)
         line, col, end_line, end_col = _span(f)
-        text = files.text(f.filename) if f.filename else None
+        text = files.text(_real(f.filename)) if f.filename else None
         lines = _split_lines(text) if text is not None else None
         diag: Dict[str, Any] = {
             "message": f.message,
@@ -465,7 +509,7 @@ def _render_rdjson(findings: Sequence[Finding]) -> str:
             "code": {"value": f.rule_id, "url": rule_info(f.rule_id).source_url},
         }
         if f.fix is not None and text is not None:
-            suggestion = build_suggestion(text, f.fix, filename=f.filename)
+            suggestion = build_suggestion(text, f.fix, filename=_real(f.filename))
             if suggestion is not None:
                 diag["suggestions"] = [suggestion]
         diagnostics.append(diag)
@@ -750,11 +794,9 @@ _WJ = "\u2060"  # word joiner: invisible, breaks @mentions, #refs and autolinks
 
 
 def escape_markdown(value: Any) -> str:
-    """Inline-safe Markdown for template-controlled text: no HTML, links, images, mentions,
-    autolinks, line breaks or table breaks."""
-    s = str(value)
-    s = re.sub(r"\r\n|[\r\n\u2028\u2029\x85]", " ", s)
-    s = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", s)
+    """Inline-safe Markdown for template-controlled text: no control characters (phrasing.safe
+    first), no HTML, links, images, mentions, autolinks, line breaks or table breaks."""
+    s = safe(value)
     out = []
     for ch in s:
         if ch == "&":
@@ -804,7 +846,38 @@ def _md_rule_link(rule_id: str) -> str:
     return escape_markdown(rule_id)
 
 
-def _render_markdown(findings: Sequence[Finding], *, summary: Optional[dict]) -> str:
+# GitHub keeps at most 1 MiB of a step's job summary ($GITHUB_STEP_SUMMARY) and drops a bigger
+# one whole: ours stays below, with room for what else the step appends, and says what it cut.
+MARKDOWN_LIMIT = 1024 * 1024 - 64 * 1024  # bytes, UTF-8
+
+
+def _bounded_markdown(lines: List[str], limit: int) -> List[str]:
+    """The lines, cut at a line boundary so that the document stays within ``limit`` bytes, with
+    a note saying how much was left out."""
+    size = sum(len(line.encode("utf-8")) + 1 for line in lines)
+    if size <= limit:
+        return lines
+    budget = limit - 1024  # room for the note
+    kept: List[str] = []
+    used = 0
+    for line in lines:
+        n = len(line.encode("utf-8")) + 1
+        if used + n > budget:
+            break
+        kept.append(line)
+        used += n
+    left = lines[len(kept):]
+    rows = sum(1 for line in left if line.startswith("| ") and not line.startswith("| Rule |") and not line.startswith("| Availability Zone |"))
+    kept += [
+        "",
+        f"> **Cut:** this summary stops here to stay under GitHub's 1 MiB job-summary limit; "
+        f"{len(left)} more lines ({rows} table rows) are not shown. "
+        "The text, JSON or SARIF report holds every finding.",
+    ]
+    return kept
+
+
+def _render_markdown(findings: Sequence[Finding], *, summary: Optional[dict], limit: int = MARKDOWN_LIMIT) -> str:
     counts = _counts(findings)
     icon = "❌" if counts["error"] else ("⚠️" if counts["warning"] else "✅")
     out: List[str] = []
@@ -832,7 +905,9 @@ def _render_markdown(findings: Sequence[Finding], *, summary: Optional[dict]) ->
             out.append("")
     if summary:
         out.extend(_markdown_summary(summary))
-    return "\n".join(out).rstrip("\n") + "\n"
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(_bounded_markdown(out, limit)) + "\n"
 
 
 def _markdown_summary(summary: dict) -> List[str]:

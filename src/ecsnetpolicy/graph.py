@@ -16,6 +16,11 @@ a template judged with the stacks it imports from), :func:`build_summary` (one t
 :func:`deployment_summary` (what ``check --format markdown`` passes): the ``summary`` mapping
 :func:`ecsnetpolicy.formats.render` consumes for ``markdown``.  Reads only the engine's report;
 imports nothing from cfn-lint.
+
+Template text (logical IDs, condition names, parameter text, file names) reaches the output
+through one sanitising step per format: ``_t`` (phrasing.safe) for each value the text format
+shows, ``mermaid_label`` (phrasing.safe, then Mermaid entity codes) for every label and comment
+of the Mermaid format, whose node IDs are ours (a kind prefix and ``[A-Za-z0-9_]``, bounded).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 from .engine import Analysis, Report, Verdict
 from .model import Endpoint, Workload, az_label, same_az, tri_any
+from .phrasing import safe
 from .values import AZ, Unknown
 
 GRAPH_FORMATS = ("text", "mermaid")
@@ -231,12 +237,13 @@ def _scenario_words(report: Report) -> Optional[str]:
 
 
 # ---------------------------------------------------------------------------------- text
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+MAX_TEXT = 1000  # characters of one value (a name, a reason) the graph shows
 
 
 def _t(value: Any) -> str:
-    """Template text made safe for a terminal: one line, no control characters."""
-    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    """Template text made safe for a terminal and a CI log (phrasing.safe): one line, no control
+    characters, no line-start ``::`` workflow command, bounded."""
+    return safe(value, MAX_TEXT)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "    ") -> List[str]:
@@ -262,29 +269,29 @@ def render_text(report: Report, filename: str, include: Optional[Callable[[str],
     lines = [_t(filename)]
     words, analysis, views = _prepare(report, include)
     if words:
-        lines.append(f"({words})")
+        lines.append(f"({_t(words)})")
     if not views:
         lines += ["", NO_WORKLOAD]
         return "\n".join(lines) + "\n"
     for view in views:
         w = view.workload
         lines.append("")
-        lines.append(_t(f"{w.label}"))
+        lines.append(_t(w.label))
         if view.rows and view.services:
             lines.append("  coverage (Availability Zone x what the tasks need)")
-            header = ["AZ", "subnets", *view.services]
+            header = ["AZ", "subnets", *map(_t, view.services)]
             rows = [
-                [label, ", ".join(subs), *[view.cells.get((label, s), "-") for s in view.services]]
+                [_t(label), _t(", ".join(subs)), *[_t(view.cells.get((label, s), "-")) for s in view.services]]
                 for label, subs in view.rows
             ]
-            lines += [_t(x) for x in _table(header, rows)]
+            lines += _table(header, rows)
         if view.subnets:
             lines.append("  route tables (S3 gateway endpoint)")
-            lines += [_t(x) for x in _table(["subnet", "route table", "S3 gateway"], [[s.lid, s.route_table, s.s3] for s in view.subnets])]
+            lines += _table(["subnet", "route table", "S3 gateway"], [[_t(s.lid), _t(s.route_table), _t(s.s3)] for s in view.subnets])
             lines.append("  internet path")
-            lines += [_t(x) for x in _table(["subnet", "internet"], [[s.lid, s.internet_text] for s in view.subnets])]
+            lines += _table(["subnet", "internet"], [[_t(s.lid), _t(s.internet_text)] for s in view.subnets])
         for note in view.notes:
-            lines.append(_t(f"  not shown: {note}"))
+            lines.append(f"  not shown: {_t(note)}")
         if not view.subnets and not view.notes:
             lines.append("  no subnets")
     legend = _legend(c for view in views for c in view.cells.values())
@@ -297,14 +304,26 @@ def render_text(report: Report, filename: str, include: Optional[Callable[[str],
 
 # ---------------------------------------------------------------------------------- mermaid
 _ID_RE = re.compile(r"[^A-Za-z0-9]")
+MAX_ID = 48  # characters of a name kept in a node ID (a counter keeps cut names apart)
+# what Mermaid or the HTML of a label would interpret: entity codes (Mermaid turns #name; into
+# &name;).  "#" first, so the codes themselves are not re-coded; "%" so that no "%%{init}%%"
+# directive (Mermaid finds those anywhere in the text) or "%%" comment can be spelt
+_MERMAID_CODES = (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;"), ("`", "#96;"), ("&", "#amp;"), ("%", "#37;"))
 
 
 def mermaid_label(value: Any) -> str:
-    """A quoted Mermaid label: entity codes for the characters Mermaid or HTML would interpret."""
-    s = re.sub(r"[\r\n\u2028\u2029\x85]+", " ", str(value))
-    s = _CONTROL_RE.sub(" ", s)
-    s = s.replace("#", "#35;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("`", "#96;")
+    """A quoted Mermaid label: one line (phrasing.safe), entity codes for the characters Mermaid
+    or HTML would interpret.  Nothing in it can end the quotes, start a line (``click``,
+    ``style``, ``classDef``) or a directive, or open an HTML tag."""
+    s = safe(re.sub(r"[\r\n\u2028\u2029\x85]+", " ", str(value)), MAX_TEXT)
+    for raw, code in _MERMAID_CODES:
+        s = s.replace(raw, code)
     return f'"{s}"'
+
+
+def _comment(value: Any) -> str:
+    """A ``%%`` comment line's text: a label without its quotes."""
+    return mermaid_label(value)[1:-1]
 
 
 class _Ids:
@@ -318,7 +337,7 @@ class _Ids:
     def __call__(self, kind: str, name: Any) -> str:
         key = (kind, str(name))
         if key not in self._by_name:
-            base = f"{kind}_{_ID_RE.sub('_', str(name))}"
+            base = f"{_ID_RE.sub('_', kind)}_{_ID_RE.sub('_', str(name))[:MAX_ID]}"
             nid, n = base, 1
             while nid in self._used:
                 n += 1
@@ -332,10 +351,10 @@ def render_mermaid(report: Report, filename: str, include: Optional[Callable[[st
     ids = _Ids()
     out = ["flowchart LR"]
     # %% comments end at the line break: sanitise them like labels
-    out.append(f"  %% {mermaid_label(filename)[1:-1]}")
+    out.append(f"  %% {_comment(filename)}")
     words, analysis, views = _prepare(report, include)
     if words:
-        out.append(f"  %% {words}")
+        out.append(f"  %% {_comment(words)}")
     if not views:
         out.append(f"  none[{mermaid_label(NO_WORKLOAD)}]")
         return "\n".join(out) + "\n"

@@ -49,7 +49,6 @@ import gc
 import json
 import os
 import re
-import stat
 from bisect import bisect_right
 from typing import Any, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -73,9 +72,15 @@ try:  # the same choice cfn-lint makes (cfnlint/decode/cfn_yaml.py)
 except AttributeError:  # PyYAML built without libyaml
     _BaseLoader = yaml.SafeLoader
 
-__all__ = ["LoadError", "Mark", "DictNode", "ListNode", "StrNode", "loads", "load_file", "locate", "cfn_lint_view"]
+__all__ = ["LoadError", "Mark", "DictNode", "ListNode", "StrNode", "loads", "load_file", "check_template_file", "locate", "cfn_lint_view"]
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
+# CloudFormation's own limit for a template body in S3 (1,048,576 bytes): a bigger file cannot be
+# deployed, and refusing it bounds what one template costs to load and judge.
+MAX_TEMPLATE_BYTES = 1024 * 1024
+MAX_FILE_BYTES = MAX_TEMPLATE_BYTES  # (the name older code and tests use)
+TOO_LARGE = "file is larger than CloudFormation's 1 MB template limit"
+# loads() takes text already in memory (tests, tools): only a memory guard there.
+MAX_TEXT_CHARS = 50 * 1024 * 1024
 MAX_DEPTH = 100  # nested mappings/sequences; well below the ~190 nested sequences at which
 # cfn-lint's recursive constructor itself fails (RecursionError -> "could not be parsed").
 MAX_ALIASES = 1_000
@@ -164,29 +169,38 @@ class StrNode(str):
 # Entry points
 
 
+def check_template_file(path: Any) -> Optional[str]:
+    """Why the template file at `path` would be refused before it is read (not a regular file,
+    larger than CloudFormation's 1 MB template limit), as one line without the file name; None
+    when it may be read.  Only stats the file (for the plugin, whose templates cfn-lint loads)."""
+    from .files import file_problem
+
+    problem = file_problem(path)
+    if problem is not None:
+        return problem
+    try:
+        size = os.stat(str(path)).st_size
+    except OSError:
+        return "cannot read file"
+    if size > MAX_TEMPLATE_BYTES:
+        return f"{TOO_LARGE} ({size / (1024 * 1024):.1f} MB)"
+    return None
+
+
 def load_file(path: str) -> DictNode:
-    """The template in the file at `path`; LoadError if it cannot be loaded."""
+    """The template in the file at `path`; LoadError if it cannot be loaded.  Only a regular file
+    of at most MAX_TEMPLATE_BYTES is read (see files.read_bounded: FIFOs, devices and kernel
+    pseudo-files are refused without blocking)."""
+    from .files import FileRefused, read_bounded
+
     name = str(path)
     try:
-        st = os.stat(path)
-        if stat.S_ISDIR(st.st_mode):
-            raise LoadError(name, "is a directory, not a template file")
-        if not stat.S_ISREG(st.st_mode):
-            raise LoadError(name, "is not a regular file")
-        if st.st_size > MAX_FILE_BYTES:
-            raise LoadError(name, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)  # the file may have grown since stat
-    except FileNotFoundError:
-        raise LoadError(name, "no such file") from None
-    except PermissionError:
-        raise LoadError(name, "permission denied") from None
-    except IsADirectoryError:
-        raise LoadError(name, "is a directory, not a template file") from None
-    except OSError as exc:
-        raise LoadError(name, f"cannot read file: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise LoadError(name, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        data = read_bounded(name, MAX_TEMPLATE_BYTES, TOO_LARGE)
+    except FileRefused as exc:
+        problem = exc.reason
+        if problem.startswith("is a directory"):
+            problem = "is a directory, not a template file"
+        raise LoadError(name, problem) from None
     nul = data.find(b"\0")
     if nul >= 0:
         raise LoadError(name, "binary data (NUL byte), not a template", data.count(b"\n", 0, nul) + 1)
@@ -202,8 +216,8 @@ def load_file(path: str) -> DictNode:
 
 def loads(text: str, filename: Optional[str] = None) -> DictNode:
     """The template in `text` (YAML or JSON); LoadError if it cannot be loaded."""
-    if len(text) > MAX_FILE_BYTES:
-        raise LoadError(filename, f"template is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    if len(text) > MAX_TEXT_CHARS:
+        raise LoadError(filename, f"template is larger than {MAX_TEXT_CHARS // (1024 * 1024)} MB")
     nul = text.find("\0")
     if nul >= 0:
         raise LoadError(filename, "binary data (NUL byte), not a template", text.count("\n", 0, nul) + 1)
@@ -445,6 +459,9 @@ def _m(mark) -> Mark:
     return Mark(mark.line, mark.column)
 
 
+_DECIMAL = re.compile(r"[-+]?[0-9][0-9_]*")
+
+
 class _NodeLoader(_BaseLoader):
     def flatten_mapping(self, node):
         # cfn-lint's override: flatten twice when there is a merge key, and remember the merge
@@ -474,6 +491,20 @@ class _NodeLoader(_BaseLoader):
             raise duplicate
         (obj,) = SafeConstructor.construct_yaml_map(self, node)
         return DictNode(obj, _m(node.start_mark), _m(node.end_mark))
+
+    def construct_yaml_int(self, node):
+        # An integer with more digits than int() converts or str() prints (4,300 decimal digits)
+        # is kept as its text, so the engine reads it as a number too large (an unknown value)
+        # instead of the whole template failing; cfn-lint itself stops at it with E0000.
+        try:
+            value = SafeConstructor.construct_yaml_int(self, node)
+        except ValueError:
+            if not _DECIMAL.fullmatch(node.value):
+                raise  # "!!int x": an error, as in cfn-lint
+            value = None
+        if value is not None and value.bit_length() < 14_000:  # (0x... of any length converts, but cannot be printed)
+            return value
+        return StrNode(node.value, _m(node.start_mark), _m(node.end_mark))
 
     def construct_yaml_str(self, node):
         return StrNode(SafeConstructor.construct_yaml_str(self, node), _m(node.start_mark), _m(node.end_mark))
@@ -514,6 +545,7 @@ class _NodeLoader(_BaseLoader):
 
 _NodeLoader.add_constructor(_MAP, _NodeLoader.construct_yaml_map)
 _NodeLoader.add_constructor(_STR, _NodeLoader.construct_yaml_str)
+_NodeLoader.add_constructor(_TAG + "int", _NodeLoader.construct_yaml_int)
 _NodeLoader.add_constructor(_SEQ, _NodeLoader.construct_yaml_seq)
 _NodeLoader.add_multi_constructor("!", _NodeLoader.construct_short_form)
 
@@ -911,7 +943,12 @@ def _load_json(text: str) -> Any:
             match = _NUMBER.match(text, pos)
             if match is not None:
                 integer, frac, exp = match.groups()
-                value = float(integer + (frac or "") + (exp or "")) if frac or exp else int(integer)
+                if frac or exp:
+                    value = float(integer + (frac or "") + (exp or ""))
+                elif len(integer) > 4000:  # int() refuses over 4,300 digits: keep the text (see construct_yaml_int)
+                    value = StrNode(integer, *_json_marks(pos, match.end(), newlines))
+                else:
+                    value = int(integer)
                 pos = match.end()
             elif char == "N" and text.startswith("NaN", pos):
                 value, pos = _CONSTANTS["NaN"], pos + 3

@@ -25,8 +25,13 @@ from .values import (
     Resolver,
     Unknown,
     as_bool,
+    as_int,
     as_network,
+    excerpt,
     first_unknown,
+    short_name,
+    TOO_COSTLY,
+    TOO_LARGE,
 )
 
 Tri = Union[bool, Unknown]
@@ -192,30 +197,60 @@ def _whole(value: Any) -> Any:
     return None
 
 
-def _proto(value: Any) -> Any:
-    if isinstance(value, bool):
-        return Unknown("protocol is not valid")
-    if isinstance(value, (int, float)):
-        if _whole(value) is None:
-            return Unknown("protocol is not valid")
-        value = str(_whole(value))
+_PROTOCOL_NAMES = {"tcp": "6", "udp": "17", "icmp": "1", "icmpv6": "58", "all": "-1"}
+_PROTOCOL_NUMBER = re.compile(r"-1|[0-9]{1,3}")
+_PROTOCOL_HINT = "write tcp, udp, icmp, icmpv6, -1 or a protocol number (0-255)"
+
+
+def _proto(value: Any, path: Path = ()) -> Any:
+    """The protocol of a rule as a number string ("6", "-1", ...), else an Unknown with `path`.
+
+    EC2 takes tcp, udp, icmp, icmpv6 in any case (it stores them lowercased), -1, or a protocol
+    number 0-255.  Anything else (" tcp ", "6.0", 6.0, "0x6", "６", nan) is not read as a protocol:
+    it is unknown, never "all traffic"."""
+    if isinstance(value, bool) or isinstance(value, float):
+        return Unknown(f"protocol {excerpt(value)} is not tcp, udp, icmp, icmpv6, -1 or a protocol number", path, _PROTOCOL_HINT)
+    if isinstance(value, int):
+        if -1 <= value <= 255:
+            return str(value)
+        return Unknown(f"protocol {excerpt(value)} is not a protocol number (0-255, or -1)", path, _PROTOCOL_HINT)
     if not isinstance(value, str):
-        return first_unknown(value) or Unknown("protocol is not known")
-    v = value.lower()
-    return {"tcp": "6", "udp": "17", "icmp": "1", "icmpv6": "58", "all": "-1"}.get(v, v)
+        return _port_unknown(value, path, "protocol")
+    name = _PROTOCOL_NAMES.get(value.lower()) if value.isascii() else None
+    if name is not None:
+        return name
+    if _PROTOCOL_NUMBER.fullmatch(value) and int(value) <= 255:
+        return str(int(value))
+    return Unknown(f"protocol {excerpt(value)} is not tcp, udp, icmp, icmpv6, -1 or a protocol number", path, _PROTOCOL_HINT)
 
 
-def _port(value: Any) -> Any:
+def _port_unknown(value: Any, path: Path, what: str) -> Unknown:
+    unk = first_unknown(value)
+    if unk is None:
+        return Unknown(f"{what} is missing" if value is None else f"{what} is not known", path)
+    return unk if unk.path or not path else Unknown(unk.why, path, unk.hint)
+
+
+def _port(value: Any, path: Path = (), what: str = "port") -> Any:
+    """A port (or ICMP type/code), -1 to 65535, else an Unknown with `path`; None when absent."""
     if value is None:
         return None
-    if isinstance(value, bool):
-        return Unknown("port is not valid")
-    if isinstance(value, (int, float)):
-        whole = _whole(value)
-        return whole if whole is not None else Unknown("port is not valid")
-    if isinstance(value, str) and re.fullmatch(r"-?\d+", value.strip()):
-        return int(value)
-    return first_unknown(value) or Unknown("port is not known")
+    return as_int(value, path, what, -1, 65535)
+
+
+_PREFIX_LIST_ID = re.compile(r"pl-[0-9a-f]{1,17}")
+
+
+def _prefix_list(value: Any, path: Path) -> Any:
+    """A rule's prefix list: an id ("pl-..."), a template resource, or an Unknown with `path`
+    (a parameter without value, a malformed id)."""
+    if value is None or value is NOVALUE:
+        return None
+    if isinstance(value, str):
+        return value if _PREFIX_LIST_ID.fullmatch(value) else Unknown(f"{excerpt(value)} is not a prefix list ID", path, "write a prefix list ID (pl-...)")
+    if isinstance(value, (ResRef, ResAtt)):
+        return value
+    return _port_unknown(value, path, "the prefix list")
 
 
 def rule_allows_tcp(rule: Rule, port: int, protocol: str = "6") -> Tri:
@@ -266,24 +301,49 @@ def is_public_cidr(net: Any) -> Tri:
     return not any(net.subnet_of(p) for p in PRIVATE_V4)
 
 
+class Undecided(Unknown):
+    """What tri_any / tri_all return when several unknowns keep a decision open: it reads as the
+    first of them, and `blockers` holds every one, so that IN9001 can name each value that blocked
+    the decision whatever the order of the template's lists (checks.in9001)."""
+
+    __slots__ = ("blockers",)
+
+
+def _undecided(unknowns: List[Unknown]) -> Unknown:
+    flat: List[Unknown] = []
+    seen = set()
+    for u in unknowns:
+        for b in getattr(u, "blockers", (u,)):
+            if b not in seen:
+                seen.add(b)
+                flat.append(b)
+    if len(flat) == 1:
+        return flat[0]
+    out = Undecided(flat[0].why, flat[0].path, flat[0].hint)
+    out.blockers = tuple(flat)
+    return out
+
+
 def tri_any(values: Sequence[Tri]) -> Tri:
-    unknown = None
+    """True if any is True; else undecided if any is Unknown (each of them blocks); else False."""
+    unknowns: List[Unknown] = []
     for v in values:
         if v is True:
             return True
-        if isinstance(v, Unknown) and unknown is None:
-            unknown = v
-    return unknown if unknown is not None else False
+        if isinstance(v, Unknown):
+            unknowns.append(v)
+    return _undecided(unknowns) if unknowns else False
 
 
 def tri_all(values: Sequence[Tri]) -> Tri:
-    unknown = None
+    """False if any is False; else undecided if any is Unknown (each of them blocks); else True."""
+    unknowns: List[Unknown] = []
     for v in values:
         if v is False:
             return False
-        if isinstance(v, Unknown) and unknown is None:
-            unknown = v
-    return unknown if unknown is not None else True
+        if isinstance(v, Unknown):
+            unknowns.append(v)
+    return _undecided(unknowns) if unknowns else True
 
 
 def _literal_id_unknown(value: Any, what: str, path: Path) -> Unknown:
@@ -296,7 +356,7 @@ def _literal_id_unknown(value: Any, what: str, path: Path) -> Unknown:
             )
         return Unknown(f"the {what} is attribute {value.attribute} of {value.logical_id}", path)
     if isinstance(value, str):
-        return Unknown(f"{what} {value} is not defined in the templates given", path, "pass the template that defines it")
+        return Unknown(f"{what} {short_name(value)} is not defined in the templates given", path, "pass the template that defines it")
     return first_unknown(value) or Unknown(f"{what} is not known", path)
 
 
@@ -362,7 +422,7 @@ class Model:
             return value.logical_id if self.r.present(value.logical_id) else Unknown(f"{value.logical_id} is not created in this scenario")
         if isinstance(value, ResRef):
             return Unknown(f"{value.logical_id} is a {self.r.resource_type(value.logical_id)}")
-        return value if isinstance(value, Unknown) else (first_unknown(value) or Unknown(f"{value!r}"))
+        return value if isinstance(value, Unknown) else (first_unknown(value) or Unknown(f"{excerpt(value)} is not a reference to a resource of this template"))
 
     def _vpc_of(self, value: Any, path: Path) -> Any:
         ref = self._ref_of(value, ("AWS::EC2::VPC",))
@@ -480,24 +540,38 @@ class Model:
             if not (isinstance(acl, (ResRef, ResAtt)) and acl.logical_id in self.nacls):
                 continue  # (an ACL not defined here cannot be one of ours)
             action = props.get("RuleAction")
-            allow = (action.lower() == "allow") if isinstance(action, str) else (first_unknown(action) or Unknown("rule action is not known"))
-            egress = as_bool(props.get("Egress"), False)
+            if isinstance(action, str) and action.lower() in ("allow", "deny"):
+                allow = action.lower() == "allow"
+            elif isinstance(action, str):
+                allow = Unknown(f"RuleAction {excerpt(action)} is neither allow nor deny", p + ("RuleAction",))
+            else:
+                allow = _port_unknown(action, p + ("RuleAction",), "the rule action")
+            egress = as_bool(props.get("Egress"), False, p + ("Egress",))
             if isinstance(egress, Unknown):
                 nacl = self.nacls[acl.logical_id]
                 nacl.unknown = nacl.unknown or Unknown(f"the direction (Egress) of network ACL entry {lid} is not known", p + ("Egress",))
                 continue
             pr = props.get("PortRange")
             if isinstance(pr, Mapping):
-                ports: Any = (_port(pr.get("From")), _port(pr.get("To")))
-                if any(isinstance(x, Unknown) or x is None for x in ports):
-                    ports = Unknown("the port range of a network ACL entry is not known", p)
+                pp = p + ("PortRange",)
+                ports: Any = (_port(pr.get("From"), pp + ("From",), "From"), _port(pr.get("To"), pp + ("To",), "To"))
+                bad = next((x for x in ports if isinstance(x, Unknown)), None)
+                if bad is not None:
+                    ports = bad
+                elif any(x is None for x in ports):
+                    ports = Unknown("the port range of a network ACL entry is not known", pp)
             else:
                 ports = None
-            cidr = as_network(props["CidrBlock"]) if "CidrBlock" in props else (as_network(props["Ipv6CidrBlock"]) if "Ipv6CidrBlock" in props else Unknown("entry without CIDR", p))
+            if "CidrBlock" in props:
+                cidr = as_network(props["CidrBlock"], p + ("CidrBlock",))
+            elif "Ipv6CidrBlock" in props:
+                cidr = as_network(props["Ipv6CidrBlock"], p + ("Ipv6CidrBlock",))
+            else:
+                cidr = Unknown("entry without CIDR", p)
             number = props.get("RuleNumber")
-            number = _port(number) if number is not None else Unknown("rule number missing", p)
+            number = as_int(number, p + ("RuleNumber",), "RuleNumber", 1, 32766) if number is not None else Unknown("rule number missing", p)
             self.nacls[acl.logical_id].entries.append(
-                NaclEntry(number, egress, allow, _proto(props.get("Protocol")), ports, cidr, ("Resources", lid))
+                NaclEntry(number, egress, allow, _proto(props.get("Protocol"), p + ("Protocol",)), ports, cidr, ("Resources", lid))
             )
         for lid in self.by_type.get("AWS::EC2::SubnetNetworkAclAssociation", []):
             p = ("Resources", lid, "Properties")
@@ -517,7 +591,15 @@ class Model:
         VPC's default ACL, which allows everything (fact 21).  An entry that covers only part of
         the ports or addresses makes the answer unknown unless a full match comes first.  With
         `public`, the peer is an unknown public address (S3, a registry): entries for private
-        ranges do not concern it, and entries for part of the public space leave it unknown."""
+        ranges do not concern it, and entries for part of the public space leave it unknown.
+        Memoised: EN1003 and IN9001 ask the same questions."""
+        key = (subnet, egress, ports, peer, public)
+        cache = self.__dict__.setdefault("_nacl_cache", {})
+        if key not in cache:
+            cache[key] = self._nacl_decision(subnet, egress, ports, peer, public)
+        return cache[key]
+
+    def _nacl_decision(self, subnet: str, egress: bool, ports: Tuple[int, int], peer: Any, public: bool) -> Tuple[Tri, Any]:
         acl_id = self.subnet_nacl.get(subnet)
         if acl_id is None:
             return True, None
@@ -529,12 +611,14 @@ class Model:
         if acl.unknown is not None:
             return acl.unknown, None
         entries = [e for e in acl.entries if e.egress == egress]
-        if any(isinstance(e.number, Unknown) for e in entries):
-            return Unknown(f"a rule number of network ACL {acl_id} is not known", acl.path), None
+        for e in entries:
+            if isinstance(e.number, Unknown):
+                return Unknown(f"the rule number of entry {e.path[1]} of network ACL {acl_id} is not known: {e.number.why}", e.number.path or e.path, e.number.hint), None
         partial: Optional[Unknown] = None
         for e in sorted(entries, key=lambda x: x.number):
-            if isinstance(e.protocol, Unknown) or isinstance(e.allow, Unknown) or isinstance(e.cidr, Unknown) or isinstance(e.ports, Unknown):
-                return Unknown(f"entry {e.path[1]} of network ACL {acl_id} is not known", e.path), e
+            bad = next((x for x in (e.protocol, e.allow, e.cidr, e.ports) if isinstance(x, Unknown)), None)
+            if bad is not None:
+                return Unknown(f"entry {e.path[1]} of network ACL {acl_id} is not known: {bad.why}", bad.path or e.path, bad.hint), e
             if e.protocol not in ("-1", "6"):
                 continue
             if e.cidr.version != peer.version:
@@ -565,21 +649,41 @@ class Model:
         """(dhcp options lid, list of server strings) of the VPC, or None for AmazonProvidedDNS."""
         return self.dhcp_by_vpc.get(vpc)
 
+    def _by_attached(self, rtype: str, key: str, as_vpc: bool = True) -> Dict[Any, List[str]]:
+        """The resources of `rtype` grouped by what their `key` property resolves to (a VPC's
+        logical id with `as_vpc`, else the resolved value), in template order.  Resolved once per
+        model: asking per VPC or per workload would make the model quadratic in the template."""
+        cache = self.__dict__.setdefault("_attached_cache", {})
+        if (rtype, key, as_vpc) not in cache:
+            r = self.r
+            index: Dict[Any, List[str]] = {}
+            for lid in self.by_type.get(rtype, []):
+                p = ("Resources", lid, "Properties")
+                value = r.resolve(r.properties(lid).get(key), p + (key,))
+                if as_vpc:
+                    value = self._vpc_of(value, p)
+                try:
+                    index.setdefault(value, []).append(lid)
+                except TypeError:  # unhashable (a mapping, a list): equal to no id
+                    continue
+            cache[(rtype, key, as_vpc)] = index
+        return cache[(rtype, key, as_vpc)]
+
     def _add_vpc(self, lid: str) -> None:
         r = self.r
         p = ("Resources", lid, "Properties")
         props = r.properties(lid)
-        cidrs = [as_network(r.resolve(props["CidrBlock"], p + ("CidrBlock",)))] if "CidrBlock" in props else [Unknown(f"VPC {lid} takes its CIDR from an IPAM pool")]
-        for other in self.by_type.get("AWS::EC2::VPCCidrBlock", []):
+        cidrs = [as_network(r.resolve(props["CidrBlock"], p + ("CidrBlock",)), p + ("CidrBlock",))] if "CidrBlock" in props else [Unknown(f"VPC {lid} takes its CIDR from an IPAM pool", ("Resources", lid))]
+        for other in self._by_attached("AWS::EC2::VPCCidrBlock", "VpcId").get(lid, []):
             op = ("Resources", other, "Properties")
             oprops = r.properties(other)
-            if self._vpc_of(r.resolve(oprops.get("VpcId"), op + ("VpcId",)), op) == lid and "CidrBlock" in oprops:
-                cidrs.append(as_network(r.resolve(oprops["CidrBlock"], op + ("CidrBlock",))))
+            if "CidrBlock" in oprops:
+                cidrs.append(as_network(r.resolve(oprops["CidrBlock"], op + ("CidrBlock",)), op + ("CidrBlock",)))
         self.vpcs[lid] = Vpc(
             lid,
             cidrs,
-            as_bool(r.resolve(props.get("EnableDnsSupport"), p + ("EnableDnsSupport",)), True),
-            as_bool(r.resolve(props.get("EnableDnsHostnames"), p + ("EnableDnsHostnames",)), False),
+            as_bool(r.resolve(props.get("EnableDnsSupport"), p + ("EnableDnsSupport",)), True, p + ("EnableDnsSupport",)),
+            as_bool(r.resolve(props.get("EnableDnsHostnames"), p + ("EnableDnsHostnames",)), False, p + ("EnableDnsHostnames",)),
             ("Resources", lid),
         )
         # the VPC's default security group: admits only its own members, lets everything out
@@ -603,9 +707,9 @@ class Model:
             az = Unknown(f"subnet {lid} has no AvailabilityZone (AWS picks one)", ("Resources", lid))
         cidr: Any = Unknown(f"subnet {lid} has no IPv4 CIDR block", ("Resources", lid))
         if "CidrBlock" in props:
-            cidr = as_network(r.resolve(props["CidrBlock"], p + ("CidrBlock",)))
+            cidr = as_network(r.resolve(props["CidrBlock"], p + ("CidrBlock",)), p + ("CidrBlock",))
         self.subnets[lid] = Subnet(lid, vpc, az, cidr, ("Resources", lid))
-        self.subnets[lid].map_public_ip = as_bool(r.resolve(props.get("MapPublicIpOnLaunch"), p + ("MapPublicIpOnLaunch",)), False)
+        self.subnets[lid].map_public_ip = as_bool(r.resolve(props.get("MapPublicIpOnLaunch"), p + ("MapPublicIpOnLaunch",)), False, p + ("MapPublicIpOnLaunch",))
 
     def _add_route(self, lid: str) -> None:
         r = self.r
@@ -615,7 +719,7 @@ class Model:
         if not isinstance(rt, str) or rt not in self.route_tables:
             return
         if "DestinationCidrBlock" in props:
-            dest = as_network(r.resolve(props["DestinationCidrBlock"], p + ("DestinationCidrBlock",)))
+            dest = as_network(r.resolve(props["DestinationCidrBlock"], p + ("DestinationCidrBlock",)), p + ("DestinationCidrBlock",))
         else:
             dest = None  # IPv6 or prefix-list destinations do not carry IPv4 default traffic
         route: Optional[Route] = None
@@ -665,22 +769,33 @@ class Model:
             out.append(self._rule(value, ipath, ingress))
         return out
 
-    def _rule(self, props: Mapping[str, Any], path: Path, ingress: bool) -> Rule:
+    def _rule(self, props: Mapping[str, Any], path: Path, ingress: bool, fields: Optional[Path] = None) -> Rule:
+        """One rule; `fields` is the path of its properties (the rule's own path by default).
+        Every value that cannot be read (a malformed CIDR, protocol or port) is an Unknown with
+        its path: never all traffic, never silently dropped."""
+        fp = path if fields is None else fields
         cidr: Any = None
         if "CidrIp" in props:
-            cidr = as_network(props["CidrIp"])
+            cidr = as_network(props["CidrIp"], fp + ("CidrIp",))
         elif "CidrIpv6" in props:
-            cidr = as_network(props["CidrIpv6"])
+            cidr = as_network(props["CidrIpv6"], fp + ("CidrIpv6",))
         peer_key = "SourceSecurityGroupId" if ingress else "DestinationSecurityGroupId"
         peer = None
         if peer_key in props:
-            peer = self._sg_id(props[peer_key], path + (peer_key,))
+            peer = self._sg_id(props[peer_key], fp + (peer_key,))
         elif ingress and "SourceSecurityGroupName" in props:
-            peer = Unknown("security group named by SourceSecurityGroupName", path)
-        plist = props.get("SourcePrefixListId" if ingress else "DestinationPrefixListId")
-        if isinstance(cidr, Unknown) and isinstance(props.get("CidrIp"), str):
-            cidr = cidr  # malformed literal CIDR stays unknown
-        return Rule(_proto(props.get("IpProtocol")), _port(props.get("FromPort")), _port(props.get("ToPort")), cidr, plist, peer, path)
+            peer = Unknown("security group named by SourceSecurityGroupName", fp + ("SourceSecurityGroupName",))
+        plist_key = "SourcePrefixListId" if ingress else "DestinationPrefixListId"
+        plist = _prefix_list(props[plist_key], fp + (plist_key,)) if plist_key in props else None
+        return Rule(
+            _proto(props.get("IpProtocol"), fp + ("IpProtocol",)),
+            _port(props.get("FromPort"), fp + ("FromPort",), "FromPort"),
+            _port(props.get("ToPort"), fp + ("ToPort",), "ToPort"),
+            cidr,
+            plist,
+            peer,
+            path,
+        )
 
     def _add_sg(self, lid: str) -> None:
         r = self.r
@@ -709,7 +824,7 @@ class Model:
         target = self._sg_id(group, p + ("GroupId",)) if group is not None else Unknown("rule without GroupId", p)
         if isinstance(target, Unknown) or target not in self.sgs:
             return
-        rule = self._rule(props, ("Resources", lid), ingress)
+        rule = self._rule(props, ("Resources", lid), ingress, p)
         sg = self.sgs[target]
         if ingress:
             sg.ingress.append(rule)
@@ -738,7 +853,7 @@ class Model:
             raw_service if isinstance(raw_service, str) else (raw_service.text.replace("\x00", "<region>") if isinstance(raw_service, Partial) else "?"),
             vtype if type_known else "unknown",
             type_known,
-            as_bool(r.resolve(props.get("PrivateDnsEnabled"), p + ("PrivateDnsEnabled",)), False),
+            as_bool(r.resolve(props.get("PrivateDnsEnabled"), p + ("PrivateDnsEnabled",)), False, p + ("PrivateDnsEnabled",)),
             self._id_list(props.get("SubnetIds", []), p + ("SubnetIds",), self._subnet_id),
             self._id_list(props.get("RouteTableIds", []), p + ("RouteTableIds",), self._rt_id),
             sgs,
@@ -798,6 +913,8 @@ class Model:
             task_def: Any = td.logical_id
         elif props.get(td_key) is None:
             task_def = Unknown(f"{kind} {lid} names no task definition", path)
+        elif isinstance(td, Unknown) and td.why.startswith((TOO_COSTLY, TOO_LARGE)):
+            task_def = td  # not "not defined": it could not be evaluated
         else:
             task_def = Unknown(
                 f"the task definition of {kind} {lid} is not defined in the templates given",
@@ -815,7 +932,7 @@ class Model:
             public_ip,
             self._launch_type(lid, props, p, task_def),
             r.resolve(props.get("PlatformVersion", "LATEST"), p + ("PlatformVersion",)),
-            as_bool(r.resolve(props.get("EnableExecuteCommand"), p + ("EnableExecuteCommand",)), False),
+            as_bool(r.resolve(props.get("EnableExecuteCommand"), p + ("EnableExecuteCommand",)), False, p + ("EnableExecuteCommand",)),
             task_def,
         )
         if self.workloads[key].launch_type == "EC2":
@@ -833,13 +950,12 @@ class Model:
         cluster = r.resolve(props.get("Cluster"), p + ("Cluster",))
         found: List[Any] = []
         if isinstance(cluster, ResRef):
-            for assoc in self.by_type.get("AWS::ECS::ClusterCapacityProviderAssociations", []):
+            for assoc in self._by_attached("AWS::ECS::ClusterCapacityProviderAssociations", "Cluster", False).get(cluster, []):
                 ap = r.properties(assoc)
                 apath = ("Resources", assoc, "Properties")
-                if r.resolve(ap.get("Cluster"), apath + ("Cluster",)) == cluster:
-                    listed = r.items(ap.get("CapacityProviders", []), apath + ("CapacityProviders",))
-                    if not isinstance(listed, Unknown):
-                        found.extend(v for v, _ in listed)
+                listed = r.items(ap.get("CapacityProviders", []), apath + ("CapacityProviders",))
+                if not isinstance(listed, Unknown):
+                    found.extend(v for v, _ in listed)
             listed = r.items(r.properties(cluster.logical_id).get("CapacityProviders", []), ("Resources", cluster.logical_id, "Properties", "CapacityProviders"))
             if not isinstance(listed, Unknown):
                 found.extend(v for v, _ in listed)
@@ -891,7 +1007,7 @@ class Model:
                         if "Groups" in nic:
                             w.security_groups = self._id_list(nic["Groups"], lp + ("NetworkInterfaces", 0, "Groups"), self._sg_id)
                         if "AssociatePublicIpAddress" in nic:
-                            w.public_ip = as_bool(r.resolve(nic["AssociatePublicIpAddress"], lp + ("NetworkInterfaces", 0, "AssociatePublicIpAddress")), False)
+                            w.public_ip = as_bool(r.resolve(nic["AssociatePublicIpAddress"], lp + ("NetworkInterfaces", 0, "AssociatePublicIpAddress")), False, lp + ("NetworkInterfaces", 0, "AssociatePublicIpAddress"))
                     if "SecurityGroupIds" in data:
                         w.security_groups = self._id_list(data["SecurityGroupIds"], lp + ("SecurityGroupIds",), self._sg_id)
                     elif nic is None or "Groups" not in nic:
@@ -903,7 +1019,7 @@ class Model:
                 cprops = r.properties(ref.logical_id)
                 w.security_groups = self._id_list(cprops["SecurityGroups"], cp + ("SecurityGroups",), self._sg_id) if "SecurityGroups" in cprops else []
                 if "AssociatePublicIpAddress" in cprops:
-                    w.public_ip = as_bool(r.resolve(cprops["AssociatePublicIpAddress"], cp + ("AssociatePublicIpAddress",)), False)
+                    w.public_ip = as_bool(r.resolve(cprops["AssociatePublicIpAddress"], cp + ("AssociatePublicIpAddress",)), False, cp + ("AssociatePublicIpAddress",))
 
     def _launch_type(self, lid: str, props: Mapping[str, Any], p: Path, task_def: Any) -> Any:
         r = self.r
@@ -917,10 +1033,11 @@ class Model:
             cluster = r.resolve(props.get("Cluster"), p + ("Cluster",))
             if isinstance(cluster, ResRef):
                 strategy = r.properties(cluster.logical_id).get("DefaultCapacityProviderStrategy")
-                for assoc in self.by_type.get("AWS::ECS::ClusterCapacityProviderAssociations", []):
-                    ap = r.properties(assoc)
-                    if r.resolve(ap.get("Cluster"), ("Resources", assoc, "Properties", "Cluster")) in (cluster, cluster.logical_id):
-                        strategy = ap.get("DefaultCapacityProviderStrategy")
+                by_cluster = self._by_attached("AWS::ECS::ClusterCapacityProviderAssociations", "Cluster", False)
+                order = self.by_type.get("AWS::ECS::ClusterCapacityProviderAssociations", [])
+                last = [found[-1] for found in (by_cluster.get(cluster), by_cluster.get(cluster.logical_id)) if found]
+                if last:  # the last association in template order names the strategy
+                    strategy = r.properties(max(last, key=order.index)).get("DefaultCapacityProviderStrategy")
         if strategy is not None:
             items = r.items(strategy, p + ("CapacityProviderStrategy",))
             if isinstance(items, Unknown):
@@ -1002,12 +1119,9 @@ class Model:
             if isinstance(vpc, Unknown):
                 return vpc
             return [default_sg_id(vpc)]
-        out = []
-        for sg, _ in workload.security_groups:
-            if isinstance(sg, Unknown):
-                return sg
-            out.append(sg)
-        return out
+        out = [sg for sg, _ in workload.security_groups]
+        unknowns = [sg for sg in out if isinstance(sg, Unknown)]
+        return _undecided(unknowns) if unknowns else out  # every unknown group blocks, whatever its place
 
     def egress_allows(self, sg_ids: Sequence[str], dest: Tuple[str, Any]) -> Tri:
         """Does the union of these groups' egress let TCP 443 out to `dest`?
@@ -1068,10 +1182,14 @@ class Model:
                     checks.append(tri_all([is_public_cidr(rule.cidr) and rule.cidr == ANY_V4, nets]) if not isinstance(rule.cidr, Unknown) and rule.cidr == ANY_V4 else nets)
                 else:
                     checks.append(tri_all([covers(rule.cidr, n) for n in nets]) if nets else Unknown("the endpoint has no subnets"))
-            if rule.prefix_list is not None and not checks:
+            if isinstance(rule.prefix_list, Unknown):
+                checks.append(rule.prefix_list)
+            elif rule.prefix_list is not None and not checks:
                 checks.append(False)
             return tri_any(checks)
         if kind == "s3":
+            if isinstance(rule.prefix_list, Unknown):
+                return rule.prefix_list
             if rule.prefix_list is not None:
                 return True  # the S3 prefix list (a literal pl- id cannot be checked further)
             if rule.cidr is not None:
@@ -1093,25 +1211,16 @@ class Model:
             return [default_sg_id(ep.vpc)]
         if isinstance(ep.security_groups, Unknown):
             return ep.security_groups
-        out = []
-        for sg, _ in ep.security_groups:
-            if isinstance(sg, Unknown):
-                return sg
-            out.append(sg)
-        return out
+        out = [sg for sg, _ in ep.security_groups]
+        unknowns = [sg for sg in out if isinstance(sg, Unknown)]
+        return _undecided(unknowns) if unknowns else out  # every unknown group blocks, whatever its place
 
     def endpoint_networks(self, ep: Endpoint) -> Any:
         if isinstance(ep.subnets, Unknown):
             return ep.subnets
-        nets = []
-        for sn, _ in ep.subnets:
-            if isinstance(sn, Unknown):
-                return sn
-            cidr = self.subnets[sn].cidr
-            if isinstance(cidr, Unknown):
-                return cidr
-            nets.append(cidr)
-        return nets
+        nets = [sn if isinstance(sn, Unknown) else self.subnets[sn].cidr for sn, _ in ep.subnets]
+        unknowns = [n for n in nets if isinstance(n, Unknown)]
+        return _undecided(unknowns) if unknowns else nets  # every unknown subnet blocks, whatever its place
 
     def endpoint_admits(self, ep: Endpoint, workload_sgs: Sequence[str], subnet: str) -> Tri:
         """Do the endpoint's groups let TCP 443 in from the tasks (their groups, or a CIDR covering
@@ -1139,7 +1248,7 @@ class Model:
                 if rule.cidr is not None:
                     src.append(covers(rule.cidr, cidr))
                 if rule.prefix_list is not None:
-                    src.append(Unknown("ingress from a prefix list"))
+                    src.append(rule.prefix_list if isinstance(rule.prefix_list, Unknown) else Unknown("ingress from a prefix list", rule.path))
                 results.append(tri_all([rule_allows_tcp(rule, 443), tri_any(src)]))
         return tri_any(results)
 

@@ -108,29 +108,48 @@ def _validator():
 
 
 def _field(error: Any) -> str:
-    parts = [str(p) for p in error.absolute_path]
+    from .phrasing import safe
+
+    parts = [safe(str(p), 40) for p in error.absolute_path]
     return "/".join(parts) if parts else "(top level)"
 
 
+def _where(path: Any) -> str:
+    from .phrasing import safe
+
+    return safe(str(path), 500)
+
+
 def load_policy_file(path: Path) -> Dict[str, Any]:
+    """A user's policy file, validated: a regular file of at most files.MAX_CONFIG_BYTES, parsed
+    with the loader's guards (alias bombs, depth), checked against policy.schema.json.  A
+    PolicyError names the file, the line and the field, never more of the file than a short
+    excerpt of the offending value."""
+    return _load_user_file(path)[0]
+
+
+def _load_user_file(path: Path) -> Tuple[Dict[str, Any], Dict[str, Tuple[int, int]]]:
+    """(data, {need id: (index, line of its `requires`)})."""
+    from .files import DataError, FileRefused, line_of, load_data_file, plain, schema_error_text
+
+    where = _where(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError(f"{path}: cannot read policy file ({exc.__class__.__name__})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise PolicyError(f"{path}: not valid YAML{where}") from None
+        data = load_data_file(path)
+    except FileRefused as exc:
+        reason = "no such file" if exc.reason == "no such file" else exc.reason
+        raise PolicyError(f"{where}: cannot read policy file: {reason}") from None
+    except DataError as exc:
+        if exc.syntax:
+            line = f" (line {exc.line})" if exc.line is not None else ""
+            raise PolicyError(f"{where}: not valid YAML{line}: {exc.problem}") from None
+        raise PolicyError(f"{where}:{exc.line or 1}: not a policy file: {exc.problem}") from None
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         err = errors[0]
-        msg = err.message.replace("\n", " ")
-        if len(msg) > 200:
-            msg = msg[:197] + "..."
-        raise PolicyError(f"{path}: field {_field(err)}: {msg}")
-    return data
+        line = line_of(data, list(err.absolute_path))
+        raise PolicyError(f"{where}:{line}: field {_field(err)}: {schema_error_text(err)}")
+    lines = {str(raw.get("id")): (i, line_of(data, ["needs", i, "requires"])) for i, raw in enumerate(data.get("needs") or [])}
+    return plain(data), lines
 
 
 def _merge(policy: Policy, data: Mapping[str, Any], source: str) -> None:
@@ -175,7 +194,12 @@ _LOADED: Dict[Tuple[str, ...], Policy] = {}
 
 
 def load_policy(extra: Sequence[str] = ()) -> Policy:
-    """The shipped policies plus the user's files (later files override needs with the same id)."""
+    """The shipped policies plus the user's files (later files override needs with the same id).
+    A user's path (--policy, ECSNETPOLICY_POLICIES, `policies:` of the configuration) is a policy
+    file or a folder of them; a missing one is a PolicyError, as is anything but a regular file
+    (a FIFO, a device, /proc/...) among them."""
+    from .files import file_problem
+
     extra = tuple(list(extra) + extra_policy_paths())
     if extra in _LOADED:
         return _LOADED[extra]
@@ -184,15 +208,34 @@ def load_policy(extra: Sequence[str] = ()) -> Policy:
     shipped_files = list(files)
     for item in extra:
         p = Path(item)
-        files.extend(sorted(p.glob("*.y*ml")) if p.is_dir() else [p])
+        if os.path.isdir(item):
+            files.extend(sorted(f for f in p.glob("*.y*ml") if not f.name.startswith(".")))
+            continue
+        problem = file_problem(item)
+        if problem is not None:
+            raise PolicyError(f"{_where(item)}: cannot read policy file: {problem}")
+        files.append(p)
     shipped = set(shipped_files)
+    where: Dict[str, Tuple[str, int, int]] = {}  # need id -> (file, index, line of requires)
     for path in files:
         # the shipped files are validated by the test suite; user files on every load
-        data = _read_shipped(path) if path in shipped and not extra_only(path, extra) else load_policy_file(path)
+        if path in shipped and not extra_only(path, extra):
+            data, found = _read_shipped(path), {}
+        else:
+            data, found = _load_user_file(path)
         _merge(policy, data, str(path))
+        for need_id, (index, line) in found.items():
+            where[need_id] = (str(path), index, line)
     for need in policy.needs.values():
         for req in need.requires:
             if req != "internet" and req not in policy.services:
-                raise PolicyError(f"{need.source}: field needs/{need.need_id}/requires: unknown service {req!r} (define it under services)")
+                from .files import excerpt
+
+                if need.need_id in where:
+                    source, index, line = where[need.need_id]
+                    at, field_name = f"{_where(source)}:{line}", f"needs/{index}/requires"
+                else:
+                    at, field_name = _where(need.source), f"needs/{excerpt(need.need_id)[1:-1]}/requires"
+                raise PolicyError(f"{at}: field {field_name}: unknown service {excerpt(req)} (define it under services)")
     _LOADED[extra] = policy
     return policy

@@ -4,15 +4,23 @@ Everything the template set cannot decide becomes an :class:`Unknown` that remem
 where, so that no error rests on it.  Written by hand: cfn-lint resolves intrinsics only inside
 its own schema walk (and importing it is what the standalone path must avoid); no small library
 evaluates CloudFormation intrinsics with conditions and unknowns.
+
+Resolving is bounded: a resolved string holds at most MAX_STRING characters and a list or mapping
+at most MAX_LIST items (CloudFormation bounds them too: a template body is at most 1 MB), and the
+resolvers of one template share a Budget of MAX_STEPS steps.  Past a bound the value is an
+Unknown with its path ("too large", "too costly to evaluate"), never an exception, a hang or a
+gigabyte.  Mapping values and GetAtt meanings are memoised per resolver, so a value that refers
+to the same mapping entry or attribute many times over is evaluated once, not exponentially.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import itertools
+import math
 import re
 from collections.abc import Mapping
-from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 Path = Tuple[Any, ...]
 
@@ -86,8 +94,48 @@ class _NoValue:
 
 NOVALUE = _NoValue()
 
-_SUB_RE = re.compile(r"\$\{([^}]*)\}")
 _MAX_DEPTH = 64
+
+# Bounds (see the module docstring).  A 2,000-resource template takes about 25,000 steps per
+# scenario; building strings costs one step per _CHARS_PER_STEP characters.
+MAX_STRING = 1024 * 1024
+MAX_LIST = 10_000
+MAX_STEPS = 1_000_000
+_CHARS_PER_STEP = 128
+TOO_LARGE = "the value is too large to evaluate"
+TOO_COSTLY = "the value is too costly to evaluate (its intrinsic functions expand too much)"
+LARGE_HINT = "build a smaller value"
+COSTLY_HINT = "simplify the intrinsic functions that build it"
+NUMBER_HINT = "write it as a plain whole number (ASCII digits, optionally after a minus sign)"
+
+# Numbers as CloudFormation reads them: ASCII digits only (Python's int() also takes other
+# scripts' digits, "４４３", and spaces and "+" and "_"; CloudFormation does not), and no more than
+# _MAX_DIGITS of them (int() of over 4,300 digits raises).
+_INT_TEXT = re.compile(r"-?[0-9]+")
+_MAX_DIGITS = 18
+_EXCERPT = 40
+_NAME = 255  # CloudFormation's longest logical ID: names in messages are cut there
+
+
+def short_name(text: str, limit: int = _NAME) -> str:
+    """Template text (a name, an export) cut to `limit` characters for a message."""
+    return text if len(text) <= limit else text[:limit] + "\u2026"
+
+
+def excerpt(value: Any, limit: int = _EXCERPT) -> str:
+    """A short, quoted excerpt of a template value for a message (never its whole text)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value) if -(10**_MAX_DIGITS) < value < 10**_MAX_DIGITS else "a number too large to read"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        text = value if len(value) <= limit else value[:limit] + "\u2026"
+        return f'"{text}"'
+    if isinstance(value, Partial):
+        return excerpt(value.text.replace(MARK, "\u2026"), limit)
+    return f"a {type(value).__name__}"
 
 
 def is_known(value: Any) -> bool:
@@ -102,7 +150,17 @@ def first_unknown(value: Any) -> Optional[Unknown]:
     return None
 
 
-def as_bool(value: Any, default: Any) -> Any:
+def _unknown_at(value: Any, path: Path, why: str) -> Unknown:
+    """The Unknown a value carries (given `path` when it has none), else a new one."""
+    unk = first_unknown(value)
+    if unk is None:
+        return Unknown(why, path)
+    if not unk.path and path:
+        return Unknown(unk.why, path, unk.hint)
+    return unk
+
+
+def as_bool(value: Any, default: Any, path: Path = ()) -> Any:
     """CloudFormation booleans: true/false, "true"/"false" (any case).  Absent -> default."""
     if value is None or value is NOVALUE:
         return default
@@ -111,18 +169,59 @@ def as_bool(value: Any, default: Any) -> Any:
     if isinstance(value, str) and value.lower() in ("true", "false"):
         return value.lower() == "true"
     if isinstance(value, (Unknown, Partial)):
-        return first_unknown(value)
-    return Unknown(f"{value!r} is not a boolean")
+        return _unknown_at(value, path, "the value is not known") if path else first_unknown(value)
+    return Unknown(f"{excerpt(value)} is not a boolean", path)
 
 
-def as_network(value: Any) -> Any:
-    """An IPv4/IPv6 network from a CIDR string, else Unknown."""
+def as_int(value: Any, path: Path = (), what: str = "the value", lo: Optional[int] = None, hi: Optional[int] = None) -> Any:
+    """An integer as CloudFormation reads one (an int, a whole finite float, or a string of ASCII
+    digits with an optional "-"), within [lo, hi]; else an Unknown with `path` saying why (a
+    number too large to read, "0x1BB", "４４３", " 443", "+443", 1e400, nan, 1.5, true)."""
+    if isinstance(value, bool):
+        return Unknown(f"{what} {excerpt(value)} is not a number", path, NUMBER_HINT)
+    if isinstance(value, int):
+        if not -(10**_MAX_DIGITS) < value < 10**_MAX_DIGITS:
+            return Unknown(f"{what} {excerpt(value)} is a number too large to read", path, NUMBER_HINT)
+        number = value
+    elif isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            return Unknown(f"{what} {excerpt(value)} is not a whole number", path, NUMBER_HINT)
+        if not -(10.0**_MAX_DIGITS) < value < 10.0**_MAX_DIGITS:
+            return Unknown(f"{what} {excerpt(value)} is a number too large to read", path, NUMBER_HINT)
+        number = int(value)
+    elif isinstance(value, str):
+        if not _INT_TEXT.fullmatch(value):
+            return Unknown(f"{what} {excerpt(value)} is not a number", path, NUMBER_HINT)
+        if len(value.lstrip("-").lstrip("0")) > _MAX_DIGITS:
+            return Unknown(f"{what} {excerpt(value)} is a number too large to read", path, NUMBER_HINT)
+        number = int(value)
+    elif isinstance(value, (Unknown, Partial)):
+        return _unknown_at(value, path, f"{what} is not known")
+    elif value is None or value is NOVALUE:
+        return Unknown(f"{what} is missing", path, NUMBER_HINT)
+    else:
+        return Unknown(f"{what} is not a number", path, NUMBER_HINT)
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
+        if lo is not None and hi is not None:
+            bounds = f"{lo} to {hi}"
+        else:
+            bounds = f"at least {lo}" if lo is not None else f"at most {hi}"
+        return Unknown(f"{what} {excerpt(number)} is out of range ({bounds})", path, f"use a number from {bounds}")
+    return number
+
+
+def as_network(value: Any, path: Path = ()) -> Any:
+    """An IPv4/IPv6 network from a CIDR string (or an address), else an Unknown with `path`."""
     if isinstance(value, str):
-        try:
-            return ipaddress.ip_network(value, strict=False)
-        except ValueError:
-            return Unknown(f"{value!r} is not a CIDR block")
-    return first_unknown(value) or Unknown("the CIDR block is not known")
+        if len(value) <= 64 and value.isascii():
+            try:
+                return ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                pass
+        return Unknown(f"{excerpt(value)} is not a CIDR block", path, "write it as a CIDR block, such as 10.0.0.0/16")
+    if isinstance(value, (Unknown, Partial)):
+        return _unknown_at(value, path, "the CIDR block is not known")
+    return Unknown("the CIDR block is not known", path)
 
 
 def _is_intrinsic(node: Any) -> Optional[str]:
@@ -133,12 +232,22 @@ def _is_intrinsic(node: Any) -> Optional[str]:
     return None
 
 
+class Budget:
+    """The resolve steps one template may still take, shared by the resolvers of all its
+    scenarios (engine.analyse makes one per template)."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, steps: Optional[int] = None):
+        self.left = MAX_STEPS if steps is None else steps
+
+
 class Resolver:
     """Resolves values of one template under one scenario.
 
     `params` maps parameter names to supplied values (strings or lists); `scenario` gives the truth
     value of every condition.  Parameter values come from what the user supplied, else the
-    parameter's default, else unknown.
+    parameter's default, else unknown.  `budget` bounds the work (a fresh one when not given).
     """
 
     def __init__(
@@ -149,6 +258,7 @@ class Resolver:
         region: str = "us-east-1",
         stack_name: str = "stack",
         scenario: Optional[Mapping[str, bool]] = None,
+        budget: Optional[Budget] = None,
     ):
         self.template = template
         self.region = region
@@ -161,8 +271,15 @@ class Resolver:
         self.parameters: Mapping[str, Any] = prm if isinstance(prm, Mapping) else {}
         mp = template.get("Mappings")
         self.mappings: Mapping[str, Any] = mp if isinstance(mp, Mapping) else {}
+        self.budget = budget if budget is not None else Budget()
         self._depth = 0
         self._getatt_hooks: Dict[str, Any] = {}
+        # memos: what a mapping entry, a GetAtt or a parameter resolves to does not depend on
+        # where it is used, so each is evaluated once per resolver (and a cycle is caught)
+        self._mapping_memo: Dict[Tuple[str, ...], Any] = {}
+        self._getatt_memo: Dict[Tuple[Any, ...], Any] = {}
+        self._param_memo: Dict[str, Any] = {}
+        self._active: Set[Tuple[Any, ...]] = set()
 
     # ----------------------------------------------------------------- conditions and presence
     def condition(self, name: Any) -> bool:
@@ -189,8 +306,37 @@ class Resolver:
         props = res.get("Properties") if isinstance(res, Mapping) else None
         return props if isinstance(props, Mapping) else {}
 
+    # ----------------------------------------------------------------- bounds
+    def _spend(self, steps: int, path: Path) -> Optional[Unknown]:
+        """Take `steps` from the template's budget; an Unknown once it is spent."""
+        budget = self.budget
+        budget.left -= steps
+        if budget.left < 0:
+            return Unknown(TOO_COSTLY, path, COSTLY_HINT)
+        return None
+
+    def _built(self, pieces: List[str], size: int, path: Path, unknowns: List[Unknown]) -> Any:
+        """The string (or Partial) made of `pieces`, `size` characters long, within the bounds."""
+        if size > MAX_STRING:
+            return Unknown(f"{TOO_LARGE} (a string over {MAX_STRING // (1024 * 1024)} MB)", path, LARGE_HINT)
+        spent = self._spend(size // _CHARS_PER_STEP, path)
+        if spent is not None:
+            return spent
+        joined = "".join(pieces)
+        return Partial(joined, tuple(unknowns)) if unknowns else joined
+
     # ----------------------------------------------------------------- parameters
     def parameter(self, name: str, path: Path) -> Any:
+        """The value of parameter `name` (a string or a list of strings), or an Unknown at `path`.
+        Memoised per name: a long value referenced many times is read once."""
+        if name not in self._param_memo:
+            self._param_memo[name] = self._parameter(name, path)
+        value = self._param_memo[name]
+        if isinstance(value, Unknown):
+            return value if value.path == tuple(path) else Unknown(value.why, path, value.hint)
+        return list(value) if isinstance(value, list) else value
+
+    def _parameter(self, name: str, path: Path) -> Any:
         spec = self.parameters.get(name)
         ptype = spec.get("Type", "String") if isinstance(spec, Mapping) else "String"
         if name in self.supplied:
@@ -202,21 +348,30 @@ class Resolver:
             if str(ptype).startswith("AWS::SSM::"):
                 why = f"parameter {name} is read from SSM at deploy time"
             return Unknown(why, path, f"supply it with --parameter {name}=VALUE (cfn-lint: --parameters {name}=VALUE)")
+        too_large = Unknown(f"{TOO_LARGE} (parameter {name} is too long)", path, LARGE_HINT)
         is_list = isinstance(ptype, str) and (ptype.startswith("List<") or ptype == "CommaDelimitedList")
         if is_list:
             if isinstance(value, (list, tuple)):
-                return [str(v) for v in value]
+                if len(value) > MAX_LIST:
+                    return too_large
+                items = [_scalar_text(v) for v in value]
+                return items if all(isinstance(v, str) for v in items) else Unknown(f"parameter {name} has a value of the wrong type", path)
             if isinstance(value, str):
+                if len(value) > MAX_STRING or value.count(",") >= MAX_LIST:
+                    return too_large
                 return [] if value == "" else [v.strip() for v in value.split(",")]
             return Unknown(f"parameter {name} has a value of the wrong type", path)
         if isinstance(value, (list, tuple)):
-            return ",".join(str(v) for v in value)
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, (int, float)):
-            return str(value)
+            if len(value) > MAX_LIST:
+                return too_large
+            items = [_scalar_text(v) for v in value]
+            if not all(isinstance(v, str) for v in items):
+                return Unknown(f"parameter {name} has a value of the wrong type", path)
+            value = ",".join(items)
+        elif isinstance(value, (bool, int, float)):
+            value = _scalar_text(value)
         if isinstance(value, str):
-            return value
+            return value if len(value) <= MAX_STRING else too_large
         return Unknown(f"parameter {name} has a value of the wrong type", path)
 
     # ----------------------------------------------------------------- resolution
@@ -224,6 +379,10 @@ class Resolver:
         """Resolve a template value: intrinsics evaluated, NoValue removed, unknowns marked."""
         if self._depth > _MAX_DEPTH:
             return Unknown("the value nests or refers to itself too deeply", path)
+        budget = self.budget
+        budget.left -= 1
+        if budget.left < 0:
+            return Unknown(TOO_COSTLY, tuple(path), COSTLY_HINT)
         self._depth += 1
         try:
             return self._resolve(node, tuple(path))
@@ -235,6 +394,8 @@ class Resolver:
         if fn is not None:
             return self._intrinsic(fn, node[fn], path + (fn,))
         if isinstance(node, Mapping):
+            if len(node) > MAX_LIST:
+                return Unknown(f"{TOO_LARGE} (a mapping of over {MAX_LIST:,} keys)", path, LARGE_HINT)
             out = {}
             for k, v in node.items():
                 rv = self.resolve(v, path + (k,))
@@ -242,6 +403,8 @@ class Resolver:
                     out[k] = rv
             return out
         if isinstance(node, list):
+            if len(node) > MAX_LIST:
+                return Unknown(f"{TOO_LARGE} (a list of over {MAX_LIST:,} items)", path, LARGE_HINT)
             out_list = []
             for i, v in enumerate(node):
                 rv = self.resolve(v, path + (i,))
@@ -253,6 +416,8 @@ class Resolver:
         if isinstance(node, (int, float)):
             return node
         if isinstance(node, str):
+            if len(node) > MAX_STRING:
+                return Unknown(f"{TOO_LARGE} (a string over {MAX_STRING // (1024 * 1024)} MB)", path, LARGE_HINT)
             return str(node)
         return Unknown(f"unsupported value {type(node).__name__}", path)
 
@@ -263,6 +428,9 @@ class Resolver:
         path = tuple(path)
         if self._depth > _MAX_DEPTH:
             return Unknown("the value nests or refers to itself too deeply", path)
+        spent = self._spend(1, path)
+        if spent is not None:
+            return spent
         fn = _is_intrinsic(node)
         if fn == "Fn::If":
             branch = self._if_branch(node[fn], path + (fn,))
@@ -275,6 +443,8 @@ class Resolver:
             finally:
                 self._depth -= 1
         if isinstance(node, list):
+            if len(node) > MAX_LIST:
+                return Unknown(f"{TOO_LARGE} (a list of over {MAX_LIST:,} items)", path, LARGE_HINT)
             out: List[Tuple[Any, Path]] = []
             for i, item in enumerate(node):
                 ipath = path + (i,)
@@ -293,6 +463,8 @@ class Resolver:
                     out.extend((v, ipath) for v in value)
                 else:
                     out.append((value, ipath))
+                if len(out) > MAX_LIST:
+                    return Unknown(f"{TOO_LARGE} (a list of over {MAX_LIST:,} items)", path, LARGE_HINT)
             return out
         value = self.resolve(node, path)
         if value is NOVALUE or value is None:
@@ -301,7 +473,7 @@ class Resolver:
             return [(v, path) for v in value]
         if isinstance(value, (Unknown, Partial)):
             return first_unknown(value)
-        return Unknown(f"expected a list, found {value!r}", path)
+        return Unknown(f"expected a list, found {excerpt(value)}", path)
 
     def _if_branch(self, args: Any, path: Path) -> Any:
         if not (isinstance(args, list) and len(args) == 3 and isinstance(args[0], str)):
@@ -311,7 +483,7 @@ class Resolver:
     def _intrinsic(self, fn: str, args: Any, path: Path) -> Any:
         handler = getattr(self, "_fn_" + fn.replace("Fn::", "").replace("::", "_"), None)
         if handler is None:
-            return Unknown(f"{fn} is not evaluated", path)
+            return Unknown(f"{short_name(fn)} is not evaluated", path)
         try:
             return handler(args, path)
         except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError) as exc:
@@ -329,12 +501,12 @@ class Resolver:
         if name in PSEUDO_DEFAULTS:
             return PSEUDO_DEFAULTS[name]
         if name.startswith("AWS::"):
-            return Unknown(f"{name} is only known at deploy time", path)
+            return Unknown(f"{short_name(name)} is only known at deploy time", path)
         if name in self.parameters:
             return self.parameter(name, path)
         if name in self.resources:
             return ResRef(name)
-        return Unknown(f"Ref to {name}, which this template does not define", path)
+        return Unknown(f"Ref to {short_name(name)}, which this template does not define", path)
 
     def register_getatt(self, resource_type: str, handler: Any) -> None:
         """Let the model say what GetAtt of a resource type means (e.g. VPC CidrBlock)."""
@@ -348,12 +520,23 @@ class Resolver:
         lid = args[0]
         attr = self.resolve(args[1], path + (1,))
         if not isinstance(attr, str):
-            return Unknown(f"attribute of {lid} is not known", path)
+            return Unknown(f"attribute of {short_name(lid)} is not known", path)
         if lid not in self.resources:
-            return Unknown(f"GetAtt of {lid}, which this template does not define", path)
+            return Unknown(f"GetAtt of {short_name(lid)}, which this template does not define", path)
         hook = self._getatt_hooks.get(self.resource_type(lid) or "")
         if hook is not None:
-            value = hook(self, lid, attr, path)
+            key = ("GetAtt", lid, attr, path)
+            if key in self._getatt_memo:
+                return self._getatt_memo[key]
+            active = ("GetAtt", lid, attr)
+            if active in self._active:
+                return Unknown(f"attribute {short_name(attr)} of {lid} refers to itself", path)
+            self._active.add(active)
+            try:
+                value = hook(self, lid, attr, path)
+            finally:
+                self._active.discard(active)
+            self._getatt_memo[key] = value
             if value is not None:
                 return value
         return ResAtt(lid, attr)
@@ -366,65 +549,92 @@ class Resolver:
             text = args
         if not isinstance(text, str):
             return Unknown("malformed Fn::Sub", path)
+        if len(text) > MAX_STRING:
+            return Unknown(f"{TOO_LARGE} (a string over {MAX_STRING // (1024 * 1024)} MB)", path, LARGE_HINT)
         pieces: List[str] = []
         unknowns: List[Unknown] = []
+        size = 0
         pos = 0
-        for m in _SUB_RE.finditer(text):
-            pieces.append(text[pos : m.start()])
-            pos = m.end()
-            name = m.group(1)
+        while True:
+            # "${name}": found with str.find, linear in the text (a regex backtracks on "${${${...")
+            start = text.find("${", pos)
+            end = text.find("}", start + 2) if start >= 0 else -1
+            if end < 0:
+                break
+            pieces.append(text[pos:start])
+            size += len(pieces[-1])
+            pos = end + 1
+            name = text[start + 2 : end]
             if name.startswith("!"):
                 pieces.append("${" + name[1:] + "}")
-                continue
-            if name in variables:
-                value = self.resolve(variables[name], path + (1, name))
-            elif "." in name:
-                res, attr = name.split(".", 1)
-                value = self._fn_GetAtt([res, attr], path)
             else:
-                value = self._fn_Ref(name, path)
-            self._append_piece(value, pieces, unknowns, path, name)
+                if name in variables:
+                    value = self.resolve(variables[name], path + (1, name))
+                elif "." in name:
+                    res, attr = name.split(".", 1)
+                    value = self._fn_GetAtt([res, attr], path)
+                else:
+                    value = self._fn_Ref(name, path)
+                self._append_piece(value, pieces, unknowns, path, name)
+            size += len(pieces[-1])
+            if size > MAX_STRING:
+                return Unknown(f"{TOO_LARGE} (a string over {MAX_STRING // (1024 * 1024)} MB)", path, LARGE_HINT)
         pieces.append(text[pos:])
-        joined = "".join(pieces)
-        return Partial(joined, tuple(unknowns)) if unknowns else joined
+        return self._built(pieces, size + len(pieces[-1]), path, unknowns)
 
     def _append_piece(self, value: Any, pieces: List[str], unknowns: List[Unknown], path: Path, name: str) -> None:
+        """Append exactly one piece for `value` (a MARK for an unknown one)."""
         if isinstance(value, str):
             pieces.append(value)
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            pieces.append(str(value))
+            text = _scalar_text(value)
+            if isinstance(text, str):
+                pieces.append(text)
+            else:
+                pieces.append(MARK)
+                unknowns.append(Unknown(f"{short_name(name)} is {excerpt(value)}", path))
         elif isinstance(value, Partial):
             pieces.append(value.text)
             unknowns.extend(value.unknowns)
         else:
             pieces.append(MARK)
-            unknowns.append(value if isinstance(value, Unknown) else Unknown(f"{name} is only known at deploy time", path))
+            unknowns.append(value if isinstance(value, Unknown) else Unknown(f"{short_name(name)} is only known at deploy time", path))
 
     def _fn_Join(self, args: Any, path: Path) -> Any:
         if not (isinstance(args, list) and len(args) == 2 and isinstance(args[0], str)):
             return Unknown("malformed Fn::Join", path)
-        items = self.resolve(args[1], path + (1,))
+        return self._join(args[0], self.resolve(args[1], path + (1,)), path)
+
+    def _join(self, delimiter: str, items: Any, path: Path) -> Any:
+        """Fn::Join of already resolved items, within MAX_STRING."""
         if not isinstance(items, list):
             return first_unknown(items) or Unknown("Fn::Join of a non-list", path)
         pieces: List[str] = []
         unknowns: List[Unknown] = []
+        size = 0
         for i, item in enumerate(items):
             if i:
-                pieces.append(args[0])
+                pieces.append(delimiter)
+                size += len(delimiter)
             self._append_piece(item, pieces, unknowns, path, "a joined value")
-        joined = "".join(pieces)
-        return Partial(joined, tuple(unknowns)) if unknowns else joined
+            size += len(pieces[-1])
+            if size > MAX_STRING:
+                return Unknown(f"{TOO_LARGE} (a string over {MAX_STRING // (1024 * 1024)} MB)", path, LARGE_HINT)
+        return self._built(pieces, size, path, unknowns)
 
     def _fn_Select(self, args: Any, path: Path) -> Any:
         if not (isinstance(args, list) and len(args) == 2):
             return Unknown("malformed Fn::Select", path)
         index = self.resolve(args[0], path + (0,))
-        if isinstance(index, str) and index.isdigit():
-            index = int(index)
-        if not isinstance(index, int) or isinstance(index, bool):
-            return first_unknown(index) or Unknown("Fn::Select index is not a number", path)
+        if isinstance(index, (Unknown, Partial)):
+            return first_unknown(index)
+        index = as_int(index, path, "the Fn::Select index")
+        if isinstance(index, Unknown):
+            return index
         seq = self.resolve(args[1], path + (1,))
         if isinstance(seq, AZList):
+            if index < 0:
+                return Unknown(f"Fn::Select index {index} is out of range", path)
             return AZ(index)
         if isinstance(seq, list):
             if 0 <= index < len(seq):
@@ -435,17 +645,22 @@ class Resolver:
     def _fn_Split(self, args: Any, path: Path) -> Any:
         if not (isinstance(args, list) and len(args) == 2 and isinstance(args[0], str) and args[0]):
             return Unknown("malformed Fn::Split", path)
-        inner = args[1]
-        if _is_intrinsic(inner) == "Fn::Join":
-            jargs = inner["Fn::Join"]
-            if isinstance(jargs, list) and len(jargs) == 2 and jargs[0] == args[0]:
-                # Split of a Join with the same delimiter (a comma-joined export, say): the items
-                items = self.resolve(jargs[1], path + (1, "Fn::Join", 1))
-                if isinstance(items, list) and all(not isinstance(x, str) or args[0] not in x for x in items):
-                    return items
-        text = self.resolve(inner, path + (1,))
+        delimiter, inner = args
+        jargs = inner["Fn::Join"] if _is_intrinsic(inner) == "Fn::Join" else None
+        if isinstance(jargs, list) and len(jargs) == 2 and jargs[0] == delimiter:
+            # Split of a Join with the same delimiter (a comma-joined export, say): the items.  The
+            # Join's items are resolved once, whichever way it goes (twice per level would make
+            # nested Split/Join exponential).
+            items = self.resolve(jargs[1], path + (1, "Fn::Join", 1))
+            if isinstance(items, list) and all(not isinstance(x, str) or delimiter not in x for x in items):
+                return items
+            text = self._join(delimiter, items, path + (1, "Fn::Join"))
+        else:
+            text = self.resolve(inner, path + (1,))
         if isinstance(text, str):
-            return text.split(args[0])
+            if text.count(delimiter) >= MAX_LIST:
+                return Unknown(f"{TOO_LARGE} (a list of over {MAX_LIST:,} items)", path, LARGE_HINT)
+            return text.split(delimiter)
         return first_unknown(text) or Unknown("Fn::Split of a non-string", path)
 
     def _fn_GetAZs(self, args: Any, path: Path) -> Any:
@@ -480,12 +695,25 @@ class Resolver:
             else:
                 if default is not None:
                     return self.resolve(default, path + (3, "DefaultValue"))
-                return Unknown(f"mapping {'/'.join(keys)} does not exist", path)
-        return self.resolve(node, ("Mappings",) + tuple(keys))
+                return Unknown(f"mapping {short_name('/'.join(keys))} does not exist", path)
+        # The entry's value, at its own path: the same wherever it is used, so evaluated once.
+        key = ("Mappings",) + tuple(keys)
+        if key in self._mapping_memo:
+            return self._mapping_memo[key]
+        if key in self._active:
+            return Unknown(f"mapping {short_name('/'.join(keys))} refers to itself", key)
+        self._active.add(key)
+        try:
+            value = self.resolve(node, key)
+        finally:
+            self._active.discard(key)
+        self._mapping_memo[key] = value
+        return value
 
     def _fn_ImportValue(self, args: Any, path: Path) -> Any:
         name = self.resolve(args, path)
         label = name if isinstance(name, str) else (name.text.replace(MARK, "*") if isinstance(name, Partial) else "?")
+        label = short_name(label)
         meta = self.template.get("Metadata")
         stacks = meta.get("ecsnetpolicy:deployment") if isinstance(meta, Mapping) else None
         if isinstance(stacks, list):
@@ -504,191 +732,46 @@ class Resolver:
         # Fn::Cidr [ipBlock, count, cidrBits]: the first `count` subnets with `cidrBits` host bits.
         if not (isinstance(args, list) and len(args) == 3):
             return Unknown("malformed Fn::Cidr", path)
-        block = as_network(self.resolve(args[0], path + (0,)))
-        count = self.resolve(args[1], path + (1,))
-        bits = self.resolve(args[2], path + (2,))
-        try:
-            count, bits = int(count), int(bits)
-        except (TypeError, ValueError):
-            return Unknown("Fn::Cidr count or size is not known", path)
+        block = as_network(self.resolve(args[0], path + (0,)), path + (0,))
+        count = as_int(self.resolve(args[1], path + (1,)), path + (1,), "the Fn::Cidr count", 1, 256)
+        if isinstance(count, Unknown):
+            return count
+        bits = as_int(self.resolve(args[2], path + (2,)), path + (2,), "the Fn::Cidr size", 0, 128)
+        if isinstance(bits, Unknown):
+            return bits
         if isinstance(block, Unknown):
             return block
-        if not 0 < count <= 256:
-            return Unknown("Fn::Cidr count out of range", path)
         prefix = block.max_prefixlen - bits
         if prefix < block.prefixlen:
             return Unknown("Fn::Cidr size larger than the block", path)
         return [str(n) for n in itertools.islice(block.subnets(new_prefix=prefix), count)]
 
 
-# ------------------------------------------------------------------------------------ scenarios
-_OTHER = "\x00other"
-MAX_SCENARIOS = 64
-
-
-class ConditionEvaluator:
-    """Evaluates the Conditions section for one assignment of undecided inputs."""
-
-    def __init__(self, template: Mapping[str, Any], resolver_factory, atoms: Mapping[str, bool]):
-        conds = template.get("Conditions")
-        self.conditions: Mapping[str, Any] = conds if isinstance(conds, Mapping) else {}
-        self.resolver = resolver_factory({})
-        self.atoms = atoms
-        self.missing: List[str] = []
-        self._cache: Dict[str, bool] = {}
-        self._stack: List[str] = []
-
-    def value(self, name: Any) -> bool:
-        if not isinstance(name, str):
-            return True  # a malformed condition reference (cfn-lint reports it): no scenario
-        if name in self._cache:
-            return self._cache[name]
-        if name in self._stack or name not in self.conditions or len(self._stack) > _MAX_DEPTH:
-            return True
-        self._stack.append(name)
+def _scalar_text(value: Any) -> Any:
+    """How CloudFormation writes a scalar parameter value as text; an int too large for str()
+    (over 4,300 digits) is returned as is (the caller says it is unknown)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
         try:
-            result = self.expr(self.conditions[name], ("Conditions", name))
-        finally:
-            self._stack.pop()
-        self._cache[name] = result
-        return result
-
-    def expr(self, node: Any, path: Path) -> bool:
-        fn = _is_intrinsic(node)
-        if fn == "Condition":
-            return self.value(node[fn])
-        if fn == "Fn::Not" and isinstance(node[fn], list) and node[fn]:
-            return not self.expr(node[fn][0], path + (fn, 0))
-        if fn == "Fn::And" and isinstance(node[fn], list):
-            return all([self.expr(x, path + (fn, i)) for i, x in enumerate(node[fn])])
-        if fn == "Fn::Or" and isinstance(node[fn], list):
-            return any([self.expr(x, path + (fn, i)) for i, x in enumerate(node[fn])])
-        if fn == "Fn::Equals" and isinstance(node[fn], list) and len(node[fn]) == 2:
-            a = self.resolver.resolve(node[fn][0], path + (fn, 0))
-            b = self.resolver.resolve(node[fn][1], path + (fn, 1))
-            if is_known(a) and is_known(b) and not isinstance(a, (ResRef, ResAtt, AZ)) and not isinstance(b, (ResRef, ResAtt, AZ)):
-                if _OTHER in (a, b):
-                    return False
-                return _norm(a) == _norm(b)
-            key = repr((_norm_key(a), _norm_key(b)))
-            if key not in self.atoms:
-                self.missing.append(key)
-                return False
-            return self.atoms[key]
-        return True
+            return str(value)
+        except ValueError:
+            return value
+    return str(value)
 
 
-def _norm(v: Any) -> Any:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return str(v)
-    if isinstance(v, list):
-        return [_norm(x) for x in v]
-    return v
-
-
-def _norm_key(v: Any) -> str:
-    if isinstance(v, Unknown):
-        return v.why
-    return repr(v)
-
-
-class Scenario(NamedTuple):
-    conditions: Dict[str, bool]
-    params: Dict[str, Any]
-
-
-def _condition_params(template: Mapping[str, Any]) -> Dict[str, set]:
-    """Parameters referenced in Conditions, with the literals they are compared against."""
-    found: Dict[str, set] = {}
-
-    def walk(node: Any) -> None:
-        fn = _is_intrinsic(node)
-        if fn == "Fn::Equals" and isinstance(node[fn], list) and len(node[fn]) == 2:
-            a, b = node[fn]
-            for x, y in ((a, b), (b, a)):
-                if _is_intrinsic(x) == "Ref" and isinstance(x["Ref"], str):
-                    found.setdefault(x["Ref"], set())
-                    if isinstance(y, (str, int, float)) and not isinstance(y, bool):
-                        found[x["Ref"]].add(str(y))
-        if isinstance(node, Mapping):
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(template.get("Conditions"))
-    return found
-
-
-def scenarios(template: Mapping[str, Any], resolver_factory, supplied: Mapping[str, Any]) -> List[Scenario]:
-    """All distinct condition valuations the template can be deployed under.
-
-    Parameters that decide conditions but have no value range over their AllowedValues, else over
-    the literals they are compared with plus "anything else"; comparisons that cannot be decided
-    at all (imports, deploy-time values) are free booleans.  Capped at MAX_SCENARIOS."""
-    conds = template.get("Conditions")
-    if not isinstance(conds, Mapping) or not conds:
-        return [Scenario({}, {})]
-    params = template.get("Parameters") if isinstance(template.get("Parameters"), Mapping) else {}
-    domains: List[Tuple[str, List[str]]] = []
-    for name, literals in sorted(_condition_params(template).items()):
-        spec = params.get(name)
-        if not isinstance(spec, Mapping) or name in supplied:
-            continue
-        if "Default" in spec and not str(spec.get("Type", "")).startswith("AWS::SSM::"):
-            continue
-        allowed = spec.get("AllowedValues")
-        if isinstance(allowed, list) and allowed and all(isinstance(a, (str, int, float)) for a in allowed):
-            domains.append((name, [str(a) for a in allowed]))
-        else:
-            domains.append((name, sorted(literals) + [_OTHER]))
-    atom_keys: List[str] = []
-    seen: Dict[Tuple, Scenario] = {}
-    pending = True
-    while pending:
-        pending = False
-        seen.clear()
-        combos = itertools.product(*[d for _, d in domains]) if domains else [()]
-        for combo in itertools.islice(combos, MAX_SCENARIOS):
-            pvals = {name: val for (name, _), val in zip(domains, combo)}
-            for bits in itertools.islice(itertools.product([True, False], repeat=len(atom_keys)), MAX_SCENARIOS):
-                atoms = dict(zip(atom_keys, bits))
-                factory = lambda extra, pv=pvals: resolver_factory({**pv, **extra})  # noqa: E731
-                ev = ConditionEvaluator(template, factory, atoms)
-                valuation = {name: ev.value(name) for name in conds}
-                new = [k for k in ev.missing if k not in atom_keys]
-                if new and len(atom_keys) < 6:
-                    atom_keys.extend(dict.fromkeys(new))
-                    pending = True
-                    break
-                key = (tuple(sorted(valuation.items())), tuple(sorted((k, v) for k, v in pvals.items() if v != _OTHER)))
-                if key not in seen:
-                    seen[key] = Scenario(valuation, {k: v for k, v in pvals.items() if v != _OTHER})
-                if len(seen) >= MAX_SCENARIOS:
-                    break
-            if pending or len(seen) >= MAX_SCENARIOS:
-                break
-    return list(seen.values())
-
-
-def describe_scenarios(subset: Sequence[Scenario], all_scenarios: Sequence[Scenario]) -> str:
-    """Words for "the scenarios in `subset`" among all: "when condition X is false"."""
-    if len(subset) == len(all_scenarios):
-        return ""
-    parts = []
-    names = sorted({n for s in all_scenarios for n in s.conditions})
-    for name in names:
-        values = {s.conditions.get(name) for s in subset}
-        everywhere = {s.conditions.get(name) for s in all_scenarios}
-        if len(values) == 1 and len(everywhere) > 1:
-            parts.append(f"condition {name} is {'true' if values.pop() else 'false'}")
-    if not parts:
-        pnames = sorted({n for s in all_scenarios for n in s.params})
-        for name in pnames:
-            values = {s.params.get(name) for s in subset}
-            if len(values) == 1 and None not in values:
-                parts.append(f"parameter {name} is {values.pop()}")
-    return ("when " + " and ".join(parts)) if parts else "in some condition combinations"
+# ------------------------------------------------------------------------------------ scenarios
+# The condition scenarios live in scenarios.py (issue 9: only the conditions that can change what
+# the engine reads, in a covering order under a cap that says what it left out); re-exported here
+# for callers that import them from this module.
+from .scenarios import (  # noqa: E402,F401
+    _OTHER,
+    MAX_SCENARIOS,
+    ConditionEvaluator,
+    Scenario,
+    _condition_params,
+    _norm,
+    _norm_key,
+    describe_scenarios,
+    scenarios,
+)

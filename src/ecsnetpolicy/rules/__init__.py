@@ -112,3 +112,9 @@ class SubnetNacl(_base.EngineRule):
     """Network ACLs must pass the tasks' HTTPS flows both ways."""
 
     id = "EN1003"
+
+
+class NotAnalysed(_base.EngineRule):
+    """A template could not be analysed (unreadable, over a limit, or an internal error)."""
+
+    id = "EN9000"

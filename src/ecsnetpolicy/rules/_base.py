@@ -5,83 +5,133 @@ that subclasses CloudFormationLintRule) does not instantiate the base itself."""
 
 from __future__ import annotations
 
+import functools
 import os
-import sys
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
-from ..api import deployment_raws
+from ..api import deployment_raws, failure_reason, not_analysed
 from ..catalogue import RULES
 from ..checks import Raw
-from ..config import Config, ConfigError, load_config
+from ..config import ConfigError, load_config
 from ..deployment import Stack
+
+
+def too_large(filename: str) -> Optional[str]:
+    """Why a template file is refused before analysis (over CloudFormation's size limit), else None."""
+    from .. import loader
+
+    check = getattr(loader, "check_template_file", None)
+    return check(filename) if check is not None else None
 
 # cfn-lint reuses rule instances across templates: per-template results are keyed on the template
 _RESULTS: "OrderedDict[int, Tuple[Any, List[Raw]]]" = OrderedDict()
-_CONFIG: Dict[str, Config] = {}
-_TEMPLATES: Dict[Tuple[str, float], Any] = {}
+_CONFIG: Dict[str, Any] = {}  # working directory -> Config, or why it cannot be used
+_TEMPLATES: Dict[Tuple[str, float, str], Any] = {}
 
 
-def _params(cfn: Any) -> Dict[str, Any]:
-    """Parameter values the user gave cfn-lint (--parameters / --parameter-files / deployment files)."""
-    out: Dict[str, Any] = {}
+def _parameter_sets(cfn: Any) -> List[Tuple[str, Dict[str, Any]]]:
+    """Every parameter set cfn-lint lints the template with (--parameters, each of several
+    --parameter-files, deployment files), as (label, values); one empty set when none is given."""
+    out: List[Tuple[str, Dict[str, Any]]] = []
     context = getattr(cfn, "context", None)
-    for pset in getattr(context, "parameter_sets", None) or []:
+    for i, pset in enumerate(getattr(context, "parameter_sets", None) or []):
         values = getattr(pset, "parameters", None)
         if isinstance(values, dict):
-            out.update(values)
-        break  # the first set; findings name no set, so judge one
-    return out
+            source = getattr(pset, "source", None)
+            out.append((f"parameters from {source}" if source else f"parameter set {i + 1}", dict(values)))
+    return out or [("", {})]
 
 
-def _config() -> Config:
+def _config() -> Any:
+    """The configuration, or the one-line reason it cannot be used (then every template this
+    plugin judges gets EN9000: a broken configuration never turns our rules off silently)."""
     cwd = os.getcwd()
     if cwd not in _CONFIG:
         try:
             _CONFIG[cwd] = load_config()
         except ConfigError as exc:
-            print(f"ecsnetpolicy: {exc} (configuration ignored)", file=sys.stderr)
-            _CONFIG[cwd] = Config()
+            _CONFIG[cwd] = f"the configuration cannot be used: {exc}"
     return _CONFIG[cwd]
 
 
-def _load(path: str) -> Any:
-    from ..loader import load_file
+def _load(path: str, region: str = "us-east-1") -> Any:
+    from ..transforms import load_file
 
-    key = (path, os.path.getmtime(path))
+    key = (path, os.path.getmtime(path), region)
     if key not in _TEMPLATES:
-        _TEMPLATES[key] = load_file(path)
+        _TEMPLATES[key] = load_file(path, region)
     return _TEMPLATES[key]
 
 
+def _variants(labels: Sequence[str], where: Sequence[int]) -> str:
+    """Words for the (region, parameter set) combinations a finding holds in, when not all."""
+    return " and ".join(dict.fromkeys(labels[i] for i in where))
+
+
 def raws_for_cfn(cfn: Any) -> List[Raw]:
-    """This template's findings, judged within the deployment the configuration describes."""
+    """This template's findings, judged within the deployment the configuration describes, in
+    every region and with every parameter set cfn-lint lints it with.  A finding that holds in
+    only some of them says in which."""
     template = cfn.template
     hit = _RESULTS.get(id(template))
     if hit is not None and hit[0] is template:
         return hit[1]
-    filename = getattr(cfn, "filename", None)
-    regions = getattr(cfn, "regions", None) or ["us-east-1"]
-    config = _config()
-    sc = config.stack_for(filename) if isinstance(filename, str) and os.path.isfile(filename) else None
-    name = sc.name if sc else (Path(filename).stem if isinstance(filename, str) and filename not in ("", "-") else "stack")
-    own = Stack(name, filename or "-", template, {**(sc.parameters if sc else {}), **_params(cfn)})
-    stacks = [own]
-    for other in config.stacks:
-        if sc is None or other is not sc:
-            try:
-                stacks.append(Stack(other.name, other.template, _load(other.template), dict(other.parameters)))
-            except Exception as exc:  # an unreadable context stack only leaves imports unknown
-                print(f"ecsnetpolicy: {other.template}: {exc}", file=sys.stderr)
-    pairs = deployment_raws(stacks, region=config.region or regions[0], policy_files=config.policies, load=_load)
-    disabled = config.disabled()
-    raws = [raw for stack, raw in pairs if stack is own and raw.rule_id not in disabled]
+    raws = _judge(cfn, template)
     _RESULTS[id(template)] = (template, raws)
     while len(_RESULTS) > 8:
         _RESULTS.popitem(last=False)
+    return raws
+
+
+def _judge(cfn: Any, template: Any) -> List[Raw]:
+    filename = getattr(cfn, "filename", None)
+    config = _config()
+    if isinstance(config, str):
+        return [not_analysed(config)]
+    refused = too_large(filename) if isinstance(filename, str) and os.path.isfile(filename) else None
+    if refused:
+        return [not_analysed(refused)]
+    sc = config.stack_for(filename) if isinstance(filename, str) and os.path.isfile(filename) else None
+    name = sc.name if sc else (Path(filename).stem if isinstance(filename, str) and filename not in ("", "-") else "stack")
+    regions = [config.region] if config.region else list(getattr(cfn, "regions", None) or ["us-east-1"])
+    others: List[Stack] = []
+    problems: List[Raw] = []
+    for other in config.stacks:
+        if sc is None or other is not sc:
+            try:
+                others.append(Stack(other.name, other.template, _load(other.template, regions[0]), dict(other.parameters)))
+            except Exception as exc:  # the deployment is incomplete: say so, never pass silently
+                problems.append(not_analysed(f"stack {other.name} of the configured deployment ({other.template}) cannot be loaded: {failure_reason(exc)}"))
+    psets = _parameter_sets(cfn)
+    combos = [(region, label, params) for region in regions for label, params in psets]
+    labels_r = [f"in region {region}" for region, _l, _p in combos]
+    labels_p = [label for _r, label, _p in combos]
+    disabled = set(config.disabled())
+    found: "OrderedDict[Tuple[str, Tuple[Any, ...], str], Tuple[Raw, List[int]]]" = OrderedDict()
+    for i, (region, _label, params) in enumerate(combos):
+        own = Stack(name, filename or "-", template, {**(sc.parameters if sc else {}), **params})
+        for stack, raw in deployment_raws([own, *others], region=region, policy_files=config.policies,
+                                      load=functools.partial(_load, region=region), allow_outside=config.allow_outside):
+            if stack is not own or raw.rule_id in disabled:
+                continue
+            key = (raw.rule_id, raw.path, raw.message)
+            found.setdefault(key, (raw, []))[1].append(i)
+    raws = list(problems)
+    for raw, where in found.values():
+        if len(where) < len(combos):
+            parts = []
+            if len({labels_r[i] for i in range(len(combos))}) > 1:
+                parts.append(_variants(labels_r, where))
+            if len({labels_p[i] for i in range(len(combos))}) > 1:
+                parts.append(_variants(labels_p, where))
+            desc = ", ".join(parts)
+            msg = raw.message[:-1] + f" ({desc})." if raw.message.endswith(".") else f"{raw.message} ({desc})"
+            raw = Raw(raw.rule_id, raw.path, msg, raw.workload, raw.fix)
+        raws.append(raw)
     return raws
 
 
