@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import functools
-import glob
 import os
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, Optional, Sequence
 
 from . import __version__
 from .catalogue import RULES
@@ -39,24 +38,6 @@ def _parameters(items: Sequence[str]) -> Dict[str, str]:
         key, value = item.split("=", 1)
         out[key.strip()] = value
     return out
-
-
-def _expand(paths: Sequence[str]) -> List[str]:
-    """Files, directories (recursively: template-looking files only) and globs."""
-    out: List[str] = []
-    for raw in paths:
-        if any(ch in raw for ch in "*?["):
-            matches = sorted(glob.glob(raw, recursive=True))
-            if not matches:
-                raise UsageError(f"{raw}: no file matches")
-            out.extend(m for m in matches if os.path.isfile(m))
-        elif os.path.isdir(raw):
-            for root, dirs, files in os.walk(raw):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("node_modules", "__pycache__"))
-                out.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(TEMPLATE_SUFFIXES))
-        else:
-            out.append(raw)
-    return list(dict.fromkeys(out))
 
 
 def _is_template(data: object) -> bool:
@@ -156,10 +137,8 @@ def _refused(path: str, reason: str, line: int = 1):
 
 def _expand_paths(paths: Sequence[str]):
     """(files, problems): problems are (path, reason) pairs reported as EN9000, never a stop."""
-    try:
-        from .files import expand
-    except ImportError:  # pragma: no cover - transitional
-        return _expand(paths), []
+    from .files import expand
+
     return expand(paths, TEMPLATE_SUFFIXES)
 
 

@@ -25,7 +25,6 @@ from .values import (
     Scenario,
     Unknown,
     first_unknown,
-    scenarios,
 )
 
 _ECR_HOST = re.compile(r"^[^./]+\.dkr\.ecr(?:-fips)?\.([a-z0-9\x00-]+)\.amazonaws\.com(?:\.cn)?$")

@@ -22,10 +22,9 @@ from ..deployment import Stack
 
 def too_large(filename: str) -> Optional[str]:
     """Why a template file is refused before analysis (over CloudFormation's size limit), else None."""
-    from .. import loader
+    from ..loader import check_template_file
 
-    check = getattr(loader, "check_template_file", None)
-    return check(filename) if check is not None else None
+    return check_template_file(filename)
 
 # cfn-lint reuses rule instances across templates: per-template results are keyed on the template
 _RESULTS: "OrderedDict[int, Tuple[Any, List[Raw]]]" = OrderedDict()
