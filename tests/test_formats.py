@@ -27,9 +27,8 @@ from ecsnetpolicy.formats import (
 )
 from ecsnetpolicy.phrasing import safe
 
-SARIF_SCHEMA = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
-if not SARIF_SCHEMA.exists():  # CI clones main with shared/ beside it
-    SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+# ../shared beside the clone (CI lays it there); the test using it skips when it is absent
+SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 
 EVIL = (
     "Tasks of service Api\n::error::pwned %0A <img src=x onerror=alert(1)> @someone "
