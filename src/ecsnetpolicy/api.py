@@ -61,23 +61,16 @@ def report_for(
     return _analysed(template, dict(params or {}), region, stack_name, policy_files)[0]
 
 
-# The exceptions that mean "this input cannot be judged" (a file that cannot be loaded, a policy or
-# configuration that cannot be used, a deployment over a limit): their text is one line for the user.
-INPUT_ERRORS: Tuple[type, ...] = ()
-
-
 def _input_errors() -> Tuple[type, ...]:
-    global INPUT_ERRORS
-    if not INPUT_ERRORS:
-        from . import deployment
-        from .config import ConfigError
-        from .loader import LoadError
-        from .policy import PolicyError
+    """The exceptions that mean "this input cannot be judged" (a file that cannot be loaded, a
+    policy or configuration that cannot be used, a deployment over a limit): their text is one
+    line for the user.  Imported late: api is imported by both paths before they need these."""
+    from .config import ConfigError
+    from .deployment import DeploymentError
+    from .loader import LoadError
+    from .policy import PolicyError
 
-        INPUT_ERRORS = (LoadError, PolicyError, ConfigError) + tuple(
-            e for e in (getattr(deployment, "DeploymentError", None),) if isinstance(e, type)
-        )
-    return INPUT_ERRORS
+    return (LoadError, PolicyError, ConfigError, DeploymentError)
 
 
 def not_analysed(reason: str) -> Raw:

@@ -123,9 +123,9 @@ def _judge(cfn: Any, template: Any) -> List[Raw]:
     for raw, where in found.values():
         if len(where) < len(combos):
             parts = []
-            if len({labels_r[i] for i in range(len(combos))}) > 1:
+            if len(regions) > 1:
                 parts.append(_variants(labels_r, where))
-            if len({labels_p[i] for i in range(len(combos))}) > 1:
+            if len(psets) > 1:
                 parts.append(_variants(labels_p, where))
             desc = ", ".join(parts)
             msg = raw.message[:-1] + f" ({desc})." if raw.message.endswith(".") else f"{raw.message} ({desc})"
