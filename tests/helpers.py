@@ -45,7 +45,7 @@ def ours(matches: Iterable) -> List[Row]:
 def standalone(path: Path, params: Optional[dict] = None, region: str = "us-east-1") -> List[Row]:
     from ecsnetpolicy.api import raw_for
     from ecsnetpolicy.checks import to_findings
-    from ecsnetpolicy.loader import load_file, locate
+    from ecsnetpolicy.load.template import load_file, locate
 
     template = load_file(str(path))
     raws = raw_for(template, params=params or {}, region=region, stack_name=path.stem)

@@ -306,7 +306,7 @@ def test_markdown_has_findings_per_workload_and_the_coverage_matrix(capsys):
 
 
 def test_summary_is_built_only_for_markdown(capsys, monkeypatch):
-    import ecsnetpolicy.graph as graph
+    import ecsnetpolicy.report.graph as graph
 
     def boom(*a, **k):
         raise AssertionError("the coverage summary was built for a format that does not show it")

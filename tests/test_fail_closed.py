@@ -87,7 +87,7 @@ def test_internal_error_through_the_plugin_is_an_error_without_include_checks(br
     matches = [m for m in Runner(config).run() if m.rule.id.startswith(("EN", "WN", "IN"))]
     assert [m.rule.id for m in matches] == ["EN9000"]
     assert matches[0].rule.severity == "error"
-    from ecsnetpolicy.loader import load_file, locate
+    from ecsnetpolicy.load.template import load_file, locate
 
     assert matches[0].linenumber == locate(load_file(str(INCIDENT)), [])[0]  # where our command anchors it too
 

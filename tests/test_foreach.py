@@ -21,9 +21,10 @@ from typing import List
 
 import pytest
 
-from ecsnetpolicy import cli, transforms
+from ecsnetpolicy import cli
+from ecsnetpolicy.load import transforms
 from ecsnetpolicy.api import raw_for
-from ecsnetpolicy.loader import LoadError, load_file
+from ecsnetpolicy.load.template import LoadError, load_file
 
 from helpers import OUR_RULE, ROOT, ours, plugin_run
 
@@ -142,7 +143,7 @@ def test_expand_leaves_other_templates_alone():
 
 
 def test_expanded_nodes_keep_the_marks_of_what_they_came_from():
-    from ecsnetpolicy.loader import DictNode, StrNode
+    from ecsnetpolicy.load.template import DictNode, StrNode
 
     template = transforms.expand(load_file(str(S3)), str(S3))
     resources = template["Resources"]

@@ -16,7 +16,7 @@ import yaml
 import ecsnetpolicy
 from ecsnetpolicy import catalogue
 from ecsnetpolicy.findings import Finding, Fix
-from ecsnetpolicy.formats import (
+from ecsnetpolicy.report.formats import (
     FINGERPRINT_KEY,
     FORMATS,
     apply_suggestion,

@@ -16,8 +16,8 @@ import pytest
 
 from ecsnetpolicy import cli
 from ecsnetpolicy.engine import analyse
-from ecsnetpolicy.formats import render
-from ecsnetpolicy.graph import (
+from ecsnetpolicy.report.formats import render
+from ecsnetpolicy.report.graph import (
     LEGEND,
     _Ids,
     build_summary,
@@ -41,7 +41,7 @@ def _repo_root(monkeypatch):
 
 
 def load(path):
-    from ecsnetpolicy.loader import load_file
+    from ecsnetpolicy.load.template import load_file
 
     return load_file(str(path))
 

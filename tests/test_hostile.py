@@ -887,7 +887,7 @@ def _paths(node: Any, prefix: Tuple = ()) -> List[Tuple]:
 
 
 def _rich_plain() -> Dict[str, Any]:
-    from ecsnetpolicy.loader import loads
+    from ecsnetpolicy.load.template import loads
 
     return json.loads(json.dumps(loads(RICH)))
 
@@ -987,7 +987,7 @@ def _seed_files() -> List[Path]:
 
 
 def _load_seeds() -> Dict[str, str]:
-    from ecsnetpolicy.loader import LoadError, load_file
+    from ecsnetpolicy.load.template import LoadError, load_file
 
     seeds = {}
     for path in _seed_files():

@@ -40,9 +40,9 @@ import yaml
 
 from ecsnetpolicy import cli
 from ecsnetpolicy.findings import Finding
-from ecsnetpolicy.formats import MARKDOWN_LIMIT, render
-from ecsnetpolicy.graph import MAX_ID
-from ecsnetpolicy.loader import load_file
+from ecsnetpolicy.report.formats import MARKDOWN_LIMIT, render
+from ecsnetpolicy.report.graph import MAX_ID
+from ecsnetpolicy.load.template import load_file
 
 from helpers import FIXTURES, OUR_RULE, ROOT
 

@@ -16,13 +16,13 @@ from typing import Any, List, Tuple
 
 import pytest
 
-from ecsnetpolicy import deployment as D
-from ecsnetpolicy import files as F
-from ecsnetpolicy import loader as L
-from ecsnetpolicy.config import ConfigError, find_config, load_config
-from ecsnetpolicy.deployment import DeploymentError, Stack, merge, unloaded_raws
-from ecsnetpolicy.loader import LoadError, check_template_file, load_file
-from ecsnetpolicy.policy import PolicyError, load_policy, load_policy_file
+from ecsnetpolicy.load import deployment as D
+from ecsnetpolicy.load import files as F
+from ecsnetpolicy.load import template as L
+from ecsnetpolicy.load.config import ConfigError, find_config, load_config
+from ecsnetpolicy.load.deployment import DeploymentError, Stack, merge, unloaded_raws
+from ecsnetpolicy.load.template import LoadError, check_template_file, load_file
+from ecsnetpolicy.load.policy import PolicyError, load_policy, load_policy_file
 
 GUARD = 60  # seconds: far above every measured figure (each answers in well under 1 s)
 SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -120,7 +120,7 @@ def test_check_template_file_refuses_what_is_not_a_regular_file(tmp_path):
 def test_special_files_are_refused_without_blocking(tmp_path):
     os.mkfifo(tmp_path / "fifo.yaml")
     code = textwrap.dedent("""
-        from ecsnetpolicy.loader import LoadError, load_file
+        from ecsnetpolicy.load.template import LoadError, load_file
         for p in ["fifo.yaml", "/dev/zero", "/proc/kmsg", "/proc/self/environ", "/dev/stdin"]:
             try:
                 load_file(p)
@@ -140,7 +140,7 @@ def test_a_file_swapped_for_a_fifo_after_stat_is_not_waited_on(tmp_path):
     of what was opened refuse it instead of waiting for a writer."""
     os.mkfifo(tmp_path / "raced.yaml")
     code = textwrap.dedent("""
-        from ecsnetpolicy import files
+        from ecsnetpolicy.load import files
         files.file_problem = lambda path: None   # what a stat just before the swap saw
         try:
             files.read_bounded("raced.yaml", 1000, "too big")
@@ -168,7 +168,7 @@ def test_policy_alias_bomb_is_refused_fast_with_small_memory(tmp_path):
     (tmp_path / "bomb.yaml").write_text(ALIAS_BOMB)
     assert len(ALIAS_BOMB) < 477
     code = textwrap.dedent("""
-        from ecsnetpolicy.policy import PolicyError, load_policy
+        from ecsnetpolicy.load.policy import PolicyError, load_policy
         try:
             load_policy(["bomb.yaml"])
             print("LOADED")
@@ -357,7 +357,7 @@ def test_config_that_is_a_fifo_or_a_bomb_is_refused_without_blocking(tmp_path):
     write(root / "b" / ".ecsnetpolicy.yaml", ALIAS_BOMB)
     code = textwrap.dedent("""
         import os
-        from ecsnetpolicy.config import ConfigError, load_config
+        from ecsnetpolicy.load.config import ConfigError, load_config
         for where in (".", "s", "b"):
             os.chdir(where)
             try:
@@ -499,8 +499,8 @@ def test_template_url_fifo_is_not_waited_on(tmp_path):
     os.mkfifo(root / "child.yaml")
     write(root / "parent.yaml", "Resources:\n" + _nest("Child", "./child.yaml") + _nest("Kmsg", "/proc/kmsg"))
     code = textwrap.dedent("""
-        from ecsnetpolicy.deployment import Stack, merge, unloaded_raws
-        from ecsnetpolicy.loader import load_file
+        from ecsnetpolicy.load.deployment import Stack, merge, unloaded_raws
+        from ecsnetpolicy.load.template import load_file
         m = merge([Stack("parent", "parent.yaml", load_file("parent.yaml"))], "us-east-1", load_file, allow_outside=True)
         for _s, raw in unloaded_raws(m):
             print(raw.path[1], raw.message)
@@ -558,7 +558,7 @@ def test_expand_reports_special_files_instead_of_raising(tmp_path, monkeypatch):
 
 def test_quoted_recursive_glob_over_a_link_loop_finishes(tmp_path):
     _tree(tmp_path)
-    code = "from ecsnetpolicy.files import expand\nprint(expand(['t/**/*.yaml', 't/**'], ('.yaml', '.json')))"
+    code = "from ecsnetpolicy.load.files import expand\nprint(expand(['t/**/*.yaml', 't/**'], ('.yaml', '.json')))"
     out, rss = py(code, tmp_path)
     files, problems = eval(out)  # noqa: S307 - our own repr
     assert files == ["t/__pycache__/x.yaml", "t/a.yaml", "t/node_modules/x.yaml", "t/notes.txt", "t/sub/b.json"]

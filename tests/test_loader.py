@@ -17,8 +17,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ecsnetpolicy import loader as L
-from ecsnetpolicy.loader import DictNode, ListNode, LoadError, Mark, StrNode, load_file, loads, locate
+from ecsnetpolicy.load import template as L
+from ecsnetpolicy.load.template import DictNode, ListNode, LoadError, Mark, StrNode, load_file, loads, locate
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -534,7 +534,7 @@ import json, sys, yaml
 del yaml.CSafeLoader  # as if PyYAML had been built without libyaml, before cfn-lint and we import
 sys.path.insert(0, sys.argv[1])
 import test_loader as T
-from ecsnetpolicy import loader as L
+from ecsnetpolicy.load import template as L
 assert L._BaseLoader is yaml.SafeLoader
 for path in sys.argv[2:]:
     T.assert_loader_agrees(T.Path(path))
@@ -934,7 +934,7 @@ def test_loading_imports_no_cfn_lint(tmp_path: Path) -> None:
     path.write_text("Resources:\n  A:\n    Type: X\n    Properties: {V: !Ref P}\n", encoding="utf-8")
     code = (
         "import sys\n"
-        "from ecsnetpolicy.loader import load_file, loads, locate\n"
+        "from ecsnetpolicy.load.template import load_file, loads, locate\n"
         f"t = load_file({str(path)!r})\n"
         "locate(t, ['Resources', 'A', 'Properties', 'V'])\n"
         "loads('{\"a\": \"\\\\q\"}') if False else None\n"

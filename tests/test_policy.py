@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from ecsnetpolicy.policy import PolicyError, load_policy, load_policy_file, policies_dir
+from ecsnetpolicy.load.policy import PolicyError, load_policy, load_policy_file, policies_dir
 from helpers import FIXTURES, standalone
 
 

@@ -90,7 +90,7 @@ def json_copies(tmp_path_factory):
 
 def test_json_conversion_same_findings_and_lines_point_at_anchor(json_copies):
     from ecsnetpolicy.api import raw_for
-    from ecsnetpolicy.loader import load_file
+    from ecsnetpolicy.load.template import load_file
 
     results = plugin_run(list(json_copies.values()))
     for name, path in json_copies.items():

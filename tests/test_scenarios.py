@@ -19,12 +19,12 @@ import yaml
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
-from ecsnetpolicy import scenarios as sc
+from ecsnetpolicy.values import conditions as sc
 from ecsnetpolicy.api import deployment_units, raw_for
 from ecsnetpolicy.checks import CHECKS, raw_findings
 from ecsnetpolicy.engine import analyse, analyse_scenario
-from ecsnetpolicy.loader import load_file
-from ecsnetpolicy.policy import load_policy
+from ecsnetpolicy.load.template import load_file
+from ecsnetpolicy.load.policy import load_policy
 from ecsnetpolicy.values import Resolver
 from helpers import CORPUS, FIXTURES, ROOT, corpus_files, fixture_files
 
@@ -123,8 +123,11 @@ def test_every_resource_type_the_engine_names_is_classified():
     known = sc.ROOT_TYPES | sc.SCHEDULED_TYPES | set(sc.ATTACH_KEYS) | sc.REFERENCED_TYPES
     src = ROOT / "src" / "ecsnetpolicy"
     found = set()
-    for name in ("model.py", "engine.py", "checks.py", "checks_more.py", "graph.py", "values.py"):
-        found |= set(re.findall(r"\"(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)\"", (src / name).read_text(encoding="utf-8")))
+    scanned = [src / "engine.py", src / "report" / "graph.py"]
+    for folder in ("state", "adapters", "checks", "values"):
+        scanned += [f for f in (src / folder).rglob("*.py") if f.name != "conditions.py"]
+    for path in scanned:
+        found |= set(re.findall(r"\"(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)\"", path.read_text(encoding="utf-8")))
     assert found and found <= known, sorted(found - known)
 
 
@@ -215,7 +218,7 @@ def test_copilot_environment_and_workload_are_explored_completely():
     wl = CORPUS / "aws__copilot-cli/internal__pkg__deploy__cloudformation__stack__testdata__workloads__backend__simple-template.yml"
     if not (env.is_file() and wl.is_file()):
         pytest.skip("the copilot templates are not in ../shared/corpus")
-    from ecsnetpolicy.deployment import Stack
+    from ecsnetpolicy.load.deployment import Stack
 
     stacks = [Stack("app-test", str(env), _load(env)), Stack("wl", str(wl), _load(wl), {"AppName": "app", "EnvName": "test"})]
     units = [u for u in deployment_units(stacks, load=lambda p: dict(load_file(p))) if u.merged is not None]
@@ -398,7 +401,7 @@ def test_a_parameter_read_only_in_conditions_does_not_multiply_scenarios():
 
 
 def test_importing_either_module_first_works():
-    for first in ("ecsnetpolicy.scenarios", "ecsnetpolicy.values"):
+    for first in ("ecsnetpolicy.values.conditions", "ecsnetpolicy.values"):
         code = f"import {first}; from ecsnetpolicy.values import scenarios, describe_scenarios, Scenario, MAX_SCENARIOS, ConditionEvaluator"
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ecsnetpolicy.api import raw_for
-from ecsnetpolicy.loader import load_file
+from ecsnetpolicy.load.template import load_file
 from helpers import FIXTURES
 
 EXPECTATIONS = yaml.safe_load((FIXTURES / "expectations.yaml").read_text(encoding="utf-8"))

@@ -27,7 +27,7 @@ import pytest
 
 from ecsnetpolicy import values
 from ecsnetpolicy.api import raw_for
-from ecsnetpolicy.loader import loads
+from ecsnetpolicy.load.template import loads
 from ecsnetpolicy.values import MAX_LIST, MAX_STRING, Budget, Resolver, Unknown, as_int, as_network
 from helpers import plugin_run
 
@@ -574,7 +574,7 @@ def _run_hostile(tmp_path: Path, template: Dict[str, Any], name: str, load: str 
         f"""
         import json, re, sys
         from ecsnetpolicy.api import raw_for
-        from ecsnetpolicy.loader import loads
+        from ecsnetpolicy.load.template import loads
         raws = raw_for({load}(open({str(path)!r}, encoding="utf-8").read()))
         print(json.dumps({{
             "rules": sorted(r.rule_id for r in raws),
@@ -699,7 +699,7 @@ def test_quadratic_template_is_linear(tmp_path):
 
 
 def test_wildcards_in_policies_are_matched_linearly():
-    from ecsnetpolicy.checks_more import _wild
+    from ecsnetpolicy.checks.more import _wild
 
     assert _wild("ecr:*", "ecr:BatchGetImage", True)
     assert _wild("ECR:Batch?etImage", "ecr:BatchGetImage", True)

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from .checks import Raw, raw_findings
 from .engine import Report, analyse
-from .policy import load_policy
+from .load.policy import load_policy
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .deployment import Stack
+    from .load.deployment import Stack
 
 _CACHE: "OrderedDict[Tuple, Tuple[Any, Report, List[Raw]]]" = OrderedDict()
 _CACHE_SIZE = 8
@@ -65,10 +65,10 @@ def _input_errors() -> Tuple[type, ...]:
     """The exceptions that mean "this input cannot be judged" (a file that cannot be loaded, a
     policy or configuration that cannot be used, a deployment over a limit): their text is one
     line for the user.  Imported late: api is imported by both paths before they need these."""
-    from .config import ConfigError
-    from .deployment import DeploymentError
-    from .loader import LoadError
-    from .policy import PolicyError
+    from .load.config import ConfigError
+    from .load.deployment import DeploymentError
+    from .load.template import LoadError
+    from .load.policy import PolicyError
 
     return (LoadError, PolicyError, ConfigError, DeploymentError)
 
@@ -126,7 +126,7 @@ def deployment_units(stacks: Sequence["Stack"], *, region: str = "us-east-1", lo
     """Stacks that import from each other (or nest) are judged together, merged; the rest alone.
     A group that cannot be merged becomes a Unit with `error` set (never an exception), so one bad
     deployment never hides the findings of the others."""
-    from .deployment import groups, merge, merged_params, needs_merge
+    from .load.deployment import groups, merge, merged_params, needs_merge
 
     try:
         grouped = groups(stacks, region) if len(stacks) > 1 else [list(stacks)]
@@ -164,7 +164,7 @@ def deployment_raws(
     """Findings of a set of stacks judged as one deployment, each with the stack (file) it is in,
     its path translated back to that file.  Fails closed: a group that cannot be judged gives
     EN9000 on each of its top-level stacks."""
-    from .deployment import unloaded_raws
+    from .load.deployment import unloaded_raws
 
     out: List[Tuple["Stack", Raw]] = []
     for unit in deployment_units(stacks, region=region, load=load, allow_outside=allow_outside):

@@ -83,15 +83,15 @@ def _region(arg: Optional[str]) -> str:
 
 def _context(args: argparse.Namespace):
     """What check and graph share: the configuration, parameter values, region, policy files."""
-    from .config import ConfigError, load_config
-    from .policy import PolicyError, load_policy
+    from .load.config import ConfigError, load_config
+    from .load.policy import PolicyError, load_policy
 
     try:
         config = load_config(args.config, allow_outside=args.allow_outside)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     if args.allow_outside or config.allow_outside:
-        from . import deployment
+        from .load import deployment
 
         deployment.ALLOW_OUTSIDE = True  # one command, one process: nested TemplateURLs too
     params = _parameters(args.parameter)
@@ -108,8 +108,8 @@ def load(path: str, region: Optional[str] = None):
     """A template as cfn-lint's rules see it, or a one-line usage error: loaded, then, when it
     declares AWS::LanguageExtensions, with its Fn::ForEach expanded as cfn-lint's transform does
     (transforms.expand, with the region cfn-lint would use; cfn-lint is imported only then)."""
-    from .loader import LoadError, load_file
-    from .transforms import expand
+    from .load.template import LoadError, load_file
+    from .load.transforms import expand
 
     try:
         return expand(load_file(path), path, _region(region))
@@ -137,7 +137,7 @@ def _refused(path: str, reason: str, line: int = 1):
 
 def _expand_paths(paths: Sequence[str]):
     """(files, problems): problems are (path, reason) pairs reported as EN9000, never a stop."""
-    from .files import expand
+    from .load.files import expand
 
     return expand(paths, TEMPLATE_SUFFIXES)
 
@@ -145,10 +145,10 @@ def _expand_paths(paths: Sequence[str]):
 def _check(args: argparse.Namespace) -> int:
     from .api import deployment_raws, failure_reason
     from .checks import to_findings
-    from .deployment import Stack
-    from .formats import render
-    from . import transforms
-    from .loader import LoadError, locate
+    from .load.deployment import Stack
+    from .report.formats import render
+    from .load import transforms
+    from .load.template import LoadError, locate
 
     config, params, region, policy_files = _context(args)
 
@@ -198,7 +198,7 @@ def _check(args: argparse.Namespace) -> int:
     color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     summary = None
     if args.format == "markdown" and stacks:  # the coverage matrix of the pull-request summary (only here: keeps check fast)
-        from .graph import deployment_summary
+        from .report.graph import deployment_summary
 
         try:
             summary = deployment_summary(stacks, region=region, policy_files=policy_files, load=load_file, given=given)
@@ -254,9 +254,9 @@ def _write_atomically(target: str, text: str) -> None:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from .deployment import Stack
-    from .graph import render_deployment_graph
-    from . import transforms
+    from .load.deployment import Stack
+    from .report.graph import render_deployment_graph
+    from .load import transforms
 
     config, params, region, policy_files = _context(args)
 
@@ -296,7 +296,7 @@ def _explain(rule_id: str) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from . import deployment
+    from .load import deployment
 
     allow_outside = deployment.ALLOW_OUTSIDE
     try:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, Dict, List, Optional, Tuple
 
-from .model import Endpoint, Model, Workload, tri_any
-from .policy import Need, Policy, load_policy
-from .scenarios import plan as plan_scenarios
+from .state.network import Endpoint, Model, Workload, tri_any
+from .load.policy import Need, Policy, load_policy
+from .values.conditions import plan as plan_scenarios
 from .values import (
     MARK,
     Partial,

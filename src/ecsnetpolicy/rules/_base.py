@@ -16,13 +16,13 @@ from cfnlint.rules import CloudFormationLintRule, RuleMatch
 from ..api import deployment_raws, failure_reason, not_analysed
 from ..catalogue import RULES
 from ..checks import Raw
-from ..config import ConfigError, load_config
-from ..deployment import Stack
+from ..load.config import ConfigError, load_config
+from ..load.deployment import Stack
 
 
 def too_large(filename: str) -> Optional[str]:
     """Why a template file is refused before analysis (over CloudFormation's size limit), else None."""
-    from ..loader import check_template_file
+    from ..load.template import check_template_file
 
     return check_template_file(filename)
 
@@ -58,7 +58,7 @@ def _config() -> Any:
 
 
 def _load(path: str, region: str = "us-east-1") -> Any:
-    from ..transforms import load_file
+    from ..load.transforms import load_file
 
     key = (path, os.path.getmtime(path), region)
     if key not in _TEMPLATES:

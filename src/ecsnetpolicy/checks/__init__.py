@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from .engine import Analysis, Report, Verdict
-from .findings import Finding, Fix
-from .phrasing import safe, join as _join, short_image as _short_image, subnets as _subnets
+from ..engine import Analysis, Report, Verdict
+from ..findings import Finding, Fix
+from ..phrasing import safe, join as _join, short_image as _short_image, subnets as _subnets
 import ipaddress
 
-from .model import ANY_V4, Endpoint, az_label, same_az, tri_all, tri_any
-from .values import as_network
+from ..state.network import ANY_V4, Endpoint, az_label, same_az, tri_all, tri_any
+from ..values import as_network
 
 EPHEMERAL = (1024, 65535)  # return ports NACLs must let through (fact 21)
-from .values import Path, Unknown, describe_scenarios
+from ..values import Path, Unknown, describe_scenarios
 
 
 @dataclass(frozen=True)
@@ -632,6 +632,6 @@ def to_findings(raws: Iterable[Raw], template: Mapping[str, Any], filename: Opti
     return out
 
 
-from .checks_more import MORE_CHECKS  # noqa: E402  (rules of issue 3)
+from .more import MORE_CHECKS  # noqa: E402  (rules of issue 3)
 
 CHECKS.update(MORE_CHECKS)

@@ -75,7 +75,7 @@ def find_config(start: Optional[str] = None) -> Optional[str]:
 
 
 def _error(path: str, line: Optional[int], field_name: Optional[str], message: str) -> ConfigError:
-    from .phrasing import safe
+    from ..phrasing import safe
 
     where = safe(path, 500) + (f":{line}" if line else "")
     what = f" field {field_name}:" if field_name else ""
@@ -91,7 +91,7 @@ def load_config(path: Optional[str] = None, *, search: bool = True, allow_outsid
     if path is None:
         return Config(allow_outside=allow_outside)
     from .files import DataError, FileRefused, file_problem, line_of, load_data_file, plain, resolve_inside, schema_error_text
-    from .phrasing import safe
+    from ..phrasing import safe
 
     path = str(path)
     try:
@@ -102,7 +102,7 @@ def load_config(path: Optional[str] = None, *, search: bool = True, allow_outsid
         raise _error(path, exc.line or 1, None, ("not valid YAML: " if exc.syntax else "") + exc.problem) from None
     import jsonschema
 
-    schema = json.loads((Path(__file__).resolve().parent / "config.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((Path(__file__).resolve().parent.parent / "config.schema.json").read_text(encoding="utf-8"))
     errors = sorted(jsonschema.validators.validator_for(schema)(schema).iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         err = errors[0]

@@ -30,10 +30,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .engine import Analysis, Report, Verdict
-from .model import Endpoint, Workload, az_label, same_az, tri_any
-from .phrasing import safe
-from .values import AZ, Unknown
+from ..engine import Analysis, Report, Verdict
+from ..state.network import Endpoint, Workload, az_label, same_az, tri_any
+from ..phrasing import safe
+from ..values import AZ, Unknown
 
 GRAPH_FORMATS = ("text", "mermaid")
 
@@ -564,7 +564,7 @@ def deployment_reports(
     """(stacks, the engine's report, origin) for each group of stacks judged together, as
     ``check`` judges them (api.deployment_raws); origin maps a workload's logical ID in the
     (possibly merged) template to (its stack, its own logical ID)."""
-    from .api import deployment_units, report_for
+    from ..api import deployment_units, report_for
 
     out: List[Tuple[List[Any], Report, Callable[[str], Tuple[Any, str]]]] = []
     for unit in deployment_units(stacks, region=region, load=load):

@@ -20,8 +20,8 @@ class PolicyError(Exception):
 
 def policies_dir() -> Path:
     """The shipped policies: inside the installed package, or the repository's top-level folder."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "policies", here.parent.parent / "policies"):
+    package = Path(__file__).resolve().parent.parent
+    for candidate in (package / "policies", package.parent.parent / "policies"):
         if (candidate / "policy.schema.json").is_file():
             return candidate
     raise PolicyError("ecsnetpolicy: the shipped policies/ folder is missing from the installation")
@@ -108,14 +108,14 @@ def _validator():
 
 
 def _field(error: Any) -> str:
-    from .phrasing import safe
+    from ..phrasing import safe
 
     parts = [safe(str(p), 40) for p in error.absolute_path]
     return "/".join(parts) if parts else "(top level)"
 
 
 def _where(path: Any) -> str:
-    from .phrasing import safe
+    from ..phrasing import safe
 
     return safe(str(path), 500)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-from .values import (
+from ..values import (
     AZ,
     NOVALUE,
     Partial,

@@ -27,7 +27,7 @@ import re
 import stat
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
-from .phrasing import safe
+from ..phrasing import safe
 
 # Configuration and policy files are small (the shipped policies are a few KB); templates have
 # their own limit (CloudFormation's 1 MB, loader.MAX_TEMPLATE_BYTES).
@@ -263,7 +263,7 @@ def load_data_file(path: Any, limit: int = MAX_CONFIG_BYTES) -> Any:
     read_text_bounded and parsed with the template loader's guards (alias bombs, nesting depth,
     duplicate keys); FileRefused or DataError otherwise.  The top level must be a mapping.
     Errors never quote more than a short excerpt of the file."""
-    from .loader import LoadError, loads
+    from .template import LoadError, loads
 
     text = read_text_bounded(path, limit, f"file is larger than the {limit // 1024} KB limit for configuration and policy files")
     try:
@@ -296,7 +296,7 @@ def plain(node: Any) -> Any:
 
 def line_of(data: Any, path: Sequence[Any]) -> int:
     """The 1-based line of the node at `path` in data from load_data_file (1 if unknown)."""
-    from .loader import locate
+    from .template import locate
 
     return locate(data, list(path))[0] if path else 1
 

@@ -764,7 +764,7 @@ def _scalar_text(value: Any) -> Any:
 # The condition scenarios live in scenarios.py (issue 9: only the conditions that can change what
 # the engine reads, in a covering order under a cap that says what it left out); re-exported here
 # for callers that import them from this module.
-from .scenarios import (  # noqa: E402,F401
+from .conditions import (  # noqa: E402,F401
     _OTHER,
     MAX_SCENARIOS,
     ConditionEvaluator,

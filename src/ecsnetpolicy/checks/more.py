@@ -22,19 +22,19 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 
-from .engine import Analysis, container_facts
-from .phrasing import join as _join, short_image as _short_image, subnets as _subnets
-from .findings import Fix
-from .model import Endpoint
-from .policy import Need, _matches
-from .values import MARK, NOVALUE, Partial, Path, ResAtt, ResRef, Unknown, as_bool, as_int, is_known
+from ..engine import Analysis, container_facts
+from ..phrasing import join as _join, short_image as _short_image, subnets as _subnets
+from ..findings import Fix
+from ..state.network import Endpoint
+from ..load.policy import Need, _matches
+from ..values import MARK, NOVALUE, Partial, Path, ResAtt, ResRef, Unknown, as_bool, as_int, is_known
 
 if TYPE_CHECKING:  # checks.py imports this module at its end: import Raw lazily
-    from .checks import Raw
+    from . import Raw
 
 
 def _raw(*args: Any) -> "Raw":
-    from .checks import Raw
+    from . import Raw
 
     return Raw(*args)
 

@@ -868,4 +868,4 @@ def describe_scenarios(subset: Sequence[Scenario], all_scenarios: Sequence[Scena
 
 # Imported last: values.py re-exports this module's names at its end, so whichever of the two is
 # imported first, the names each needs from the other are defined by then.
-from .values import AZ, Path, ResAtt, ResRef, Unknown, _MAX_DEPTH, _is_intrinsic, is_known  # noqa: E402
+from . import AZ, Path, ResAtt, ResRef, Unknown, _MAX_DEPTH, _is_intrinsic, is_known  # noqa: E402

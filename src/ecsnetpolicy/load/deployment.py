@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from .values import Partial, Resolver, Unknown
+from ..values import Partial, Resolver, Unknown
 
 _SUB_RE = re.compile(r"\$\{([^}!$][^}$]*)\}")  # no "$" inside: linear on "${${${..."
 NESTED_TYPES = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
@@ -47,7 +47,7 @@ class DeploymentError(Exception):
     more stacks or levels than the limits); str() is one line."""
 
     def __init__(self, message: str):
-        from .phrasing import safe
+        from ..phrasing import safe
 
         super().__init__(safe(message, 1000))
 
@@ -460,7 +460,7 @@ def unloaded_raws(merged: Optional[Merged]) -> List[Tuple[Stack, Any]]:
     TemplateURL / Location, saying why and how to allow it."""
     if merged is None:
         return []
-    from .checks import Raw
+    from ..checks import Raw
 
     out = []
     seen = set()

@@ -67,7 +67,7 @@ def expand(template: Any, filename: Optional[str] = None, region: Optional[str] 
     fails or would be out of proportion."""
     if not declares(template):
         return template
-    from .loader import LoadError
+    from .template import LoadError
 
     _check_fanout(template, filename)
     try:
@@ -123,7 +123,7 @@ def expand(template: Any, filename: Optional[str] = None, region: Optional[str] 
 def load_file(path: str, region: Optional[str] = None) -> Any:
     """loader.load_file, then ``expand``: a template as the command judges it (for the ``load=``
     callables that load nested stacks and the other stacks of a deployment)."""
-    from .loader import load_file as _load
+    from .template import load_file as _load
 
     return expand(_load(path), path, region)
 
@@ -144,7 +144,7 @@ def _cfn_mark(cls: Any, mark: Any) -> Any:
 
 
 def _to_ours(x: Any) -> Any:
-    from .loader import DictNode, ListNode, Mark, StrNode
+    from .template import DictNode, ListNode, Mark, StrNode
 
     def mark(m: Any) -> Any:
         return Mark(getattr(m, "line", 1), getattr(m, "column", 1))
@@ -249,7 +249,7 @@ def _check_fanout(template: Mapping[str, Any], filename: Optional[str]) -> None:
     """Refuse, before expanding, a template whose expansion would be out of proportion (nested
     loops over long collections, or a large template: cfn-lint's transform takes time in
     proportion to the size of its result times its depth)."""
-    from .loader import LoadError
+    from .template import LoadError
 
     if _cost(template) > MAX_COST:
         raise LoadError(

@@ -22,9 +22,9 @@ import os
 import re
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .catalogue import DOCS_BASE, RULES, RuleInfo
-from .findings import Finding, Fix
-from .phrasing import safe
+from ..catalogue import DOCS_BASE, RULES, RuleInfo
+from ..findings import Finding, Fix
+from ..phrasing import safe
 
 FORMATS = ("text", "json", "sarif", "github", "rdjson", "markdown")
 
@@ -360,7 +360,7 @@ def _sarif_rule(info: RuleInfo) -> dict:
 
 
 def _render_sarif(findings: Sequence[Finding]) -> str:
-    from . import __version__
+    from .. import __version__
 
     infos = list(RULES.values())
     extra = sorted({f.rule_id for f in findings} - set(RULES))
