@@ -1,6 +1,6 @@
 """An independent oracle for the property tests.
 
-It does NOT import ecsnetpolicy.state.network, .engine or .checks: it works from the topology generator's
+It does NOT import ecsnetpolicy.state, .engine or .checks: it works from the topology generator's
 own description (a :class:`Topo`, plain data), brute-forcing every (task subnet, need, service)
 with the catalogue's definitions (/work/shared/spec/rules.md, aws-facts.md), and returns the
 findings the catalogue says must exist, as a multiset of (rule id, subject):

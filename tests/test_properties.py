@@ -553,7 +553,7 @@ def test_in9001_names_every_unknown_that_blocks_a_decision_whatever_the_order():
 
 
 def test_an_undecided_decision_keeps_every_blocker():
-    from ecsnetpolicy.state.network import tri_all, tri_any
+    from ecsnetpolicy.state import tri_all, tri_any
     from ecsnetpolicy.values import Unknown
 
     a, b, c = Unknown("a", ("A",)), Unknown("b", ("B",)), Unknown("c", ("C",))

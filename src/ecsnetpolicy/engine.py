@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, Dict, List, Optional, Tuple
 
-from .state.network import Endpoint, Model, Workload, tri_any
+from .state import Endpoint, Model, Workload, tri_any
 from .load.policy import Need, Policy, load_policy
 from .values.conditions import plan as plan_scenarios
 from .values import (
@@ -65,10 +65,12 @@ class Verdict:
 
 @dataclass
 class Analysis:
-    """One scenario's model and verdicts."""
+    """One scenario: the network state, how to read the rest of the template, and the verdicts."""
 
     scenario: Scenario
-    model: Model
+    state: Model
+    resolver: Resolver
+    by_type: Mapping[str, List[str]]
     policy: Policy
     verdicts: List[Verdict] = field(default_factory=list)
     unknowns: List[Tuple[Unknown, Workload, str]] = field(default_factory=list)
@@ -122,9 +124,9 @@ def classify_image(image: Any, region: str) -> Tuple[Any, str]:
     return "other-registry", f"registry {host}"
 
 
-def secret_source(value: Any, model: Model) -> Any:
+def secret_source(value: Any, r: Resolver) -> Any:
     if isinstance(value, ResRef):
-        rtype = model.r.resource_type(value.logical_id)
+        rtype = r.resource_type(value.logical_id)
         if rtype == "AWS::SecretsManager::Secret":
             return "secretsmanager"
         if rtype == "AWS::SSM::Parameter":
@@ -143,15 +145,15 @@ def secret_source(value: Any, model: Model) -> Any:
     return "ssm"  # a bare parameter name (also /aws/reference/secretsmanager/...: read through SSM)
 
 
-def _pull_through_cache(model: Model, image: Any) -> bool:
+def _pull_through_cache(a: "Analysis", image: Any) -> bool:
     """Is this ECR image served by a pull-through cache rule of the template (first pull needs
     the internet: aws-facts 5)?"""
     text = image.text if isinstance(image, Partial) else image
     if not isinstance(text, str) or "/" not in text:
         return False
     repo = text.split("/", 1)[1]
-    for lid in model.by_type.get("AWS::ECR::PullThroughCacheRule", []):
-        prefix = model.r.resolve(model.r.properties(lid).get("EcrRepositoryPrefix"), ("Resources", lid))
+    for lid in a.by_type.get("AWS::ECR::PullThroughCacheRule", []):
+        prefix = a.resolver.resolve(a.resolver.properties(lid).get("EcrRepositoryPrefix"), ("Resources", lid))
         if isinstance(prefix, str) and prefix and repo.startswith(prefix.rstrip("/") + "/"):
             return True
     return False
@@ -165,7 +167,7 @@ class ContainerFacts:
     unknowns: List[Tuple[Unknown, Tuple[Any, ...], str]]  # (unknown, path below the container, what it blocked)
 
 
-def container_facts(model: Model, c: Mapping[str, Any], region: str) -> ContainerFacts:
+def container_facts(a: "Analysis", c: Mapping[str, Any], region: str) -> ContainerFacts:
     """The facts of one (resolved) container definition that policies match needs on."""
     facts: Dict[str, Any] = {}
     unknowns: List[Tuple[Unknown, Tuple[Any, ...], str]] = []
@@ -177,7 +179,7 @@ def container_facts(model: Model, c: Mapping[str, Any], region: str) -> Containe
         detail = ""
     else:
         facts["image_registry"] = kind
-        if kind == "ecr" and _pull_through_cache(model, raw_image):
+        if kind == "ecr" and _pull_through_cache(a, raw_image):
             facts["pull_through_cache"] = True
     log = c.get("LogConfiguration")
     if isinstance(log, Mapping) and isinstance(log.get("LogDriver"), str):
@@ -199,7 +201,7 @@ def container_facts(model: Model, c: Mapping[str, Any], region: str) -> Containe
         for j, s in enumerate(secrets):
             if not isinstance(s, Mapping):
                 continue
-            src = secret_source(s.get("ValueFrom"), model)
+            src = secret_source(s.get("ValueFrom"), a.resolver)
             if isinstance(src, Unknown):
                 unknowns.append((src, where + (j, "ValueFrom"), "where a secret of tasks of {w} is read from"))
             else:
@@ -212,12 +214,12 @@ def container_facts(model: Model, c: Mapping[str, Any], region: str) -> Containe
 
 def workload_needs(a: Analysis, w: Workload) -> Any:
     """The needs of a workload's task definition (list of NeedUse), or an Unknown."""
-    model, policy = a.model, a.policy
+    policy = a.policy
     if isinstance(w.task_definition, Unknown):
         return w.task_definition
     td_lid = w.task_definition
     base = ("Resources", td_lid, "Properties")
-    td = model.r.resolve(model.task_definitions[td_lid], base)
+    td = a.resolver.resolve(a.state.task_definitions[td_lid], base)
     if not isinstance(td, Mapping):
         return first_unknown(td) or Unknown(f"task definition {td_lid} is not known", base)
     containers = td.get("ContainerDefinitions")
@@ -234,7 +236,7 @@ def workload_needs(a: Analysis, w: Workload) -> Any:
         if not isinstance(c, Mapping):
             continue
         cpath = base + ("ContainerDefinitions", i)
-        cf = container_facts(model, c, a.region)
+        cf = container_facts(a, c, a.region)
         facts = {**common, **cf.facts}
         image_text, detail = cf.image, cf.detail
         for unknown, sub, what in cf.unknowns:
@@ -250,7 +252,7 @@ def workload_needs(a: Analysis, w: Workload) -> Any:
 
 # ---------------------------------------------------------------------------------- verdicts
 def _decide(a: Analysis, w: Workload, use: NeedUse, service: str, subnet: str, vpc: str, internet: Any, why: str) -> Verdict:
-    model, policy = a.model, a.policy
+    model, policy = a.state, a.policy
     v = Verdict(w, use, service, subnet, vpc, "ok")
     if service == "internet":
         if internet is True:
@@ -345,7 +347,7 @@ def _undecided_why(ep: Endpoint) -> Unknown:
 def analyse_scenario(template: Mapping[str, Any], scenario: Scenario, policy: Policy, *, params: Mapping[str, Any], region: str, stack_name: str, budget: Optional[Budget] = None) -> Analysis:
     resolver = Resolver(template, params={**params, **scenario.params}, region=region, stack_name=stack_name, scenario=scenario.conditions, budget=budget)
     model = Model(template, resolver)
-    a = Analysis(scenario, model, policy, region=region)
+    a = Analysis(scenario, model, resolver, model.by_type, policy, region=region)
     for w in model.workloads.values():
         needs = workload_needs(a, w)
         if isinstance(needs, Unknown):
@@ -402,7 +404,7 @@ def analyse(
 
 
 def workload_sgs(a: Analysis, w: Workload, vpc: str) -> Any:
-    return a.model.sg_list(w, vpc)
+    return a.state.sg_list(w, vpc)
 
 
 __all__ = ["analyse", "Report", "Analysis", "Verdict", "tri_any"]

@@ -13,7 +13,7 @@ from ..findings import Finding, Fix
 from ..phrasing import safe, join as _join, short_image as _short_image, subnets as _subnets
 import ipaddress
 
-from ..state.network import ANY_V4, Endpoint, az_label, same_az, tri_all, tri_any
+from ..state import ANY_V4, Endpoint, az_label, same_az, tri_all, tri_any
 from ..values import as_network
 
 EPHEMERAL = (1024, 65535)  # return ports NACLs must let through (fact 21)
@@ -63,7 +63,7 @@ def _props(lid: str) -> Path:
 
 
 def _key_path(a: Analysis, lid: str, key: str) -> Path:
-    props = a.model.r.properties(lid)
+    props = a.resolver.properties(lid)
     return _props(lid) + (key,) if key in props else ("Resources", lid)
 
 
@@ -79,7 +79,7 @@ def _sg_label(a: Analysis, sgs: Sequence[str]) -> str:
 
 
 def _workload_sgs(a: Analysis, v: Verdict) -> Any:
-    return a.model.sg_list(v.workload, v.vpc)
+    return a.state.sg_list(v.workload, v.vpc)
 
 
 # ----------------------------------------------------------------------------- rules
@@ -109,7 +109,7 @@ def en2001(a: Analysis) -> Iterator[Raw]:
 
 def en3001(a: Analysis) -> Iterator[Raw]:
     bad = [v for v in a.verdicts if v.outcome == "s3-route"]
-    for (ep_lid, w, rt), vs in _group(bad, lambda v: (v.via.lid, v.workload.lid, a.model.subnets[v.subnet].route_table)).items():
+    for (ep_lid, w, rt), vs in _group(bad, lambda v: (v.via.lid, v.workload.lid, a.state.subnets[v.subnet].route_table)).items():
         v = vs[0]
         subnets = [x.subnet for x in vs]
         one = len(set(subnets)) == 1
@@ -154,7 +154,7 @@ def en2003(a: Analysis) -> Iterator[Raw]:
 
 
 def en2004(a: Analysis) -> Iterator[Raw]:
-    model = a.model
+    model = a.state
     for vpc in model.vpcs.values():
         eps = [ep for ep in model.endpoints.values() if ep.vpc == vpc.lid and ep.type == "Interface" and ep.private_dns is True]
         if not eps:
@@ -187,7 +187,7 @@ def en2005(a: Analysis) -> Iterator[Raw]:
         sgs = _workload_sgs(a, v)
         if isinstance(sgs, Unknown):
             continue
-        refused = [x for x in vs if a.model.endpoint_admits(x.via, sgs, x.subnet) is False]
+        refused = [x for x in vs if a.state.endpoint_admits(x.via, sgs, x.subnet) is False]
         if not refused:
             continue
         ep = v.via
@@ -204,7 +204,7 @@ def en2005(a: Analysis) -> Iterator[Raw]:
                 w,
             )
             continue
-        ep_sgs = a.model.endpoint_sgs(ep)
+        ep_sgs = a.state.endpoint_sgs(ep)
         yield Raw(
             "EN2005",
             _props(ep_lid) + ("SecurityGroupIds",),
@@ -218,7 +218,7 @@ def en2005(a: Analysis) -> Iterator[Raw]:
 
 def _egress_anchor(a: Analysis, sgs: Sequence[str]) -> Tuple[Optional[str], Path]:
     for sid in sgs:
-        sg = a.model.sgs.get(sid)
+        sg = a.state.sgs.get(sid)
         if sg is not None and not sid.startswith("default-sg:"):
             return sid, sg.egress_path or sg.path
     return None, ()
@@ -236,7 +236,7 @@ def en1001(a: Analysis) -> Iterator[Raw]:
             key = dest[1].lid if dest[0] == "endpoint" else dest[0]
             if key in blocked:
                 continue
-            if a.model.egress_allows(sgs, dest) is False:
+            if a.state.egress_allows(sgs, dest) is False:
                 blocked[key] = v
         if not blocked:
             continue
@@ -248,7 +248,7 @@ def en1001(a: Analysis) -> Iterator[Raw]:
             kind, target = v.dest
             if kind == "endpoint":
                 dests.append(f"interface endpoint {key} ({v.service})")
-                vpc = a.model.vpcs.get(v.vpc)
+                vpc = a.state.vpcs.get(v.vpc)
                 cidr = vpc.cidrs[0] if vpc and vpc.cidrs and not isinstance(vpc.cidrs[0], Unknown) else None
                 fixes.append(f"the VPC CIDR {cidr}" if cidr else "the endpoint subnets' CIDRs")
             elif kind == "s3":
@@ -276,16 +276,16 @@ def wn2002(a: Analysis) -> Iterator[Raw]:
         ep = vs[0].via
         if isinstance(ep.subnets, Unknown):
             continue
-        ep_azs = [a.model.az_of(s) for s, _ in ep.subnets]
+        ep_azs = [a.state.az_of(s) for s, _ in ep.subnets]
         uncovered: Dict[str, Verdict] = {}
         for v in vs:
-            az = a.model.az_of(v.subnet)
+            az = a.state.az_of(v.subnet)
             if tri_any([same_az(az, e) for e in ep_azs]) is False and v.subnet not in uncovered:
                 uncovered[v.subnet] = v
         if not uncovered:
             continue
         v = next(iter(uncovered.values()))
-        azs = _join([az_label(a.model.az_of(s)) for s in uncovered])
+        azs = _join([az_label(a.state.az_of(s)) for s in uncovered])
         path = _key_path(a, ep_lid, "SubnetIds")
         yield Raw(
             "WN2002",
@@ -300,13 +300,13 @@ def wn2002(a: Analysis) -> Iterator[Raw]:
 
 
 def en2006(a: Analysis) -> Iterator[Raw]:
-    for ep in a.model.endpoints.values():
+    for ep in a.state.endpoints.values():
         if not ep.type_known or ep.type == "Interface" or not isinstance(ep.service, str):
             continue
         if not a.policy.interface_only(ep.service):
             continue
         users = [v for v in a.verdicts if v.outcome == "wrong-type" and v.via is ep]
-        props = a.model.r.properties(ep.lid)
+        props = a.resolver.properties(ep.lid)
         said = f"sets VpcEndpointType: {ep.type}" if "VpcEndpointType" in props else "does not set VpcEndpointType: Interface (the default is Gateway)"
         impact = f" and tasks of {users[0].workload.label} cannot {_need(users[0])} ({_symptom(users[0])})" if users else ""
         yield Raw(
@@ -321,14 +321,14 @@ def en2006(a: Analysis) -> Iterator[Raw]:
 
 
 def en2007(a: Analysis) -> Iterator[Raw]:
-    for ep in a.model.endpoints.values():
+    for ep in a.state.endpoints.values():
         if ep.type != "Interface" or isinstance(ep.subnets, Unknown):
             continue
         seen: List[Tuple[str, Any]] = []
         for sn, spath in ep.subnets:
             if isinstance(sn, Unknown):
                 continue
-            az = a.model.az_of(sn)
+            az = a.state.az_of(sn)
             dup = next((s for s, z in seen if same_az(z, az) is True and s != sn), None)
             if dup is not None:
                 yield Raw(
@@ -393,25 +393,25 @@ def in9001(a: Analysis) -> Iterator[Raw]:
         sgs = _workload_sgs(a, v)
         if not isinstance(sgs, Unknown):
             # unknowns that kept EN1001 / EN2005 from a decision
-            egress = a.model.egress_allows(sgs, v.dest)
+            egress = a.state.egress_allows(sgs, v.dest)
             if isinstance(egress, Unknown):
                 items.extend((u, v.workload, "that tasks of {w} may send HTTPS out to what they need") for u in _blockers(egress) if u.path)
             if isinstance(v.via, Endpoint) and v.via.type == "Interface":
-                admits = a.model.endpoint_admits(v.via, sgs, v.subnet)
+                admits = a.state.endpoint_admits(v.via, sgs, v.subnet)
                 if isinstance(admits, Unknown):
                     items.extend((u, v.workload, f"that endpoint {v.via.lid} admits tasks of {{w}}") for u in _blockers(admits) if u.path)
         dns = _dns_targets(a, v.vpc)
         if isinstance(dns, Unknown):
             items.extend((u, v.workload, "the DNS egress of tasks of {w}") for u in _blockers(dns) if u.path)
-        acl = a.model.subnet_nacl.get(v.subnet)
+        acl = a.state.subnet_nacl.get(v.subnet)
         if isinstance(acl, Unknown):
             items.extend((u, v.workload, f"the network ACL of subnet {v.subnet} of {{w}}") for u in _blockers(acl) if u.path)
-        elif isinstance(acl, str) and a.model.nacls[acl].unknown is not None:
-            items.append((a.model.nacls[acl].unknown, v.workload, f"the network ACL of subnet {v.subnet} of {{w}}"))
-        if a.model.subnet_nacl:
+        elif isinstance(acl, str) and a.state.nacls[acl].unknown is not None:
+            items.append((a.state.nacls[acl].unknown, v.workload, f"the network ACL of subnet {v.subnet} of {{w}}"))
+        if a.state.subnet_nacl:
             # unknowns that kept EN1003 from a decision (a malformed entry, a partial match)
             for subnet, egress, ports, peer, _label in _nacl_flows(a, v):
-                allowed, _entry = a.model.nacl_decision(subnet, egress, ports, peer, public=peer is ANY_V4)
+                allowed, _entry = a.state.nacl_decision(subnet, egress, ports, peer, public=peer is ANY_V4)
                 if isinstance(allowed, Unknown):
                     items.extend((u, v.workload, f"that network ACLs pass the HTTPS traffic of tasks of {{w}} in subnet {v.subnet}") for u in _blockers(allowed) if u.path)
     seen = set()
@@ -433,12 +433,12 @@ def in9001(a: Analysis) -> Iterator[Raw]:
 def _dns_targets(a: Analysis, vpc: str) -> Any:
     """(label, networks) of the DNS servers the tasks must reach on port 53, None when security
     groups do not filter them (AmazonProvidedDNS: fact 15), or Unknown."""
-    found = a.model.dns_servers(vpc)
+    found = a.state.dns_servers(vpc)
     if found is not None:
         opts, servers = found
         if isinstance(servers, Unknown):
             return servers
-        v = a.model.vpcs.get(vpc)
+        v = a.state.vpcs.get(vpc)
         amazon = {"AmazonProvidedDNS", "169.254.169.253"}
         if v is not None and v.cidrs and not isinstance(v.cidrs[0], Unknown):
             amazon.add(str(v.cidrs[0].network_address + 2))  # the VPC resolver, by its address
@@ -453,7 +453,7 @@ def _dns_targets(a: Analysis, vpc: str) -> Any:
                     return n
             return (f"DNS servers {_join(custom)} (DHCP options {opts} of VPC {vpc})", nets)
     if a.policy.options.get("dns_egress") == "always":
-        v = a.model.vpcs.get(vpc)
+        v = a.state.vpcs.get(vpc)
         if v is None or not v.cidrs or isinstance(v.cidrs[0], Unknown):
             return Unknown(f"the CIDR of VPC {vpc} is not known")
         resolver = ipaddress.ip_network(f"{v.cidrs[0].network_address + 2}/32")
@@ -473,7 +473,7 @@ def en1002(a: Analysis) -> Iterator[Raw]:
             continue
         missing = []
         for proto, name in (("17", "UDP"), ("6", "TCP")):
-            allowed = tri_all([a.model.egress_to(sgs, net, 53, proto) for net in nets])
+            allowed = tri_all([a.state.egress_to(sgs, net, 53, proto) for net in nets])
             if allowed is False:
                 missing.append(name)
         if not missing:
@@ -494,7 +494,7 @@ def en1002(a: Analysis) -> Iterator[Raw]:
 
 def _nacl_flows(a: Analysis, v: Verdict) -> List[Tuple[str, bool, Tuple[int, int], Any, str]]:
     """The stateless legs of a verdict's HTTPS flow: (subnet, egress?, ports, peer network, peer label)."""
-    model = a.model
+    model = a.state
     src = model.subnets[v.subnet].cidr
     legs: List[Tuple[str, bool, Tuple[int, int], Any, str]] = []
     kind, target = v.dest
@@ -522,7 +522,7 @@ def _ports(ports: Tuple[int, int]) -> str:
 
 
 def en1003(a: Analysis) -> Iterator[Raw]:
-    if not a.model.subnet_nacl:
+    if not a.state.subnet_nacl:
         return
     blocked: Dict[Tuple[Path, str], Dict[str, Any]] = {}
     for v in a.verdicts:
@@ -530,10 +530,10 @@ def en1003(a: Analysis) -> Iterator[Raw]:
             continue
         for subnet, egress, ports, peer, peer_label in _nacl_flows(a, v):
             public = peer is ANY_V4
-            allowed, entry = a.model.nacl_decision(subnet, egress, ports, peer, public=public)
+            allowed, entry = a.state.nacl_decision(subnet, egress, ports, peer, public=public)
             if allowed is not False:
                 continue
-            acl = a.model.subnet_nacl[subnet]
+            acl = a.state.subnet_nacl[subnet]
             anchor = entry.path if entry is not None else ("Resources", acl)
             group = blocked.setdefault((anchor, v.workload.lid), {"v": v, "acl": acl, "entry": entry, "flows": {}, "uses": {}})
             peer_text = f"public addresses ({peer_label})" if public else str(peer)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence,
 from ..engine import Analysis, container_facts
 from ..phrasing import join as _join, short_image as _short_image, subnets as _subnets
 from ..findings import Fix
-from ..state.network import Endpoint
+from ..state import Endpoint
 from ..load.policy import Need, _matches
 from ..values import MARK, NOVALUE, Partial, Path, ResAtt, ResRef, Unknown, as_bool, as_int, is_known
 
@@ -212,7 +212,7 @@ def _standalone_policies(a: Analysis) -> List[Tuple[str, str, Any]]:
     IAM policy, resolved once per scenario (per role would be quadratic in the template)."""
     found = a.__dict__.get("_standalone_policies")
     if found is None:
-        r, by_type = a.model.r, a.model.by_type
+        r, by_type = a.resolver, a.by_type
         found = []
         for rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy"):
             for lid in by_type.get(rtype, []):
@@ -234,7 +234,7 @@ class RolePolicies:
         self.statements: List[Stmt] = []
         self.unknown = False
         self.has_execution_policy = False
-        r = a.model.r
+        r = a.resolver
         base = _props_path(role)
         props = r.properties(role)
         role_name = r.resolve(props.get("RoleName"), base + ("RoleName",)) if "RoleName" in props else None
@@ -277,7 +277,7 @@ class RolePolicies:
         self.unknown = self.unknown or unknown
 
     def _managed(self, a: Analysis, value: Any, managed: Mapping[str, List[str]]) -> None:
-        r = a.model.r
+        r = a.resolver
         if isinstance(value, ResRef) and r.resource_type(value.logical_id) == "AWS::IAM::ManagedPolicy":
             if r.present(value.logical_id):
                 lid = value.logical_id
@@ -322,7 +322,7 @@ class RolePolicies:
 def task_definition_users(a: Analysis, td: str) -> List[Tuple[str, Any]]:
     """(label, launch type or None) of everything in the template that starts tasks of `td`: the
     model's workloads, plus services and task sets without awsvpc networking (never Fargate)."""
-    model, r = a.model, a.model.r
+    model, r = a.state, a.resolver
     out: List[Tuple[str, Any]] = []
     for w in model.workloads.values():
         if w.task_definition == td:
@@ -331,7 +331,7 @@ def task_definition_users(a: Analysis, td: str) -> List[Tuple[str, Any]]:
     if others is None:  # resolved once per scenario, not once per task definition
         others = {}
         for rtype, kind in (("AWS::ECS::Service", "service"), ("AWS::ECS::TaskSet", "task set")):
-            for lid in model.by_type.get(rtype, []):
+            for lid in a.by_type.get(rtype, []):
                 props = r.properties(lid)
                 if "NetworkConfiguration" in props:
                     continue  # a workload of the model (above)
@@ -345,7 +345,7 @@ def task_definition_users(a: Analysis, td: str) -> List[Tuple[str, Any]]:
 
 def _td_launch_type(a: Analysis, td: str, users: Sequence[Tuple[str, Any]]) -> Optional[str]:
     """FARGATE when some of its tasks surely run on Fargate, EC2 when all surely do not."""
-    r = a.model.r
+    r = a.resolver
     if any(lt == "FARGATE" for _, lt in users):
         return "FARGATE"
     compat = r.resolve(r.properties(td).get("RequiresCompatibilities"), _props_path(td) + ("RequiresCompatibilities",))
@@ -357,7 +357,7 @@ def _td_launch_type(a: Analysis, td: str, users: Sequence[Tuple[str, Any]]) -> O
 
 
 def _containers(a: Analysis, td: str) -> List[Tuple[Mapping[str, Any], Path]]:
-    r = a.model.r
+    r = a.resolver
     base = _props_path(td)
     items = r.items(r.properties(td).get("ContainerDefinitions", []), base + ("ContainerDefinitions",))
     if isinstance(items, Unknown):
@@ -376,7 +376,7 @@ def execution_needs(a: Analysis, td: str, launch_type: Optional[str]) -> List[Ne
     """The needs of the task definition's containers that ask something of the execution role."""
     hits: Dict[str, NeedHit] = {}
     for c, _cpath in _containers(a, td):
-        cf = container_facts(a.model, c, a.region)
+        cf = container_facts(a, c, a.region)
         facts = {**cf.facts, "launch_type": launch_type}
         for need in a.policy.needs_for(facts):
             if not need.execution_role_actions:
@@ -412,7 +412,7 @@ def _symptom(need: Need, action: str) -> str:
 
 
 def en5001(a: Analysis) -> Iterator[Raw]:
-    model, r = a.model, a.model.r
+    model, r = a.state, a.resolver
     managed = a.policy.managed_policies
     execution_actions = {x.lower() for x in managed.get(EXECUTION_POLICY, [])}
     for td in model.task_definitions:
@@ -608,7 +608,7 @@ def _is_ecr_pull(need: Need) -> bool:
 
 
 def en3002(a: Analysis) -> Iterator[Raw]:
-    model, r = a.model, a.model.r
+    model, r = a.state, a.resolver
     for ep in model.endpoints.values():
         if ep.service != "s3" or ep.type != "Gateway":
             continue
@@ -649,14 +649,14 @@ def en3002(a: Analysis) -> Iterator[Raw]:
 
 # ------------------------------------------------------------------------------------ deployments
 def _services(a: Analysis) -> Iterator[Tuple[str, Mapping[str, Any]]]:
-    r = a.model.r
-    for lid in a.model.by_type.get("AWS::ECS::Service", []):
+    r = a.resolver
+    for lid in a.by_type.get("AWS::ECS::Service", []):
         yield lid, r.properties(lid)
 
 
 def _rolling(a: Analysis, lid: str, props: Mapping[str, Any], dcfg: Any) -> Optional[bool]:
     """Does the service deploy with ECS rolling updates?  None when it cannot be decided."""
-    r = a.model.r
+    r = a.resolver
     p = _props_path(lid)
     ctrl = r.resolve(props.get("DeploymentController"), p + ("DeploymentController",))
     if ctrl is not None and ctrl is not NOVALUE:
@@ -678,7 +678,7 @@ def _rolling(a: Analysis, lid: str, props: Mapping[str, Any], dcfg: Any) -> Opti
 def _deployment_configuration(a: Analysis, lid: str, props: Mapping[str, Any]) -> Any:
     if "DeploymentConfiguration" not in props:
         return {}
-    value = a.model.r.resolve(props.get("DeploymentConfiguration"), _props_path(lid) + ("DeploymentConfiguration",))
+    value = a.resolver.resolve(props.get("DeploymentConfiguration"), _props_path(lid) + ("DeploymentConfiguration",))
     if value is NOVALUE or value is None:
         return {}
     return value if isinstance(value, Mapping) else None
@@ -719,7 +719,7 @@ def wn6001(a: Analysis) -> Iterator[Raw]:
 
 
 def en6002(a: Analysis) -> Iterator[Raw]:
-    r = a.model.r
+    r = a.resolver
     for lid, props in _services(a):
         p = _props_path(lid)
         dcfg = _deployment_configuration(a, lid, props)
@@ -785,7 +785,7 @@ FARGATE_NOFILE = 65535  # fact 28
 
 
 def in6003(a: Analysis) -> Iterator[Raw]:
-    for td in a.model.task_definitions:
+    for td in a.state.task_definitions:
         for i, (c, cpath) in enumerate(_containers(a, td)):
             ulimits = c.get("Ulimits")
             if not isinstance(ulimits, list):

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..engine import Analysis, Report, Verdict
-from ..state.network import Endpoint, Workload, az_label, same_az, tri_any
+from ..state import Endpoint, Workload, az_label, same_az, tri_any
 from ..phrasing import safe
 from ..values import AZ, Unknown
 
@@ -90,7 +90,7 @@ class WorkloadView:
 
 
 def _az_row(a: Analysis, subnet: str) -> Tuple[Tuple[int, Any], str]:
-    az = a.model.az_of(subnet)
+    az = a.state.az_of(subnet)
     if isinstance(az, Unknown):
         return (2, subnet), f"AZ of {subnet}: ?"
     if isinstance(az, AZ):
@@ -111,8 +111,8 @@ def cell_status(a: Analysis, v: Verdict) -> str:
         return OK  # the gateway endpoint serves every subnet whose route table it is on
     if isinstance(ep.subnets, Unknown):
         return UNKNOWN
-    here = a.model.az_of(v.subnet)
-    covered = tri_any([same_az(here, a.model.az_of(s)) for s, _ in ep.subnets])
+    here = a.state.az_of(v.subnet)
+    covered = tri_any([same_az(here, a.state.az_of(s)) for s, _ in ep.subnets])
     if covered is True:
         return OK
     if covered is False:
@@ -128,13 +128,13 @@ def _worst(a: str, b: Optional[str]) -> str:
 
 def _s3_gateways(a: Analysis, vpc: Any) -> List[Endpoint]:
     return [
-        ep for ep in a.model.endpoints.values()
+        ep for ep in a.state.endpoints.values()
         if ep.service == "s3" and ep.type == "Gateway" and (ep.vpc == vpc or isinstance(ep.vpc, Unknown))
     ]
 
 
 def _route_table_text(a: Analysis, subnet: str) -> Tuple[str, Any]:
-    sn = a.model.subnets[subnet]
+    sn = a.state.subnets[subnet]
     rt = sn.route_table
     if isinstance(rt, Unknown):
         return f"? ({rt.why})", rt
@@ -145,7 +145,7 @@ def _route_table_text(a: Analysis, subnet: str) -> Tuple[str, Any]:
 
 
 def _s3_text(a: Analysis, subnet: str, rt: Any) -> Tuple[str, Any]:
-    sn = a.model.subnets[subnet]
+    sn = a.state.subnets[subnet]
     gateways = _s3_gateways(a, sn.vpc)
     if not gateways:
         vpc = sn.vpc if isinstance(sn.vpc, str) else "of the subnet"
@@ -170,7 +170,7 @@ def _s3_text(a: Analysis, subnet: str, rt: Any) -> Tuple[str, Any]:
 
 
 def _internet_text(a: Analysis, subnet: str, w: Workload) -> Tuple[Any, str]:
-    has, why = a.model.internet_path(subnet, w)
+    has, why = a.state.internet_path(subnet, w)
     if has is True:
         return True, f"yes, through {why}" if why else "yes"
     if has is False:
@@ -191,13 +191,13 @@ def workload_views(a: Analysis) -> List[WorkloadView]:
         if text not in bucket:
             bucket.append(text)
     views = []
-    for w in a.model.workloads.values():
+    for w in a.state.workloads.values():
         view = WorkloadView(w, verdicts=by_workload.get(w.lid, []), notes=list(notes.get(w.lid, [])))
         if w.launch_type == "EC2":
             view.notes.append("EC2 launch type: tasks pull through the container instance, which is not judged here")
         subnets: List[str] = []
         if not isinstance(w.subnets, Unknown):
-            subnets = [s for s, _ in w.subnets if isinstance(s, str) and s in a.model.subnets]
+            subnets = [s for s, _ in w.subnets if isinstance(s, str) and s in a.state.subnets]
         rows: Dict[str, Tuple[Any, List[str]]] = {}
         for s in dict.fromkeys(subnets):
             key, label = _az_row(a, s)
@@ -383,7 +383,7 @@ def render_mermaid(report: Report, filename: str, include: Optional[Callable[[st
         return node(nid, f"{nid}[{mermaid_label('subnet ' + s)}]")
 
     def rt_node(s: SubnetView) -> str:
-        rt = a.model.subnets[s.lid].route_table
+        rt = a.state.subnets[s.lid].route_table
         name = rt if isinstance(rt, str) else s.route_table
         nid = ids("rt", name)
         return node(nid, f"{nid}[{mermaid_label(('route table ' + name) if isinstance(rt, str) else name)}]")
@@ -396,25 +396,25 @@ def render_mermaid(report: Report, filename: str, include: Optional[Callable[[st
 
     def internet_nodes(s: SubnetView) -> Optional[str]:
         """The default route's target (NAT gateway or internet gateway), wired to the internet."""
-        rt = a.model.subnets[s.lid].route_table
-        if not isinstance(rt, str) or rt not in a.model.route_tables:
+        rt = a.state.subnets[s.lid].route_table
+        if not isinstance(rt, str) or rt not in a.state.route_tables:
             return None
-        default = [r for r in a.model.route_tables[rt].routes if getattr(r.destination, "prefixlen", None) == 0]
+        default = [r for r in a.state.route_tables[rt].routes if getattr(r.destination, "prefixlen", None) == 0]
         if not default:
             return None
         route = default[-1]
         inet = node("internet", f"internet(({mermaid_label('internet')}))")
         if route.target == "nat":
             nid = node(ids("nat", route.target_id), f"{ids('nat', route.target_id)}[{mermaid_label(route.detail)}]")
-            nat = a.model.nats.get(route.target_id, {})
+            nat = a.state.nats.get(route.target_id, {})
             conn = nat.get("connectivity")
             if isinstance(conn, str) and conn.lower() == "private":
                 return nid
-            up = a.model.subnets.get(nat.get("subnet")) if isinstance(nat.get("subnet"), str) else None
+            up = a.state.subnets.get(nat.get("subnet")) if isinstance(nat.get("subnet"), str) else None
             up_rt = up.route_table if up is not None else None
             igw = None
-            if isinstance(up_rt, str) and up_rt in a.model.route_tables:
-                ups = [r for r in a.model.route_tables[up_rt].routes if getattr(r.destination, "prefixlen", None) == 0]
+            if isinstance(up_rt, str) and up_rt in a.state.route_tables:
+                ups = [r for r in a.state.route_tables[up_rt].routes if getattr(r.destination, "prefixlen", None) == 0]
                 if ups and ups[-1].target == "igw":
                     igw = node(ids("igw", ups[-1].target_id), f"{ids('igw', ups[-1].target_id)}[{mermaid_label(ups[-1].detail)}]")
             if igw is not None:
@@ -443,7 +443,7 @@ def render_mermaid(report: Report, filename: str, include: Optional[Callable[[st
             s = subnet_view.get(v.subnet)
             if s is None:
                 continue
-            sid, rid = ids("subnet", s.lid), ids("rt", a.model.subnets[s.lid].route_table if isinstance(a.model.subnets[s.lid].route_table, str) else s.route_table)
+            sid, rid = ids("subnet", s.lid), ids("rt", a.state.subnets[s.lid].route_table if isinstance(a.state.subnets[s.lid].route_table, str) else s.route_table)
             status = cell_status(a, v)
             failing = status in FAILING.values() or status == UNKNOWN
             label = v.service if status in (OK, INTERNET) else f"{v.service}: {status}"
