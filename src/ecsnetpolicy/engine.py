@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, Dict, List, Optional, Tuple
 
-from .state import Endpoint, Model, Workload, tri_any
+from .adapters.cloudformation import build as build_state
+from .state import Endpoint, NetworkState, Workload, tri_any
 from .load.policy import Need, Policy, load_policy
 from .values.conditions import plan as plan_scenarios
 from .values import (
@@ -68,7 +69,7 @@ class Analysis:
     """One scenario: the network state, how to read the rest of the template, and the verdicts."""
 
     scenario: Scenario
-    state: Model
+    state: NetworkState
     resolver: Resolver
     by_type: Mapping[str, List[str]]
     policy: Policy
@@ -346,9 +347,9 @@ def _undecided_why(ep: Endpoint) -> Unknown:
 
 def analyse_scenario(template: Mapping[str, Any], scenario: Scenario, policy: Policy, *, params: Mapping[str, Any], region: str, stack_name: str, budget: Optional[Budget] = None) -> Analysis:
     resolver = Resolver(template, params={**params, **scenario.params}, region=region, stack_name=stack_name, scenario=scenario.conditions, budget=budget)
-    model = Model(template, resolver)
-    a = Analysis(scenario, model, resolver, model.by_type, policy, region=region)
-    for w in model.workloads.values():
+    state, by_type = build_state(resolver)
+    a = Analysis(scenario, state, resolver, by_type, policy, region=region)
+    for w in state.workloads.values():
         needs = workload_needs(a, w)
         if isinstance(needs, Unknown):
             a.note_unknown(needs, w, "what tasks of {w} need")
@@ -362,11 +363,11 @@ def analyse_scenario(template: Mapping[str, Any], scenario: Scenario, policy: Po
             if isinstance(subnet, Unknown):
                 a.note_unknown(subnet if subnet.path else Unknown(subnet.why, spath), w, "where tasks of {w} run")
                 continue
-            vpc = model.subnets[subnet].vpc
+            vpc = state.subnets[subnet].vpc
             if isinstance(vpc, Unknown):
                 a.note_unknown(vpc, w, f"which VPC subnet {subnet} of {{w}} is in")
                 continue
-            internet, why = model.internet_path(subnet, w)
+            internet, why = state.internet_path(subnet, w)
             for use in needs:
                 for service in use.need.requires:
                     a.verdicts.append(_decide(a, w, use, service, subnet, vpc, internet, why))

@@ -1,0 +1,152 @@
+"""How a template's references read: the GetAtt meanings registered on the resolver, the logical
+IDs a property names (literal IDs and imports as unknowns), and the Reader that the resource
+family modules share while they build one state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from ...state import NetworkState, Origin, default_sg_id
+from ...values import Path, ResAtt, ResRef, Resolver, Unknown, excerpt, first_unknown, short_name
+
+
+def literal_id_unknown(value: Any, what: str, path: Path) -> Unknown:
+    if isinstance(value, ResAtt):
+        if value.attribute.startswith("Outputs."):
+            return Unknown(
+                f"the {what} is output {value.attribute[8:]} of nested stack {value.logical_id}, whose template was not loaded",
+                path,
+                "give the nested stack a local TemplateURL (ecsnetpolicy loads it) or supply the value",
+            )
+        return Unknown(f"the {what} is attribute {value.attribute} of {value.logical_id}", path)
+    if isinstance(value, str):
+        return Unknown(f"{what} {short_name(value)} is not defined in the templates given", path, "pass the template that defines it")
+    return first_unknown(value) or Unknown(f"{what} is not known", path)
+
+
+# ------------------------------------------------------------------ GetAtt meanings
+def _getatt_vpc(r: Resolver, lid: str, attr: str, path: Path) -> Any:
+    props = r.properties(lid)
+    if attr == "CidrBlock":
+        if "CidrBlock" in props:
+            return r.resolve(props["CidrBlock"], ("Resources", lid, "Properties", "CidrBlock"))
+        return Unknown(f"VPC {lid} takes its CIDR from an IPAM pool", path)
+    if attr == "DefaultSecurityGroup":
+        return default_sg_id(lid)
+    if attr == "VpcId":
+        return ResRef(lid)
+    return None
+
+
+def _getatt_subnet(r: Resolver, lid: str, attr: str, path: Path) -> Any:
+    props = r.properties(lid)
+    if attr == "AvailabilityZone" and "AvailabilityZone" in props:
+        return r.resolve(props["AvailabilityZone"], ("Resources", lid, "Properties", "AvailabilityZone"))
+    if attr == "SubnetId":
+        return ResRef(lid)
+    if attr == "VpcId" and "VpcId" in props:
+        return r.resolve(props["VpcId"], ("Resources", lid, "Properties", "VpcId"))
+    if attr == "CidrBlock" and "CidrBlock" in props:
+        return r.resolve(props["CidrBlock"], ("Resources", lid, "Properties", "CidrBlock"))
+    return None
+
+
+def _getatt_sg(r: Resolver, lid: str, attr: str, path: Path) -> Any:
+    if attr == "GroupId":
+        return ResRef(lid)
+    if attr == "VpcId":
+        return r.resolve(r.properties(lid).get("VpcId"), ("Resources", lid, "Properties", "VpcId"))
+    return None
+
+
+def register_getatts(resolver: Resolver) -> None:
+    """Teach the resolver what Fn::GetAtt of a VPC, subnet or security group means."""
+    resolver.register_getatt("AWS::EC2::VPC", _getatt_vpc)
+    resolver.register_getatt("AWS::EC2::Subnet", _getatt_subnet)
+    resolver.register_getatt("AWS::EC2::SecurityGroup", _getatt_sg)
+
+
+# ------------------------------------------------------------------ the shared reader
+class Reader:
+    """One template under one scenario, being read into `state`: the resolver, the present
+    resources by type (template order), and the helpers that turn references into logical IDs."""
+
+    def __init__(self, resolver: Resolver, state: NetworkState, by_type: Dict[str, List[str]], file: Optional[str] = None):
+        self.r = resolver
+        self.state = state
+        self.by_type = by_type
+        self.file = file
+        self._attached: Dict[Any, Dict[Any, List[str]]] = {}
+
+    def origin(self, logical_id: Optional[str], path: Path) -> Origin:
+        """Where a fact read from resource `logical_id` (at `path`) came from."""
+        return Origin("template", logical_id, path, None, self.file)
+
+    def ref_of(self, value: Any, types: Sequence[str]) -> Any:
+        """A logical id of one of `types`, or an Unknown (literal ids, parameters, imports)."""
+        if isinstance(value, ResRef) and self.r.resource_type(value.logical_id) in types:
+            return value.logical_id if self.r.present(value.logical_id) else Unknown(f"{value.logical_id} is not created in this scenario")
+        if isinstance(value, ResRef):
+            return Unknown(f"{value.logical_id} is a {self.r.resource_type(value.logical_id)}")
+        return value if isinstance(value, Unknown) else (first_unknown(value) or Unknown(f"{excerpt(value)} is not a reference to a resource of this template"))
+
+    def vpc_of(self, value: Any, path: Path) -> Any:
+        ref = self.ref_of(value, ("AWS::EC2::VPC",))
+        if isinstance(ref, Unknown) and isinstance(value, (str, ResAtt)):
+            return literal_id_unknown(value, "VPC", path)
+        return ref
+
+    def id_of(self, value: Any, path: Path, rtype: str, what: str) -> Any:
+        """The logical id of a template resource of `rtype`, else an Unknown saying why."""
+        if isinstance(value, ResRef) and self.r.resource_type(value.logical_id) == rtype:
+            return value.logical_id if self.r.present(value.logical_id) else Unknown(f"{value.logical_id} is not created in this scenario", path)
+        if isinstance(value, (str, ResAtt)):
+            return literal_id_unknown(value, what, path)
+        return first_unknown(value) or Unknown(f"{what} is not known", path)
+
+    def sg_id(self, value: Any, path: Path) -> Any:
+        if isinstance(value, str) and value.startswith("default-sg:"):
+            return value
+        return self.id_of(value, path, "AWS::EC2::SecurityGroup", "security group")
+
+    def subnet_id(self, value: Any, path: Path) -> Any:
+        return self.id_of(value, path, "AWS::EC2::Subnet", "subnet")
+
+    def rt_id(self, value: Any, path: Path) -> Any:
+        return self.id_of(value, path, "AWS::EC2::RouteTable", "route table")
+
+    def id_list(self, node: Any, path: Path, conv: Callable[[Any, Path], Any]) -> Any:
+        items = self.r.items(node, path)
+        if isinstance(items, Unknown):
+            return items
+        return [(conv(v, p), p) for v, p in items]
+
+    def by_attached(self, rtype: str, key: str, as_vpc: bool = True) -> Dict[Any, List[str]]:
+        """The resources of `rtype` grouped by what their `key` property resolves to (a VPC's
+        logical id with `as_vpc`, else the resolved value), in template order.  Resolved once per
+        state: asking per VPC or per workload would make the build quadratic in the template."""
+        cache = self._attached
+        if (rtype, key, as_vpc) not in cache:
+            r = self.r
+            index: Dict[Any, List[str]] = {}
+            for lid in self.by_type.get(rtype, []):
+                p = ("Resources", lid, "Properties")
+                value = r.resolve(r.properties(lid).get(key), p + (key,))
+                if as_vpc:
+                    value = self.vpc_of(value, p)
+                try:
+                    index.setdefault(value, []).append(lid)
+                except TypeError:  # unhashable (a mapping, a list): equal to no id
+                    continue
+            cache[(rtype, key, as_vpc)] = index
+        return cache[(rtype, key, as_vpc)]
+
+
+def present_by_type(r: Resolver) -> Dict[str, List[str]]:
+    """Resource type -> logical IDs of the resources present in the scenario, in template order."""
+    by_type: Dict[str, List[str]] = {}
+    for lid, res in r.resources.items():
+        if isinstance(res, Mapping) and isinstance(res.get("Type"), str) and r.present(lid):
+            by_type.setdefault(res["Type"], []).append(lid)
+    return by_type

@@ -1,0 +1,322 @@
+"""The network state of one template (or account) under one scenario, and the questions the checks
+ask of it: which route a subnet's traffic takes, what a set of security groups lets out, what an
+endpoint or a network ACL lets in, which AZ a subnet is in.  Every answer is True, False or an
+Unknown (never an error resting on an undecidable value); the queries read only the state."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from ..values import Unknown, first_unknown
+from .logic import ANY_V4, PRIVATE_V4, Tri, covers, is_public_cidr, rule_allows_tcp, tri_all, tri_any, undecided
+from .network import (
+    DhcpOptions,
+    Endpoint,
+    InternetGateway,
+    Nacl,
+    NatGateway,
+    RouteTable,
+    Rule,
+    SecurityGroup,
+    Subnet,
+    Vpc,
+    Workload,
+    default_sg_id,
+)
+
+
+class NetworkState:
+    """The typed network (see module docstring).  An adapter fills the dicts, in its source's
+    order (their orders feed the orders of findings); then only the queries read them."""
+
+    def __init__(self) -> None:
+        self.vpcs: Dict[str, Vpc] = {}
+        self.subnets: Dict[str, Subnet] = {}
+        self.route_tables: Dict[str, RouteTable] = {}
+        self.nats: Dict[str, NatGateway] = {}
+        self.igws: Dict[str, InternetGateway] = {}
+        self.sgs: Dict[str, SecurityGroup] = {}  # with each VPC's default group, default_sg_id(vpc)
+        self.endpoints: Dict[str, Endpoint] = {}
+        self.workloads: Dict[str, Workload] = {}
+        # task definition lid -> its properties as written (the engine reads them through the
+        # scenario's resolver: their containers are not network facts)
+        self.task_definitions: Dict[str, Any] = {}
+        self.dhcp_by_vpc: Dict[str, DhcpOptions] = {}  # vpc -> DHCP options (unpacks as (lid, servers))
+        self.nacls: Dict[str, Nacl] = {}
+        self.subnet_nacl: Dict[str, Any] = {}  # subnet -> nacl lid or Unknown (absent: the default NACL)
+        self._nacl_cache: Dict[Any, Tuple[Tri, Any]] = {}
+        self._egress_cache: Dict[Any, Tri] = {}
+        self._admit_cache: Dict[Any, Tri] = {}
+
+    # ------------------------------------------------------------------ network ACLs
+    def nacl_decision(self, subnet: str, egress: bool, ports: Tuple[int, int], peer: Any, public: bool = False) -> Tuple[Tri, Any]:
+        """Does the subnet's network ACL let TCP `ports` out to (egress) or in from `peer` (a
+        network)?  (decision, deciding entry or None).  Entries apply in rule-number order, first
+        match wins, and what no entry allows is denied; a subnet without an association has the
+        VPC's default ACL, which allows everything (fact 21).  An entry that covers only part of
+        the ports or addresses makes the answer unknown unless a full match comes first.  With
+        `public`, the peer is an unknown public address (S3, a registry): entries for private
+        ranges do not concern it, and entries for part of the public space leave it unknown.
+        Memoised: EN1003 and IN9001 ask the same questions."""
+        key = (subnet, egress, ports, peer, public)
+        cache = self._nacl_cache
+        if key not in cache:
+            cache[key] = self._nacl_decision(subnet, egress, ports, peer, public)
+        return cache[key]
+
+    def _nacl_decision(self, subnet: str, egress: bool, ports: Tuple[int, int], peer: Any, public: bool) -> Tuple[Tri, Any]:
+        acl_id = self.subnet_nacl.get(subnet)
+        if acl_id is None:
+            return True, None
+        if isinstance(acl_id, Unknown):
+            return acl_id, None
+        if isinstance(peer, Unknown):
+            return peer, None
+        acl = self.nacls[acl_id]
+        if acl.unknown is not None:
+            return acl.unknown, None
+        entries = [e for e in acl.entries if e.egress == egress]
+        for e in entries:
+            if isinstance(e.number, Unknown):
+                return Unknown(f"the rule number of entry {e.path[1]} of network ACL {acl_id} is not known: {e.number.why}", e.number.path or e.path, e.number.hint), None
+        partial: Optional[Unknown] = None
+        for e in sorted(entries, key=lambda x: x.number):
+            bad = next((x for x in (e.protocol, e.allow, e.cidr, e.ports) if isinstance(x, Unknown)), None)
+            if bad is not None:
+                return Unknown(f"entry {e.path[1]} of network ACL {acl_id} is not known: {bad.why}", bad.path or e.path, bad.hint), e
+            if e.protocol not in ("-1", "6"):
+                continue
+            if e.cidr.version != peer.version:
+                continue
+            if not e.cidr.overlaps(peer):
+                continue
+            if public and e.cidr.version == 4 and any(e.cidr.subnet_of(p) for p in PRIVATE_V4):
+                continue  # the peer is somewhere in public address space (S3, registries)
+            full_cidr = peer.subnet_of(e.cidr)
+            if e.protocol == "-1" or e.ports is None:
+                full_ports, overlap = True, True
+            else:
+                lo, hi = e.ports
+                full_ports = lo <= ports[0] and ports[1] <= hi
+                overlap = not (hi < ports[0] or lo > ports[1])
+            if not overlap:
+                continue
+            if full_cidr and full_ports:
+                if e.allow is False and partial is not None:
+                    return partial, e  # part allowed above, the rest denied here
+                return e.allow, e
+            if e.allow is False:
+                return Unknown(f"entry {e.path[1]} of network ACL {acl_id} denies part of the traffic", e.path), e
+            partial = partial or Unknown(f"network ACL {acl_id} allows only part of the traffic", e.path)
+        return (partial if partial is not None else False), None
+
+    def dns_servers(self, vpc: str) -> Any:
+        """The VPC's DHCP options, unpacking as (dhcp options lid, list of server strings), or None
+        for AmazonProvidedDNS."""
+        return self.dhcp_by_vpc.get(vpc)
+
+    # ------------------------------------------------------------------ routes
+    def internet_path(self, subnet: str, workload: Workload) -> Tuple[Tri, str]:
+        """(True/False/Unknown, why).  Fact 24 and the catalogue's definition of internet path."""
+        sn = self.subnets[subnet]
+        rt = sn.route_table
+        if isinstance(rt, Unknown):
+            return rt, ""
+        if rt is None:
+            if isinstance(sn.vpc, Unknown):
+                return Unknown(f"subnet {subnet} uses the main route table of a VPC not defined here", sn.path), ""
+            return False, f"subnet {subnet} has no route table association, so it uses the VPC main route table, which holds only the local route"
+        default = [rt_ for rt_ in self.route_tables[rt].routes if isinstance(rt_.destination, (ipaddress.IPv4Network, Unknown)) and (isinstance(rt_.destination, Unknown) or rt_.destination.prefixlen == 0)]
+        if not default:
+            return False, f"route table {rt} has no default route to 0.0.0.0/0"
+        route = default[-1]
+        if isinstance(route.destination, Unknown):
+            return route.destination, ""
+        if route.target == "igw":
+            if workload.instances:
+                public = workload.public_ip if workload.public_ip is not None else sn.map_public_ip
+                if isinstance(public, Unknown):
+                    return public, ""
+                if public:
+                    return True, route.detail
+                return False, f"route table {rt} sends 0.0.0.0/0 to {route.detail} while the container instances get no public IP"
+            if workload.launch_type == "EC2":
+                return False, f"route table {rt} sends 0.0.0.0/0 to {route.detail} while EC2 launch type tasks get no public IP"
+            if isinstance(workload.public_ip, Unknown):
+                return workload.public_ip, ""
+            if workload.public_ip:
+                if isinstance(workload.launch_type, Unknown):
+                    return True, route.detail
+                return True, route.detail
+            return False, f"route table {rt} sends 0.0.0.0/0 to {route.detail} while the tasks get no public IP because AssignPublicIp is not ENABLED"
+        if route.target == "nat":
+            nat = self.nats[route.target_id]
+            conn = nat.connectivity
+            if isinstance(conn, str) and conn.lower() == "private":
+                return False, f"route table {rt} sends 0.0.0.0/0 to private NAT gateway {route.target_id}, which gives no internet access"
+            if not isinstance(conn, str):
+                return first_unknown(conn) or Unknown("NAT connectivity not known"), ""
+            nat_subnet = nat.subnet
+            if isinstance(nat_subnet, str) and nat_subnet in self.subnets:
+                nrt = self.subnets[nat_subnet].route_table
+                if isinstance(nrt, str) and nrt in self.route_tables:
+                    up = [x for x in self.route_tables[nrt].routes if isinstance(x.destination, ipaddress.IPv4Network) and x.destination.prefixlen == 0]
+                    if up and up[-1].target == "igw":
+                        return True, route.detail
+                    if not up:
+                        return False, f"NAT gateway {route.target_id} sits in subnet {nat_subnet}, whose route table {nrt} has no route to an internet gateway"
+                    return Unknown(f"NAT gateway {route.target_id} reaches the internet through {up[-1].detail}", up[-1].path), ""
+                if nrt is None and not isinstance(self.subnets[nat_subnet].vpc, Unknown):
+                    return False, f"NAT gateway {route.target_id} sits in subnet {nat_subnet}, which uses the VPC main route table (no internet gateway route)"
+            return Unknown(f"the subnet of NAT gateway {route.target_id} is not known", ("Resources", route.target_id)), ""
+        return Unknown(f"route table {rt} sends 0.0.0.0/0 to {route.detail}, which may or may not reach the internet", route.path), ""
+
+    # ------------------------------------------------------------------ security groups
+    def sg_list(self, workload: Workload, vpc: Any) -> Any:
+        """The workload's security groups (the VPC default group when none is given: fact 20)."""
+        if isinstance(workload.security_groups, Unknown):
+            return workload.security_groups
+        if not workload.security_groups:
+            if isinstance(vpc, Unknown):
+                return vpc
+            return [default_sg_id(vpc)]
+        out = [sg for sg, _ in workload.security_groups]
+        unknowns = [sg for sg in out if isinstance(sg, Unknown)]
+        return undecided(unknowns) if unknowns else out  # every unknown group blocks, whatever its place
+
+    def egress_allows(self, sg_ids: Sequence[str], dest: Tuple[str, Any]) -> Tri:
+        """Does the union of these groups' egress let TCP 443 out to `dest`?
+
+        dest: ("endpoint", Endpoint) | ("s3", None) | ("internet", None).  Memoised: every rule
+        asks this for the same few (groups, destination) pairs."""
+        key = (tuple(sg_ids), dest[0], dest[1].lid if dest[0] == "endpoint" else None)
+        cache = self._egress_cache
+        if key not in cache:
+            cache[key] = self._egress_allows(sg_ids, dest)
+        return cache[key]
+
+    def _union_egress(self, sg_ids: Sequence[str], allows: Callable[[Rule], Tri]) -> Tri:
+        """Does any egress rule of these groups allow it?  A group without egress rules keeps
+        CloudFormation's allow-all (fact 16)."""
+        results: List[Tri] = []
+        for sid in sg_ids:
+            sg = self.sgs.get(sid)
+            if sg is None:
+                return Unknown(f"security group {sid} is not known")
+            if sg.default_egress:
+                return True
+            results.extend(allows(rule) for rule in sg.egress)
+        return tri_any(results)
+
+    def _egress_allows(self, sg_ids: Sequence[str], dest: Tuple[str, Any]) -> Tri:
+        return self._union_egress(sg_ids, lambda rule: tri_all([rule_allows_tcp(rule, 443), self._egress_dest_ok(rule, dest)]))
+
+    def egress_to(self, sg_ids: Sequence[str], net: Any, port: int, protocol: str) -> Tri:
+        """Does the union of these groups' egress let `protocol`/`port` out to network `net`?"""
+
+        def allows(rule: Rule) -> Tri:
+            if rule.cidr is not None:
+                dest_ok: Tri = covers(rule.cidr, net)
+            elif rule.peer_sg is not None or rule.prefix_list is not None:
+                dest_ok = Unknown("egress to a security group or prefix list may cover it", rule.path)
+            else:
+                dest_ok = False
+            return tri_all([rule_allows_tcp(rule, port, protocol), dest_ok])
+
+        return self._union_egress(sg_ids, allows)
+
+    def _egress_dest_ok(self, rule: Rule, dest: Tuple[str, Any]) -> Tri:
+        kind, target = dest
+        if kind == "endpoint":
+            checks: List[Tri] = []
+            if rule.peer_sg is not None:
+                ep_sgs = self.endpoint_sgs(target)
+                if isinstance(rule.peer_sg, Unknown):
+                    checks.append(rule.peer_sg)
+                elif isinstance(ep_sgs, Unknown):
+                    checks.append(ep_sgs)
+                else:
+                    checks.append(rule.peer_sg in ep_sgs)
+            if rule.cidr is not None:
+                nets = self.endpoint_networks(target)
+                if isinstance(nets, Unknown):
+                    checks.append(tri_all([is_public_cidr(rule.cidr) and rule.cidr == ANY_V4, nets]) if not isinstance(rule.cidr, Unknown) and rule.cidr == ANY_V4 else nets)
+                else:
+                    checks.append(tri_all([covers(rule.cidr, n) for n in nets]) if nets else Unknown("the endpoint has no subnets"))
+            if isinstance(rule.prefix_list, Unknown):
+                checks.append(rule.prefix_list)
+            elif rule.prefix_list is not None and not checks:
+                checks.append(False)
+            return tri_any(checks)
+        if kind == "s3":
+            if isinstance(rule.prefix_list, Unknown):
+                return rule.prefix_list
+            if rule.prefix_list is not None:
+                return True  # the S3 prefix list (a literal pl- id cannot be checked further)
+            if rule.cidr is not None:
+                return is_public_cidr(rule.cidr)
+            if isinstance(rule.peer_sg, Unknown):
+                return False
+            return False
+        # internet
+        if rule.cidr is not None:
+            return is_public_cidr(rule.cidr)
+        if rule.prefix_list is not None:
+            return Unknown("the egress rule's destination is a prefix list, which may or may not hold the registry's addresses", rule.path)
+        return False
+
+    # ------------------------------------------------------------------ endpoints
+    def endpoint_sgs(self, ep: Endpoint) -> Any:
+        if ep.security_groups is None:
+            if isinstance(ep.vpc, Unknown):
+                return ep.vpc
+            return [default_sg_id(ep.vpc)]
+        if isinstance(ep.security_groups, Unknown):
+            return ep.security_groups
+        out = [sg for sg, _ in ep.security_groups]
+        unknowns = [sg for sg in out if isinstance(sg, Unknown)]
+        return undecided(unknowns) if unknowns else out  # every unknown group blocks, whatever its place
+
+    def endpoint_networks(self, ep: Endpoint) -> Any:
+        if isinstance(ep.subnets, Unknown):
+            return ep.subnets
+        nets = [sn if isinstance(sn, Unknown) else self.subnets[sn].cidr for sn, _ in ep.subnets]
+        unknowns = [n for n in nets if isinstance(n, Unknown)]
+        return undecided(unknowns) if unknowns else nets  # every unknown subnet blocks, whatever its place
+
+    def endpoint_admits(self, ep: Endpoint, workload_sgs: Sequence[str], subnet: str) -> Tri:
+        """Do the endpoint's groups let TCP 443 in from the tasks (their groups, or a CIDR covering
+        their subnet)?  Fact 12.  Memoised like egress_allows."""
+        key = (ep.lid, tuple(workload_sgs), subnet)
+        cache = self._admit_cache
+        if key not in cache:
+            cache[key] = self._endpoint_admits(ep, workload_sgs, subnet)
+        return cache[key]
+
+    def _endpoint_admits(self, ep: Endpoint, workload_sgs: Sequence[str], subnet: str) -> Tri:
+        ep_sgs = self.endpoint_sgs(ep)
+        if isinstance(ep_sgs, Unknown):
+            return ep_sgs
+        results: List[Tri] = []
+        cidr = self.subnets[subnet].cidr
+        for sid in ep_sgs:
+            sg = self.sgs.get(sid)
+            if sg is None:
+                return Unknown(f"security group {sid} is not known")
+            for rule in sg.ingress:
+                src: List[Tri] = []
+                if rule.peer_sg is not None:
+                    src.append(rule.peer_sg if isinstance(rule.peer_sg, Unknown) else rule.peer_sg in workload_sgs)
+                if rule.cidr is not None:
+                    src.append(covers(rule.cidr, cidr))
+                if rule.prefix_list is not None:
+                    src.append(rule.prefix_list if isinstance(rule.prefix_list, Unknown) else Unknown("ingress from a prefix list", rule.path))
+                results.append(tri_all([rule_allows_tcp(rule, 443), tri_any(src)]))
+        return tri_any(results)
+
+    # ------------------------------------------------------------------ zones
+    def az_of(self, subnet: Any) -> Any:
+        if isinstance(subnet, str) and subnet in self.subnets:
+            return self.subnets[subnet].az
+        return Unknown("subnet is not known")
