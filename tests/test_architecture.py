@@ -170,7 +170,7 @@ def test_every_fact_of_the_state_says_where_it_came_from():
     from ecsnetpolicy.values import Resolver
 
     template = load_file(str(ROOT / "tests" / "fixtures" / "templates" / "good_private_endpoints.yaml"))
-    state = build(template, Resolver(template))[0]
+    state = build(Resolver(template))[0]
     facts = [
         *state.vpcs.values(), *state.subnets.values(), *state.route_tables.values(), *state.sgs.values(),
         *state.endpoints.values(), *state.workloads.values(),

@@ -169,7 +169,7 @@ class NetworkState:
                     return Unknown(f"NAT gateway {route.target_id} reaches the internet through {up[-1].detail}", up[-1].path), ""
                 if nrt is None and not isinstance(self.subnets[nat_subnet].vpc, Unknown):
                     return False, f"NAT gateway {route.target_id} sits in subnet {nat_subnet}, which uses the VPC main route table (no internet gateway route)"
-            return Unknown(f"the subnet of NAT gateway {route.target_id} is not known", ("Resources", route.target_id)), ""
+            return Unknown(f"the subnet of NAT gateway {route.target_id} is not known", nat.path), ""
         return Unknown(f"route table {rt} sends 0.0.0.0/0 to {route.detail}, which may or may not reach the internet", route.path), ""
 
     # ------------------------------------------------------------------ security groups
