@@ -699,7 +699,7 @@ def test_quadratic_template_is_linear(tmp_path):
 
 
 def test_wildcards_in_policies_are_matched_linearly():
-    from ecsnetpolicy.checks.more import _wild
+    from ecsnetpolicy.checks.policy_documents import _wild
 
     assert _wild("ecr:*", "ecr:BatchGetImage", True)
     assert _wild("ECR:Batch?etImage", "ecr:BatchGetImage", True)

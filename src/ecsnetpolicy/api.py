@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
-from .checks import Raw, raw_findings
+from .checks import raw_findings
 from .engine import Report, analyse
+from .findings import Raw
 from .load.policy import load_policy
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -1,9 +1,12 @@
-"""The one shape a finding has, whichever path (cfn-lint plugin or our own command) produced it."""
+"""The one shape a finding has, whichever path (cfn-lint plugin or our own command) produced it,
+and the same finding before it is located in a file (Raw)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Optional, Tuple
+
+from .phrasing import safe
 
 SEVERITIES = {"E": "error", "W": "warning", "I": "informational"}
 
@@ -40,3 +43,21 @@ class Finding:
 
     def sort_key(self):
         return (self.filename or "", self.line, self.column, self.rule_id, self.message)
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A finding before it has a file and a line.  The message is made safe here, once, for every
+    output channel (plugin messages in all of cfn-lint's formats, and ours): template text inside
+    it cannot carry control characters or a line-start workflow command."""
+
+    rule_id: str
+    path: Tuple[Any, ...]
+    message: str
+    workload: Optional[str] = None
+    fix: Optional[Fix] = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", safe(self.message))
+        if self.workload is not None:
+            object.__setattr__(self, "workload", safe(self.workload, 300))

@@ -460,7 +460,7 @@ def unloaded_raws(merged: Optional[Merged]) -> List[Tuple[Stack, Any]]:
     TemplateURL / Location, saying why and how to allow it."""
     if merged is None:
         return []
-    from ..checks import Raw
+    from ..findings import Raw
 
     out = []
     seen = set()

@@ -1,0 +1,146 @@
+"""Rules 1xxx, what the tasks may send out: HTTPS through their security group (EN1001), DNS
+(EN1002), and both ways through the network ACLs of their subnets (EN1003)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, Optional, Sequence, Tuple
+
+from ..engine import Analysis, Verdict
+from ..findings import Raw
+from ..phrasing import join as _join, subnets as _subnets
+from ..state import ANY_V4, Endpoint, tri_all
+from ..values import Path, Unknown
+from .base import _group, _need, _symptom, _workload_sgs
+from .flows import _dns_targets, _nacl_flows
+
+
+def _egress_anchor(a: Analysis, sgs: Sequence[str]) -> Tuple[Optional[str], Path]:
+    for sid in sgs:
+        sg = a.state.sgs.get(sid)
+        if sg is not None and not sid.startswith("default-sg:"):
+            return sid, sg.egress_path or sg.path
+    return None, ()
+
+
+def en1001(a: Analysis) -> Iterator[Raw]:
+    ok = [v for v in a.verdicts if v.outcome == "ok"]
+    for w, vs in _group(ok, lambda v: v.workload.lid).items():
+        sgs = _workload_sgs(a, vs[0])
+        if isinstance(sgs, Unknown):
+            continue
+        blocked: Dict[str, Verdict] = {}
+        for v in vs:
+            dest = v.dest
+            key = dest[1].lid if dest[0] == "endpoint" else dest[0]
+            if key in blocked:
+                continue
+            if a.state.egress_allows(sgs, dest) is False:
+                blocked[key] = v
+        if not blocked:
+            continue
+        anchor_sg, path = _egress_anchor(a, sgs)
+        if anchor_sg is None:
+            continue
+        dests, fixes, symptoms, needs = [], [], [], []
+        for key, v in blocked.items():
+            kind, target = v.dest
+            if kind == "endpoint":
+                dests.append(f"interface endpoint {key} ({v.service})")
+                vpc = a.state.vpcs.get(v.vpc)
+                cidr = vpc.cidrs[0] if vpc and vpc.cidrs and not isinstance(vpc.cidrs[0], Unknown) else None
+                fixes.append(f"the VPC CIDR {cidr}" if cidr else "the endpoint subnets' CIDRs")
+            elif kind == "s3":
+                dests.append("the S3 gateway endpoint" if isinstance(v.via, Endpoint) else "S3")
+                fixes.append("the S3 prefix list (DestinationPrefixListId of com.amazonaws.<region>.s3)")
+            else:
+                dests.append(f"the internet ({v.need.detail or 'needed by ' + v.need.need.need_id})")
+                fixes.append("0.0.0.0/0, which the registry on the internet requires")
+            symptoms.append(_symptom(v))
+            needs.append(_need(v))
+        vs0 = vs[0]
+        yield Raw(
+            "EN1001",
+            path,
+            f"Security group {anchor_sg} of {vs0.workload.label} does not allow TCP 443 out to {_join(dests)}, so tasks "
+            f"cannot {_join(needs)} and fail with {_join(symptoms)}; add egress rules for TCP 443 to {_join(fixes)}"
+            f"{'' if any('0.0.0.0/0' in f for f in fixes) else ' rather than 0.0.0.0/0'}.",
+            w,
+        )
+
+
+def en1002(a: Analysis) -> Iterator[Raw]:
+    for w, vs in _group(a.verdicts, lambda v: v.workload.lid).items():
+        v = vs[0]
+        targets = _dns_targets(a, v.vpc)
+        if targets is None or isinstance(targets, Unknown):
+            continue
+        label, nets = targets
+        sgs = _workload_sgs(a, v)
+        if isinstance(sgs, Unknown):
+            continue
+        missing = []
+        for proto, name in (("17", "UDP"), ("6", "TCP")):
+            allowed = tri_all([a.state.egress_to(sgs, net, 53, proto) for net in nets])
+            if allowed is False:
+                missing.append(name)
+        if not missing:
+            continue
+        anchor_sg, path = _egress_anchor(a, sgs)
+        if anchor_sg is None:
+            continue
+        cidrs = _join([str(n) for n in nets])
+        yield Raw(
+            "EN1002",
+            path,
+            f"Security group {anchor_sg} of {v.workload.label} does not allow {' and '.join(missing)} 53 out to {label}, so "
+            f"tasks cannot resolve the names of ECR, CloudWatch Logs or any endpoint and fail with "
+            f"CannotPullContainerError (lookup ... i/o timeout); add egress rules for UDP and TCP 53 to {cidrs}.",
+            w,
+        )
+
+
+def _ports(ports: Tuple[int, int]) -> str:
+    return f"TCP {ports[0]}" if ports[0] == ports[1] else f"TCP {ports[0]}-{ports[1]}"
+
+
+def en1003(a: Analysis) -> Iterator[Raw]:
+    if not a.state.subnet_nacl:
+        return
+    blocked: Dict[Tuple[Path, str], Dict[str, Any]] = {}
+    for v in a.verdicts:
+        if v.outcome != "ok":
+            continue
+        for subnet, egress, ports, peer, peer_label in _nacl_flows(a, v):
+            public = peer is ANY_V4
+            allowed, entry = a.state.nacl_decision(subnet, egress, ports, peer, public=public)
+            if allowed is not False:
+                continue
+            acl = a.state.subnet_nacl[subnet]
+            anchor = entry.path if entry is not None else ("Resources", acl)
+            group = blocked.setdefault((anchor, v.workload.lid), {"v": v, "acl": acl, "entry": entry, "flows": {}, "uses": {}})
+            peer_text = f"public addresses ({peer_label})" if public else str(peer)
+            flow = group["flows"].setdefault((egress, ports), {"peers": [], "subnets": []})
+            flow["peers"].append(peer_text)
+            flow["subnets"].append(subnet)
+            group["uses"].setdefault(v.need.need.need_id + v.service, v)
+    for (anchor, w), g in blocked.items():
+        v, entry = g["v"], g["entry"]
+        flows = []
+        for (egress, ports), f in sorted(g["flows"].items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            flows.append(
+                f"{'outbound' if egress else 'inbound'} {'' if ports == (443, 443) else 'return traffic on '}{_ports(ports)} "
+                f"{'to' if egress else 'from'} {_join(f['peers'])} {'out of' if egress else 'into'} {_subnets(f['subnets'])}"
+            )
+        cause = (f"entry {entry.path[1]} (rule {entry.number}) denies {'it' if len(flows) == 1 else 'them'}"
+                 if entry is not None else f"no entry allows {'it' if len(flows) == 1 else 'them'}")
+        what = "an allow entry for it" if len(flows) == 1 else "allow entries for them"
+        fix = f"add {what} with a rule number below {entry.number}" if entry is not None else f"add {what}"
+        needs = _join([_need(x) for x in g["uses"].values()])
+        symptoms = _join([_symptom(x) for x in g["uses"].values()])
+        yield Raw(
+            "EN1003",
+            anchor,
+            f"Network ACL {g['acl']} blocks {'; '.join(flows)}: {cause}, and network ACLs are stateless, so tasks of "
+            f"{v.workload.label} cannot {needs} and fail with {symptoms}; {fix}.",
+            w,
+        )

@@ -1,0 +1,187 @@
+"""Rules 2xxx, VPC endpoints: a missing one (EN2001), and those that exist but cannot serve the
+tasks (AZ coverage, private DNS, VPC DNS attributes, security groups, type, duplicate AZs)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List, Tuple
+
+from ..engine import Analysis, Verdict
+from ..findings import Fix, Raw
+from ..phrasing import join as _join, subnets as _subnets
+from ..state import Endpoint, az_label, same_az, tri_any
+from ..values import Unknown
+from .base import _group, _key_path, _need, _props, _sg_label, _symptom, _workload_sgs
+
+
+def en2001(a: Analysis) -> Iterator[Raw]:
+    missing = [v for v in a.verdicts if v.outcome == "missing"]
+    for (w, svc), vs in _group(missing, lambda v: (v.workload.lid, v.service)).items():
+        v = vs[0]
+        kind = a.policy.kind(svc)
+        if kind == "gateway":
+            how = f"a Gateway VPC endpoint for com.amazonaws.<region>.{svc} with the route tables of these subnets in RouteTableIds"
+        else:
+            how = (f"an Interface VPC endpoint for com.amazonaws.<region>.{svc} with PrivateDnsEnabled: true, a subnet in each "
+                   "task Availability Zone and a security group admitting TCP 443 from the tasks")
+        extra = ""
+        if "cannot serve ECR image layers" in v.why:
+            extra = " (" + v.why.split("; ", 1)[1] + ")"
+        yield Raw(
+            "EN2001",
+            v.workload.subnets_path,
+            f"Tasks of {v.workload.label} in {_subnets([x.subnet for x in vs])} {_need(v)}, but "
+            f"{'the subnet has' if len({x.subnet for x in vs}) == 1 else 'these subnets have'} no internet path "
+            f"because {v.why.split('; ', 1)[0]}, and VPC {v.vpc} has no {svc} endpoint{extra}, so they fail with "
+            f"{_symptom(v)}; add to VPC {v.vpc} {how}.",
+            w,
+        )
+
+
+def wn2002(a: Analysis) -> Iterator[Raw]:
+    via_ep = [v for v in a.verdicts if v.outcome == "ok" and isinstance(v.via, Endpoint) and v.via.type == "Interface"]
+    for (ep_lid, w), vs in _group(via_ep, lambda v: (v.via.lid, v.workload.lid)).items():
+        ep = vs[0].via
+        if isinstance(ep.subnets, Unknown):
+            continue
+        ep_azs = [a.state.az_of(s) for s, _ in ep.subnets]
+        uncovered: Dict[str, Verdict] = {}
+        for v in vs:
+            az = a.state.az_of(v.subnet)
+            if tri_any([same_az(az, e) for e in ep_azs]) is False and v.subnet not in uncovered:
+                uncovered[v.subnet] = v
+        if not uncovered:
+            continue
+        v = next(iter(uncovered.values()))
+        azs = _join([az_label(a.state.az_of(s)) for s in uncovered])
+        path = _key_path(a, ep_lid, "SubnetIds")
+        yield Raw(
+            "WN2002",
+            path,
+            f"Interface endpoint {ep_lid} ({v.service}) has no subnet in the Availability Zone of {_subnets(list(uncovered))} "
+            f"({azs}), where tasks of {v.workload.label} run, so those tasks reach it across AZs (cross-AZ data charges, and "
+            f"they cannot {_need(v)} if the endpoint's AZ fails: {_symptom(v)}); add a subnet in that AZ to "
+            f"SubnetIds of {ep_lid}.",
+            w,
+            Fix(_props(ep_lid), "SubnetIds", {"Ref": next(iter(uncovered))}, "append"),
+        )
+
+
+def en2003(a: Analysis) -> Iterator[Raw]:
+    bad = [v for v in a.verdicts if v.outcome == "no-private-dns"]
+    for (ep_lid, w), vs in _group(bad, lambda v: (v.via.lid, v.workload.lid)).items():
+        v = vs[0]
+        yield Raw(
+            "EN2003",
+            _key_path(a, ep_lid, "PrivateDnsEnabled"),
+            f"Interface endpoint {ep_lid} ({v.service}) does not set PrivateDnsEnabled: true (CloudFormation's default is "
+            f"false), so tasks of {v.workload.label} in {_subnets([x.subnet for x in vs])}, which have no internet path, "
+            f"resolve the public {v.service} name and cannot {_need(v)}: they fail with {_symptom(v)}; set "
+            f"PrivateDnsEnabled: true on {ep_lid}.",
+            w,
+            Fix(_props(ep_lid), "PrivateDnsEnabled", True),
+        )
+
+
+def en2004(a: Analysis) -> Iterator[Raw]:
+    model = a.state
+    for vpc in model.vpcs.values():
+        eps = [ep for ep in model.endpoints.values() if ep.vpc == vpc.lid and ep.type == "Interface" and ep.private_dns is True]
+        if not eps:
+            continue
+        problems = []
+        if vpc.dns_hostnames is False:
+            problems.append("does not set EnableDnsHostnames: true (CloudFormation's default is false)")
+        if vpc.dns_support is False:
+            problems.append("sets EnableDnsSupport: false")
+        if not problems:
+            continue
+        users = sorted({v.workload.label for v in a.verdicts if isinstance(v.via, Endpoint) and v.via.vpc == vpc.lid})
+        who = f"tasks of {_join(users)}" if users else "tasks in the VPC"
+        yield Raw(
+            "EN2004",
+            vpc.path,
+            f"VPC {vpc.lid} has interface endpoint{'s' if len(eps) > 1 else ''} {_join([e.lid for e in eps])} with private DNS "
+            f"but {' and '.join(problems)}, so the endpoint cannot be created with private DNS and {who} cannot resolve it "
+            f"(CannotPullContainerError, ResourceInitializationError); set EnableDnsHostnames: true and EnableDnsSupport: "
+            f"true on {vpc.lid}.",
+            None,
+            Fix(_props(vpc.lid), "EnableDnsHostnames", True) if vpc.dns_support is not False else None,
+        )
+
+
+def en2005(a: Analysis) -> Iterator[Raw]:
+    via_ep = [v for v in a.verdicts if v.outcome == "ok" and isinstance(v.via, Endpoint) and v.via.type == "Interface"]
+    for (ep_lid, w), vs in _group(via_ep, lambda v: (v.via.lid, v.workload.lid)).items():
+        v = vs[0]
+        sgs = _workload_sgs(a, v)
+        if isinstance(sgs, Unknown):
+            continue
+        refused = [x for x in vs if a.state.endpoint_admits(x.via, sgs, x.subnet) is False]
+        if not refused:
+            continue
+        ep = v.via
+        subnets = [x.subnet for x in refused]
+        source = f"security group {sgs[0]}" if not sgs[0].startswith("default-sg:") else "the tasks' subnets"
+        if ep.security_groups is None:
+            yield Raw(
+                "EN2005",
+                ep.path,
+                f"Interface endpoint {ep_lid} ({v.service}) has no SecurityGroupIds, so it uses the default security group "
+                f"of VPC {ep.vpc}, which admits only its own members and refuses tasks of {v.workload.label} "
+                f"({_sg_label(a, sgs)}) in {_subnets(subnets)}, so they cannot {_need(v)} and fail with "
+                f"{_symptom(v)}; set SecurityGroupIds to a group that allows TCP 443 in from {source}.",
+                w,
+            )
+            continue
+        ep_sgs = a.state.endpoint_sgs(ep)
+        yield Raw(
+            "EN2005",
+            _props(ep_lid) + ("SecurityGroupIds",),
+            f"Security group{'s' if len(ep_sgs) > 1 else ''} {_sg_label(a, ep_sgs)} of interface endpoint {ep_lid} "
+            f"({v.service}) {'do' if len(ep_sgs) > 1 else 'does'} not allow TCP 443 in from tasks of {v.workload.label} "
+            f"({_sg_label(a, sgs)}) in {_subnets(subnets)}, so they cannot {_need(v)} and fail with "
+            f"{_symptom(v)}; add an ingress rule for TCP 443 from {source} to {_sg_label(a, ep_sgs[:1])}.",
+            w,
+        )
+
+
+def en2006(a: Analysis) -> Iterator[Raw]:
+    for ep in a.state.endpoints.values():
+        if not ep.type_known or ep.type == "Interface" or not isinstance(ep.service, str):
+            continue
+        if not a.policy.interface_only(ep.service):
+            continue
+        users = [v for v in a.verdicts if v.outcome == "wrong-type" and v.via is ep]
+        props = a.resolver.properties(ep.lid)
+        said = f"sets VpcEndpointType: {ep.type}" if "VpcEndpointType" in props else "does not set VpcEndpointType: Interface (the default is Gateway)"
+        impact = f" and tasks of {users[0].workload.label} cannot {_need(users[0])} ({_symptom(users[0])})" if users else ""
+        yield Raw(
+            "EN2006",
+            ep.path,
+            f"VPC endpoint {ep.lid} is for {ep.service}, which is offered only as an Interface endpoint, but it {said}, so the "
+            f"stack fails to create it{impact}; set VpcEndpointType: Interface with SubnetIds, SecurityGroupIds and "
+            f"PrivateDnsEnabled: true.",
+            users[0].workload.lid if users else None,
+            Fix(_props(ep.lid), "VpcEndpointType", "Interface"),
+        )
+
+
+def en2007(a: Analysis) -> Iterator[Raw]:
+    for ep in a.state.endpoints.values():
+        if ep.type != "Interface" or isinstance(ep.subnets, Unknown):
+            continue
+        seen: List[Tuple[str, Any]] = []
+        for sn, spath in ep.subnets:
+            if isinstance(sn, Unknown):
+                continue
+            az = a.state.az_of(sn)
+            dup = next((s for s, z in seen if same_az(z, az) is True and s != sn), None)
+            if dup is not None:
+                yield Raw(
+                    "EN2007",
+                    spath,
+                    f"Interface endpoint {ep.lid} lists subnets {dup} and {sn}, both in {az_label(az)}, so the create call "
+                    f"fails with DuplicateSubnetsInSameZone and tasks that rely on it cannot start; keep one subnet per "
+                    f"Availability Zone in SubnetIds.",
+                )
+            seen.append((sn, az))

@@ -1,0 +1,30 @@
+"""Rule 4xxx: what only the internet can serve, for tasks with no path to it (EN4001)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..engine import Analysis
+from ..findings import Raw
+from ..phrasing import subnets as _subnets
+from .base import _group, _need, _symptom
+
+
+def en4001(a: Analysis) -> Iterator[Raw]:
+    bad = [v for v in a.verdicts if v.outcome == "no-internet"]
+    for (w, need_id), vs in _group(bad, lambda v: (v.workload.lid, v.need.need.need_id)).items():
+        v = vs[0]
+        why = v.why
+        if "no public IP" in why and "EC2" not in why:
+            fix = "set AssignPublicIp: ENABLED (public subnets), or route 0.0.0.0/0 through a public NAT gateway"
+        elif "private NAT" in why:
+            fix = "route 0.0.0.0/0 to a public NAT gateway in a subnet with an internet gateway route"
+        else:
+            fix = "add a 0.0.0.0/0 route to a public NAT gateway, or serve the image from ECR in this region"
+        yield Raw(
+            "EN4001",
+            v.workload.net_path,
+            f"Tasks of {v.workload.label} in {_subnets([x.subnet for x in vs])} {_need(v)}, which only the internet can "
+            f"serve, but {why}, so they fail with {_symptom(v)}; {fix}.",
+            w,
+        )

@@ -1,0 +1,200 @@
+"""Rules 3xxx, S3 through its gateway endpoint: the route tables it lists (EN3001) and its policy
+against the ECR layer bucket (EN3002)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Iterator, List, Optional, Tuple
+
+from ..engine import Analysis
+from ..findings import Fix, Raw
+from ..load.policy import Need
+from ..phrasing import join as _join, subnets as _subnets
+from ..state import Endpoint
+from ..values import MARK, NOVALUE, Partial
+from .base import _as_list, _describe, _group, _key_path, _need, _note, _props, _symptom
+from .policy_documents import _match_any, _tri_and, parse_document
+
+
+def en3001(a: Analysis) -> Iterator[Raw]:
+    bad = [v for v in a.verdicts if v.outcome == "s3-route"]
+    for (ep_lid, w, rt), vs in _group(bad, lambda v: (v.via.lid, v.workload.lid, a.state.subnets[v.subnet].route_table)).items():
+        v = vs[0]
+        subnets = [x.subnet for x in vs]
+        one = len(set(subnets)) == 1
+        path = _key_path(a, ep_lid, "RouteTableIds")
+        if rt is None:
+            yield Raw(
+                "EN3001",
+                path,
+                f"Tasks of {v.workload.label} in {_subnets(subnets)} {_need(v)} ({_note(a, v)}), but "
+                f"{'that subnet has' if one else 'those subnets have'} no route "
+                f"table association (the VPC main route table, which S3 gateway endpoint {ep_lid} does not list) and no internet "
+                f"path, so those tasks fail with {_symptom(v)}; associate a route table with "
+                f"{'it' if one else 'them'} and add it to RouteTableIds of {ep_lid}.",
+                w,
+            )
+            continue
+        yield Raw(
+            "EN3001",
+            path,
+            f"Tasks of {v.workload.label} in {_subnets(subnets)} {_need(v)} ({_note(a, v)}), but route table {rt} of {'that subnet' if one else 'those subnets'} "
+            f"is not in RouteTableIds of S3 gateway endpoint {ep_lid} and {'it has' if one else 'they have'} no internet "
+            f"path, so those tasks fail with {_symptom(v)}; add {rt} to RouteTableIds of {ep_lid}.",
+            w,
+            Fix(_props(ep_lid), "RouteTableIds", {"Ref": rt}, "append"),
+        )
+
+
+_ACCOUNT_KEYS = {"aws:principalaccount": "aws:PrincipalAccount", "aws:principalorgid": "aws:PrincipalOrgID", "s3:resourceaccount": "s3:ResourceAccount"}
+
+
+def _partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def _principal_any(principal: Any) -> Optional[bool]:
+    """Does the statement's Principal take in every principal (ECR's, which is AWS's own)?"""
+    if principal == "*":
+        return True
+    if isinstance(principal, Mapping):
+        values = [v for k, vs in principal.items() if k == "AWS" for v in _as_list(vs)]
+        if any(v == "*" for v in values):
+            return True
+        if all(isinstance(v, str) or (isinstance(v, Partial) and v.text != MARK) for v in values):
+            return False  # named accounts, roles, services: not ECR's principal
+        return None
+    if isinstance(principal, Partial) and principal.text != MARK:
+        return False  # an ARN with some deploy-time piece: a specific principal
+    return None
+
+
+def _condition_effect(cond: Any, effect: str) -> Tuple[Optional[bool], str]:
+    """Does the statement's Condition hold for ECR's requests for the AWS-owned layer bucket?
+
+    Account/organisation keys with a positive operator never hold (the bucket and the principal
+    are AWS's, fact 23); with a negative operator they always hold.  Anything else: undecidable."""
+    if cond is None or cond == {}:
+        return True, ""
+    if not isinstance(cond, Mapping):
+        return None, ""
+    verdicts: List[Optional[bool]] = []
+    key_seen = ""
+    for op, block in cond.items():
+        if not isinstance(op, str) or not isinstance(block, Mapping):
+            return None, ""
+        negative = "Not" in op
+        for key in block:
+            name = _ACCOUNT_KEYS.get(key.lower()) if isinstance(key, str) else None
+            if name is None or op.startswith("Null"):
+                verdicts.append(None)
+                continue
+            key_seen = key_seen or name
+            verdicts.append(negative)
+    if any(v is False for v in verdicts):
+        return False, key_seen
+    if all(v is True for v in verdicts):
+        return True, key_seen
+    return None, key_seen
+
+
+def _resource_pattern(value: Any) -> Any:
+    """A Resource entry as a pattern: deploy-time identities of this template (its buckets, the
+    account id) cannot spell the AWS-owned bucket, so they become a character no ARN holds."""
+    if isinstance(value, Partial):
+        text = value.text
+        for unk in value.unknowns:
+            token = "\x01" if unk.why.endswith("is only known at deploy time") else MARK
+            text = text.replace(MARK, token, 1)
+        if MARK in text:
+            return value
+        return text
+    return value
+
+
+def layer_bucket_access(doc: Any, region: str) -> Tuple[Optional[bool], str]:
+    """(allowed?, why not) for s3:GetObject on the ECR layer bucket under an endpoint policy."""
+    stmts, unknown = parse_document(doc, "the endpoint policy")
+    if unknown:
+        return None, ""
+    target = f"arn:{_partition(region)}:s3:::prod-{region}-starport-layer-bucket/*"
+    allowed: Optional[bool] = False
+    deny_maybe = False
+    reasons: List[str] = []
+    for s in stmts:
+        act = s.action_matches("s3:GetObject")
+        if s.not_resource or s.resource is None:
+            res: Optional[bool] = None
+        else:
+            res = _match_any([_resource_pattern(x) for x in _as_list(s.resource)], target, ignore_case=False)
+        pri = None if s.not_principal else _principal_any(s.principal)
+        cond, key = _condition_effect(s.condition, s.effect or "")
+        applies = _tri_and(act, res, pri, cond)
+        if s.effect == "Deny":
+            if applies is True:
+                return False, f"statement {s.label} denies it"
+            if applies is None:
+                deny_maybe = True
+            continue
+        if applies is True:
+            allowed = True
+        elif applies is None:
+            allowed = None if allowed is False else allowed
+        elif act is True and res is True and pri is True and cond is False and key:
+            reasons.append(f"statement {s.label} allows it only under an {key} condition, which ECR's requests to the AWS-owned bucket never meet")
+    if deny_maybe:
+        return None, ""
+    if allowed is True:
+        return True, ""
+    if allowed is None:
+        return None, ""
+    return False, reasons[0] if reasons else "no statement allows it"
+
+
+def _is_ecr_pull(need: Need) -> bool:
+    regs = need.when.get("image_registry") if isinstance(need.when, Mapping) else None
+    return "ecr" in _as_list(regs) and "s3" in need.requires
+
+
+def en3002(a: Analysis) -> Iterator[Raw]:
+    model, r = a.state, a.resolver
+    for ep in model.endpoints.values():
+        if ep.service != "s3" or ep.type != "Gateway":
+            continue
+        props = r.properties(ep.lid)
+        if "PolicyDocument" not in props:
+            continue  # no policy: full access
+        users = [
+            v for v in a.verdicts
+            if v.service == "s3" and v.outcome == "ok" and isinstance(v.via, Endpoint) and v.via.lid == ep.lid and _is_ecr_pull(v.need.need)
+        ]
+        if not users:
+            continue
+        path = _props(ep.lid) + ("PolicyDocument",)
+        doc = r.resolve(props.get("PolicyDocument"), path)
+        if doc is NOVALUE or doc is None:
+            continue
+        allowed, why = layer_bucket_access(doc, a.region)
+        if allowed is not False:
+            continue
+        bucket = f"arn:{_partition(a.region)}:s3:::prod-{a.region}-starport-layer-bucket/*"
+        v = users[0]
+        online = any(model.internet_path(x.subnet, x.workload)[0] is True for x in users)
+        route = " rather than through their internet path (the endpoint route wins for S3)" if online else ""
+        labels = _join([x.workload.label for x in users])
+        need = v.need.need
+        symptom = need.symptom_for("s3") if hasattr(need, "symptom_for") else need.symptom
+        yield Raw(
+            "EN3002",
+            path,
+            f"The PolicyDocument of S3 gateway endpoint {ep.lid} does not allow s3:GetObject on {bucket} ({why}), and tasks "
+            f"of {labels} in {_subnets([x.subnet for x in users])} reach S3 through it{route}, so "
+            f"they cannot {_describe(need, v.need.image, v.need.detail)} and fail with {symptom}; add a statement allowing "
+            f"s3:GetObject on {bucket} for Principal \"*\" with no aws:PrincipalAccount, aws:PrincipalOrgID or "
+            f"s3:ResourceAccount condition.",
+            v.workload.lid if len({x.workload.lid for x in users}) == 1 else None,
+        )
