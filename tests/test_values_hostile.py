@@ -25,9 +25,9 @@ from typing import Any, Dict, List, Optional, Sequence
 
 import pytest
 
-from ecsnetpolicy import values
 from ecsnetpolicy.api import raw_for
 from ecsnetpolicy.load.template import loads
+from ecsnetpolicy.values import budget
 from ecsnetpolicy.values import MAX_LIST, MAX_STRING, Budget, Resolver, Unknown, as_int, as_network
 from helpers import plugin_run
 
@@ -742,10 +742,10 @@ def test_a_spent_budget_gives_unknowns_never_errors(monkeypatch, share, variant)
     text = template_text(nacl=nacl()) if variant == "nacl" else template_text()
     report = analyse(loads(text))
     raw_findings(report)  # the rules resolve too, on the same budget
-    needed = values.MAX_STEPS - report.budget.left
-    monkeypatch.setattr(values, "MAX_STEPS", int(needed * share))
+    needed = budget.MAX_STEPS - report.budget.left
+    monkeypatch.setattr(budget, "MAX_STEPS", int(needed * share))
     raws = judge(text)
     assert not [r for r in raws if r.rule_id[0] in "EW"], [(r.rule_id, r.message) for r in raws]
     assert any(r.rule_id == "IN9001" and r.path == ("Resources",) and "Could not verify the whole template" in r.message for r in raws)
-    monkeypatch.setattr(values, "MAX_STEPS", needed)
+    monkeypatch.setattr(budget, "MAX_STEPS", needed)
     assert judge(text) == []  # exactly enough: nothing unknown

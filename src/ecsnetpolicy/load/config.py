@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from ..phrasing import safe
+from .files import FileRefused, excerpt, file_problem, repository_root, resolve_inside, schema_error_text
+
 CONFIG_NAME = ".ecsnetpolicy.yaml"
 
 
@@ -57,8 +60,6 @@ def find_config(start: Optional[str] = None) -> Optional[str]:
     the repository root (the first folder that holds `.git`, a folder or a file); outside any
     repository only `start` itself is looked at, so a file planted higher up (/tmp, a home
     folder) is never picked up."""
-    from .files import repository_root
-
     here = os.path.abspath(start or os.getcwd())
     root = repository_root(here)
     folder = here
@@ -75,8 +76,6 @@ def find_config(start: Optional[str] = None) -> Optional[str]:
 
 
 def _error(path: str, line: Optional[int], field_name: Optional[str], message: str) -> ConfigError:
-    from ..phrasing import safe
-
     where = safe(path, 500) + (f":{line}" if line else "")
     what = f" field {field_name}:" if field_name else ""
     return ConfigError(f"{where}:{what} {message}")
@@ -90,8 +89,7 @@ def load_config(path: Optional[str] = None, *, search: bool = True, allow_outsid
         path = find_config()
     if path is None:
         return Config(allow_outside=allow_outside)
-    from .files import DataError, FileRefused, file_problem, line_of, load_data_file, plain, resolve_inside, schema_error_text
-    from ..phrasing import safe
+    from .data import DataError, line_of, load_data_file, plain  # the YAML loader: only when a file is read
 
     path = str(path)
     try:
@@ -124,8 +122,6 @@ def load_config(path: Optional[str] = None, *, search: bool = True, allow_outsid
         if problem is not None:
             raise _error(path, line, field_name, f"{excerpt(value)}: {'does not exist' if problem == 'no such file' else problem}")
         return target
-
-    from .files import excerpt
 
     stacks = []
     for i, s in enumerate(data.get("stacks") or []):

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from ..phrasing import safe
 from ..values import Partial, Resolver, Unknown
+from .files import excerpt, file_problem, resolve_inside
 
 _SUB_RE = re.compile(r"\$\{([^}!$][^}$]*)\}")  # no "$" inside: linear on "${${${..."
 NESTED_TYPES = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
@@ -47,8 +49,6 @@ class DeploymentError(Exception):
     more stacks or levels than the limits); str() is one line."""
 
     def __init__(self, message: str):
-        from ..phrasing import safe
-
         super().__init__(safe(message, 1000))
 
 
@@ -131,8 +131,6 @@ def _location(stack: Stack, lid: str, r: Resolver) -> Tuple[Any, Tuple[Any, ...]
 
 def _child(stack: Stack, lid: str, r: Resolver, allow: bool) -> Tuple[Optional[str], Optional[str], str]:
     """(file, why not, hint): see child_location."""
-    from .files import file_problem, resolve_inside
-
     value, _path = _location(stack, lid, r)
     if not isinstance(value, str) or not value.strip() or re.match(r"^[a-z][a-z0-9+.-]*://", value):
         return None, None, ""  # a remote URL (or undecidable): unknown
@@ -162,8 +160,6 @@ def local_template_path(stack: Stack, lid: str, r: Resolver) -> Any:
 
 
 def _quote(value: Any) -> str:
-    from .files import excerpt
-
     return excerpt(value, 80)
 
 

@@ -11,6 +11,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
+from ..phrasing import safe
+from .files import FileRefused, excerpt, file_problem, schema_error_text
+
 ENV_VAR = "ECSNETPOLICY_POLICIES"
 
 
@@ -108,15 +111,11 @@ def _validator():
 
 
 def _field(error: Any) -> str:
-    from ..phrasing import safe
-
     parts = [safe(str(p), 40) for p in error.absolute_path]
     return "/".join(parts) if parts else "(top level)"
 
 
 def _where(path: Any) -> str:
-    from ..phrasing import safe
-
     return safe(str(path), 500)
 
 
@@ -130,7 +129,7 @@ def load_policy_file(path: Path) -> Dict[str, Any]:
 
 def _load_user_file(path: Path) -> Tuple[Dict[str, Any], Dict[str, Tuple[int, int]]]:
     """(data, {need id: (index, line of its `requires`)})."""
-    from .files import DataError, FileRefused, line_of, load_data_file, plain, schema_error_text
+    from .data import DataError, line_of, load_data_file, plain  # the YAML loader: only when a user's file is read
 
     where = _where(path)
     try:
@@ -198,8 +197,6 @@ def load_policy(extra: Sequence[str] = ()) -> Policy:
     A user's path (--policy, ECSNETPOLICY_POLICIES, `policies:` of the configuration) is a policy
     file or a folder of them; a missing one is a PolicyError, as is anything but a regular file
     (a FIFO, a device, /proc/...) among them."""
-    from .files import file_problem
-
     extra = tuple(list(extra) + extra_policy_paths())
     if extra in _LOADED:
         return _LOADED[extra]
@@ -229,8 +226,6 @@ def load_policy(extra: Sequence[str] = ()) -> Policy:
     for need in policy.needs.values():
         for req in need.requires:
             if req != "internet" and req not in policy.services:
-                from .files import excerpt
-
                 if need.need_id in where:
                     source, index, line = where[need.need_id]
                     at, field_name = f"{_where(source)}:{line}", f"needs/{index}/requires"

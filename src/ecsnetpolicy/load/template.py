@@ -67,6 +67,8 @@ from yaml.events import (
 )
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from .files import FileRefused, file_problem, read_bounded
+
 try:  # the same choice cfn-lint makes (cfnlint/decode/cfn_yaml.py)
     _BaseLoader = yaml.CSafeLoader
 except AttributeError:  # PyYAML built without libyaml
@@ -173,8 +175,6 @@ def check_template_file(path: Any) -> Optional[str]:
     """Why the template file at `path` would be refused before it is read (not a regular file,
     larger than CloudFormation's 1 MB template limit), as one line without the file name; None
     when it may be read.  Only stats the file (for the plugin, whose templates cfn-lint loads)."""
-    from .files import file_problem
-
     problem = file_problem(path)
     if problem is not None:
         return problem
@@ -191,8 +191,6 @@ def load_file(path: str) -> DictNode:
     """The template in the file at `path`; LoadError if it cannot be loaded.  Only a regular file
     of at most MAX_TEMPLATE_BYTES is read (see files.read_bounded: FIFOs, devices and kernel
     pseudo-files are refused without blocking)."""
-    from .files import FileRefused, read_bounded
-
     name = str(path)
     try:
         data = read_bounded(name, MAX_TEMPLATE_BYTES, TOO_LARGE)

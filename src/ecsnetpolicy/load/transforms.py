@@ -35,6 +35,9 @@ import random
 import re
 from typing import Any, Mapping, Optional
 
+from .template import DictNode, ListNode, LoadError, Mark, StrNode
+from .template import load_file as _load
+
 LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
 _FOR_EACH = re.compile(r"^Fn::ForEach::[a-zA-Z0-9]+$")  # cfnlint.helpers.FUNCTION_FOR_EACH
 # What an expansion may cost, estimated before it (``_cost``: nodes of the result, each counted
@@ -67,8 +70,6 @@ def expand(template: Any, filename: Optional[str] = None, region: Optional[str] 
     fails or would be out of proportion."""
     if not declares(template):
         return template
-    from .template import LoadError
-
     _check_fanout(template, filename)
     try:
         from cfnlint.decode.mark import Mark as CfnMark
@@ -123,8 +124,6 @@ def expand(template: Any, filename: Optional[str] = None, region: Optional[str] 
 def load_file(path: str, region: Optional[str] = None) -> Any:
     """loader.load_file, then ``expand``: a template as the command judges it (for the ``load=``
     callables that load nested stacks and the other stacks of a deployment)."""
-    from .template import load_file as _load
-
     return expand(_load(path), path, region)
 
 
@@ -144,8 +143,6 @@ def _cfn_mark(cls: Any, mark: Any) -> Any:
 
 
 def _to_ours(x: Any) -> Any:
-    from .template import DictNode, ListNode, Mark, StrNode
-
     def mark(m: Any) -> Any:
         return Mark(getattr(m, "line", 1), getattr(m, "column", 1))
 
@@ -249,8 +246,6 @@ def _check_fanout(template: Mapping[str, Any], filename: Optional[str]) -> None:
     """Refuse, before expanding, a template whose expansion would be out of proportion (nested
     loops over long collections, or a large template: cfn-lint's transform takes time in
     proportion to the size of its result times its depth)."""
-    from .template import LoadError
-
     if _cost(template) > MAX_COST:
         raise LoadError(
             filename,

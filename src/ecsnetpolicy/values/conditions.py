@@ -75,6 +75,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
+from .budget import _MAX_DEPTH
+from .intrinsics import _is_intrinsic
+from .unknown import AZ, Path, ResAtt, ResRef, Unknown, is_known
+
 _OTHER = "\x00other"
 MAX_SCENARIOS = 64
 WORK_BUDGET = 64 * 128  # scenarios x resources the checks read, per template (~0.5 ms each here): 64 up to 128
@@ -865,7 +869,3 @@ def describe_scenarios(subset: Sequence[Scenario], all_scenarios: Sequence[Scena
                 parts.append(f"parameter {name} is {values.pop()}")
     return ("when " + " and ".join(parts)) if parts else "in some condition combinations"
 
-
-# Imported last: values.py re-exports this module's names at its end, so whichever of the two is
-# imported first, the names each needs from the other are defined by then.
-from . import AZ, Path, ResAtt, ResRef, Unknown, _MAX_DEPTH, _is_intrinsic, is_known  # noqa: E402
