@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
+from ..findings import Raw
 from ..phrasing import safe
 from ..values import Partial, Resolver, Unknown
 from .files import excerpt, file_problem, resolve_inside
@@ -456,8 +457,6 @@ def unloaded_raws(merged: Optional[Merged]) -> List[Tuple[Stack, Any]]:
     TemplateURL / Location, saying why and how to allow it."""
     if merged is None:
         return []
-    from ..findings import Raw
-
     out = []
     seen = set()
     for stack, path, why, hint in merged.unloaded:

@@ -15,7 +15,7 @@ from cfnlint.rules import CloudFormationLintRule, RuleMatch
 
 from ..api import deployment_raws, failure_reason, not_analysed
 from ..catalogue import RULES
-from ..checks import Raw
+from ..findings import Raw
 from ..load.config import ConfigError, load_config
 from ..load.deployment import Stack
 
