@@ -16,15 +16,11 @@ import yaml
 import ecsnetpolicy
 from ecsnetpolicy import catalogue
 from ecsnetpolicy.findings import Finding, Fix
-from ecsnetpolicy.report.formats import (
-    FINGERPRINT_KEY,
-    FORMATS,
-    apply_suggestion,
-    build_suggestion,
-    escape_markdown,
-    render,
-    safe_name,
-)
+from ecsnetpolicy.report import FORMATS, render
+from ecsnetpolicy.report.common import safe_name
+from ecsnetpolicy.report.markdown import escape_markdown
+from ecsnetpolicy.report.sarif import FINGERPRINT_KEY
+from ecsnetpolicy.report.suggestions import apply_suggestion, build_suggestion
 from ecsnetpolicy.phrasing import safe
 
 # ../shared beside the clone (CI lays it there); the test using it skips when it is absent

@@ -16,7 +16,7 @@ import pytest
 
 from ecsnetpolicy import cli
 from ecsnetpolicy.engine import analyse
-from ecsnetpolicy.report.formats import render
+from ecsnetpolicy.report import render
 from ecsnetpolicy.report.graph import (
     LEGEND,
     _Ids,

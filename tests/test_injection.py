@@ -40,7 +40,8 @@ import yaml
 
 from ecsnetpolicy import cli
 from ecsnetpolicy.findings import Finding
-from ecsnetpolicy.report.formats import MARKDOWN_LIMIT, render
+from ecsnetpolicy.report import render
+from ecsnetpolicy.report.markdown import MARKDOWN_LIMIT
 from ecsnetpolicy.report.graph import MAX_ID
 from ecsnetpolicy.load.template import load_file
 

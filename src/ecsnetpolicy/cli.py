@@ -143,10 +143,10 @@ def _expand_paths(paths: Sequence[str]):
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .api import deployment_raws, failure_reason
+    from .api import deployment_raws, deployment_units, failure_reason, report_for
     from .checks import to_findings
     from .load.deployment import Stack
-    from .report.formats import render
+    from .report import render
     from .load import transforms
     from .load.template import LoadError, locate
 
@@ -201,7 +201,8 @@ def _check(args: argparse.Namespace) -> int:
         from .report.graph import deployment_summary
 
         try:
-            summary = deployment_summary(stacks, region=region, policy_files=policy_files, load=load_file, given=given)
+            summary = deployment_summary(stacks, region=region, policy_files=policy_files, load=load_file, given=given,
+                                         deployment_units=deployment_units, report_for=report_for)
         except Exception as exc:  # the summary is extra: its failure must not lose the findings
             if os.environ.get("ECSNETPOLICY_DEBUG"):
                 raise
@@ -254,6 +255,7 @@ def _write_atomically(target: str, text: str) -> None:
 
 
 def _graph(args: argparse.Namespace) -> int:
+    from .api import deployment_units, report_for
     from .load.deployment import Stack
     from .report.graph import render_deployment_graph
     from .load import transforms
@@ -272,7 +274,8 @@ def _graph(args: argparse.Namespace) -> int:
         if os.path.realpath(other.template) != target:
             stacks.append(Stack(other.name, other.template, load(other.template, region), dict(other.parameters)))
     load_file = functools.partial(transforms.load_file, region=region)
-    sys.stdout.write(render_deployment_graph(stacks, args.format, region=region, policy_files=policy_files, load=load_file))
+    sys.stdout.write(render_deployment_graph(stacks, args.format, region=region, policy_files=policy_files, load=load_file,
+                                             deployment_units=deployment_units, report_for=report_for))
     return 0
 
 

@@ -1,1 +1,56 @@
-"""placeholder"""
+"""Output formats for findings: text, json (cfn-lint's shape), sarif, github, rdjson, markdown
+(one module each), and the graph (graph.py).
+
+The format modules must stay light: they run inside a pre-commit hook, so they import no cfn-lint
+and import PyYAML only when an rdjson suggestion has to be built (suggestions.py).
+
+Entry point: ``render(findings, fmt, *, color=False, summary=None) -> str``. The returned
+document always ends with a newline (write it as is; don't ``print()`` it, which would add a
+second one). Template-controlled text (messages, file names, paths, workload names, summary
+values) goes through one sanitising step per format: ``_clean`` (phrasing.safe: no control
+characters, C1 controls, ESC, NEL, U+2028/2029 or bidi overrides, no line-start ``::`` workflow
+command, bounded length) for every finding, whatever the format, then that format's own escaping
+of its sink (GitHub workflow-command encoding, Markdown/HTML in ``escape_markdown``).  File names
+are read and linked (SARIF URIs, rdjson suggestions) by their real name, shown by their safe one.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from ..findings import Finding
+from .common import _REAL_NAME, _ROOT_CACHE, _clean
+from .github import render_github
+from .json import render_json
+from .markdown import render_markdown
+from .rdjson import render_rdjson
+from .sarif import render_sarif
+from .text import render_text
+
+FORMATS = ("text", "json", "sarif", "github", "rdjson", "markdown")
+
+
+def render(
+    findings: Iterable[Finding],
+    fmt: str,
+    *,
+    color: bool = False,
+    summary: Optional[dict] = None,
+) -> str:
+    """Render findings in format ``fmt`` (one of FORMATS). Findings are sorted by Finding.sort_key."""
+    _ROOT_CACHE.clear()
+    _REAL_NAME.clear()
+    ordered = sorted((_clean(f) for f in findings), key=lambda f: f.sort_key())
+    if fmt == "text":
+        return render_text(ordered, color=color)
+    if fmt == "json":
+        return render_json(ordered)
+    if fmt == "sarif":
+        return render_sarif(ordered)
+    if fmt == "github":
+        return render_github(ordered)
+    if fmt == "rdjson":
+        return render_rdjson(ordered)
+    if fmt == "markdown":
+        return render_markdown(ordered, summary=summary)
+    raise ValueError(f"unknown format {fmt!r}; expected one of: {', '.join(FORMATS)}")

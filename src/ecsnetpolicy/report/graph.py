@@ -14,8 +14,9 @@ For each workload (first condition scenario; the output says how many there are)
 Entry points: :func:`render_graph` (``text`` or ``mermaid``; :func:`render_deployment_graph` for
 a template judged with the stacks it imports from), :func:`build_summary` (one template) and
 :func:`deployment_summary` (what ``check --format markdown`` passes): the ``summary`` mapping
-:func:`ecsnetpolicy.formats.render` consumes for ``markdown``.  Reads only the engine's report;
-imports nothing from cfn-lint.
+:func:`ecsnetpolicy.report.render` consumes for ``markdown``.  Reads only the engine's report;
+imports nothing from cfn-lint.  The deployment entry points judge stacks with the two functions
+their caller passes (``api.deployment_units`` and ``api.report_for``): report sits below api.
 
 Template text (logical IDs, condition names, parameter text, file names) reaches the output
 through one sanitising step per format: ``_t`` (phrasing.safe) for each value the text format
@@ -489,13 +490,13 @@ def render_graph(report: Report, filename: str, fmt: str = "text", include: Opti
 
 
 # ---------------------------------------------------------------------------------- summary
-# formats.py puts an icon before ok, missing, cross-AZ and unknown (not "?"); the other failures
+# report/markdown.py puts an icon before ok, missing, cross-AZ and unknown (not "?"); the other failures
 # carry their own, so every failing cell of the pull-request summary is marked
 _SUMMARY_STATUS = {UNKNOWN: "unknown", **{label: f"❌ {label}" for label in FAILING.values() if label != "MISSING"}}
 
 
 def build_summary(report: Report, filename: Optional[str] = None) -> dict:
-    """The coverage summary of one template, in the shape ``formats.render(..., summary=)`` takes:
+    """The coverage summary of one template, in the shape ``report.render(..., summary=)`` takes:
     ``{"workloads": [{"name", "matrix": {AZ: {service: status}}, "route_tables", ...}], "legend"}``.
     Empty (falsy) when the template has no awsvpc workload."""
     workloads = _summary_workloads(report, lambda lid: (lid, filename))
@@ -560,12 +561,13 @@ def deployment_reports(
     region: str,
     policy_files: Sequence[str] = (),
     load: Any = None,
+    deployment_units: Callable[..., Sequence[Any]],
+    report_for: Callable[..., Report],
 ) -> List[Tuple[List[Any], Report, Callable[[str], Tuple[Any, str]]]]:
     """(stacks, the engine's report, origin) for each group of stacks judged together, as
     ``check`` judges them (api.deployment_raws); origin maps a workload's logical ID in the
-    (possibly merged) template to (its stack, its own logical ID)."""
-    from ..api import deployment_units, report_for
-
+    (possibly merged) template to (its stack, its own logical ID).  ``deployment_units`` and
+    ``report_for`` are api's (passed in: report does not import api, which sits above it)."""
     out: List[Tuple[List[Any], Report, Callable[[str], Tuple[Any, str]]]] = []
     for unit in deployment_units(stacks, region=region, load=load):
         report = report_for(unit.template, params=unit.params, region=region, stack_name=unit.stack_name, policy_files=policy_files)
@@ -585,14 +587,18 @@ def deployment_summary(
     policy_files: Sequence[str] = (),
     load: Any = None,
     given: Optional[Iterable[str]] = None,
+    deployment_units: Callable[..., Sequence[Any]],
+    report_for: Callable[..., Report],
 ) -> Optional[dict]:
     """The coverage summary of the workloads of the templates a ``check`` was given (``given``:
-    their real paths; default every stack), for ``formats.render(..., summary=)``; None when
+    their real paths; default every stack), for ``report.render(..., summary=)``; None when
     there is no workload to show."""
     keep = None if given is None else set(given)
     workloads: List[dict] = []
     try:
-        for _group, report, origin in deployment_reports(stacks, region=region, policy_files=policy_files, load=load):
+        for _group, report, origin in deployment_reports(
+            stacks, region=region, policy_files=policy_files, load=load, deployment_units=deployment_units, report_for=report_for
+        ):
 
             def name_of(lid: str, origin: Any = origin) -> Optional[Tuple[str, Optional[str]]]:
                 stack, _own = origin(lid)
@@ -617,12 +623,16 @@ def render_deployment_graph(
     region: str,
     policy_files: Sequence[str] = (),
     load: Any = None,
+    deployment_units: Callable[..., Sequence[Any]],
+    report_for: Callable[..., Report],
 ) -> str:
     """The graph of the first stack's template (its workloads only), judged together with the
     stacks it imports from or nests, as ``check`` judges it."""
     target = stacks[0]
     top = _top_file(target)
-    for group, report, origin in deployment_reports(stacks, region=region, policy_files=policy_files, load=load):
+    for group, report, origin in deployment_reports(
+        stacks, region=region, policy_files=policy_files, load=load, deployment_units=deployment_units, report_for=report_for
+    ):
         if not any(s is target for s in group):
             continue
 
