@@ -1,5 +1,5 @@
 """The reachability engine: per workload, per need, per subnet, can the tasks reach it, through
-what, and if not, why.  Rules (checks.py) only translate these verdicts into findings.
+what, and if not, why.  Rules (checks/) only translate these verdicts into findings.
 
 Entry point: :func:`analyse` (one template, all scenarios) -> :class:`Report`, built once per
 template and shared by every rule.  Imports nothing from cfn-lint.
@@ -253,7 +253,7 @@ def workload_needs(a: Analysis, w: Workload) -> Any:
 
 # ---------------------------------------------------------------------------------- verdicts
 def _decide(a: Analysis, w: Workload, use: NeedUse, service: str, subnet: str, vpc: str, internet: Any, why: str) -> Verdict:
-    model, policy = a.state, a.policy
+    net, policy = a.state, a.policy
     v = Verdict(w, use, service, subnet, vpc, "ok")
     if service == "internet":
         if internet is True:
@@ -263,12 +263,12 @@ def _decide(a: Analysis, w: Workload, use: NeedUse, service: str, subnet: str, v
         else:
             v.outcome, v.unknown = "unknown", internet
         return v
-    in_vpc = [ep for ep in model.endpoints.values() if ep.vpc == vpc]
+    in_vpc = [ep for ep in net.endpoints.values() if ep.vpc == vpc]
     matching = [ep for ep in in_vpc if ep.service == service]
     # endpoints that might serve this need but whose VPC, service or type cannot be decided
     undecided = [ep for ep in in_vpc if isinstance(ep.service, Unknown) or not ep.type_known]
     undecided += [
-        ep for ep in model.endpoints.values()
+        ep for ep in net.endpoints.values()
         if isinstance(ep.vpc, Unknown) and (ep.service == service or isinstance(ep.service, Unknown))
     ]
     if policy.kind(service) == "gateway":
@@ -276,7 +276,7 @@ def _decide(a: Analysis, w: Workload, use: NeedUse, service: str, subnet: str, v
         gateways = [ep for ep in matching if ep.type == "Gateway"]
         # a gateway endpoint whose VPC is unknown still serves a route table it lists
         gateways += [ep for ep in undecided if ep.service == service and ep.type == "Gateway" and ep not in gateways]
-        rt = model.subnets[subnet].route_table
+        rt = net.subnets[subnet].route_table
         unknown_rts = None
         for gw in gateways:
             if isinstance(gw.route_tables, Unknown):
@@ -388,13 +388,13 @@ def analyse(
     if not isinstance(template, Mapping):
         return Report([])
 
-    budget = Budget()  # the resolve steps this template may take, over all its scenarios (values.py)
+    budget = Budget()  # the resolve steps this template may take, over all its scenarios (values/budget.py)
 
     def factory(extra: Mapping[str, Any]) -> Resolver:
         return Resolver(template, params={**params, **extra}, region=region, stack_name=stack_name, budget=budget)
 
     # only the conditions that can change what the engine reads, in a covering order under a cap
-    # that says what it left out (scenarios.py)
+    # that says what it left out (values/conditions.py)
     exploration = plan_scenarios(template, factory, params)
     result = []
     for scen in exploration.scenarios:

@@ -83,9 +83,9 @@ def en2003(a: Analysis) -> Iterator[Raw]:
 
 
 def en2004(a: Analysis) -> Iterator[Raw]:
-    model = a.state
-    for vpc in model.vpcs.values():
-        eps = [ep for ep in model.endpoints.values() if ep.vpc == vpc.lid and ep.type == "Interface" and ep.private_dns is True]
+    net = a.state
+    for vpc in net.vpcs.values():
+        eps = [ep for ep in net.endpoints.values() if ep.vpc == vpc.lid and ep.type == "Interface" and ep.private_dns is True]
         if not eps:
             continue
         problems = []

@@ -48,8 +48,8 @@ def _dns_targets(a: Analysis, vpc: str) -> Any:
 
 def _nacl_flows(a: Analysis, v: Verdict) -> List[Tuple[str, bool, Tuple[int, int], Any, str]]:
     """The stateless legs of a verdict's HTTPS flow: (subnet, egress?, ports, peer network, peer label)."""
-    model = a.state
-    src = model.subnets[v.subnet].cidr
+    net = a.state
+    src = net.subnets[v.subnet].cidr
     legs: List[Tuple[str, bool, Tuple[int, int], Any, str]] = []
     kind, target = v.dest
     if kind == "endpoint":
@@ -58,7 +58,7 @@ def _nacl_flows(a: Analysis, v: Verdict) -> List[Tuple[str, bool, Tuple[int, int
         for sn, _ in target.subnets:
             if not isinstance(sn, str) or sn == v.subnet:
                 continue  # traffic inside one subnet does not cross its network ACL
-            dst = model.subnets[sn].cidr
+            dst = net.subnets[sn].cidr
             label = f"endpoint {target.lid}"
             legs.append((v.subnet, True, (443, 443), dst, label))
             legs.append((v.subnet, False, EPHEMERAL, dst, label))

@@ -175,10 +175,10 @@ def _role_symptom(need: Need, action: str) -> str:
 
 
 def en5001(a: Analysis) -> Iterator[Raw]:
-    model, r = a.state, a.resolver
+    net, r = a.state, a.resolver
     managed = a.policy.managed_policies
     execution_actions = {x.lower() for x in managed.get(EXECUTION_POLICY, [])}
-    for td in model.task_definitions:
+    for td in net.task_definitions:
         users = task_definition_users(a, td)
         if not users:
             continue  # run from elsewhere: who runs it, and how, is not in the template

@@ -161,8 +161,8 @@ def _is_ecr_pull(need: Need) -> bool:
 
 
 def en3002(a: Analysis) -> Iterator[Raw]:
-    model, r = a.state, a.resolver
-    for ep in model.endpoints.values():
+    net, r = a.state, a.resolver
+    for ep in net.endpoints.values():
         if ep.service != "s3" or ep.type != "Gateway":
             continue
         props = r.properties(ep.lid)
@@ -183,7 +183,7 @@ def en3002(a: Analysis) -> Iterator[Raw]:
             continue
         bucket = f"arn:{_partition(a.region)}:s3:::prod-{a.region}-starport-layer-bucket/*"
         v = users[0]
-        online = any(model.internet_path(x.subnet, x.workload)[0] is True for x in users)
+        online = any(net.internet_path(x.subnet, x.workload)[0] is True for x in users)
         route = " rather than through their internet path (the endpoint route wins for S3)" if online else ""
         labels = _join([x.workload.label for x in users])
         need = v.need.need

@@ -14,10 +14,10 @@ from .base import _props
 
 def task_definition_users(a: Analysis, td: str) -> List[Tuple[str, Any]]:
     """(label, launch type or None) of everything in the template that starts tasks of `td`: the
-    model's workloads, plus services and task sets without awsvpc networking (never Fargate)."""
-    model, r = a.state, a.resolver
+    state's workloads, plus services and task sets without awsvpc networking (never Fargate)."""
+    net, r = a.state, a.resolver
     out: List[Tuple[str, Any]] = []
-    for w in model.workloads.values():
+    for w in net.workloads.values():
         if w.task_definition == td:
             out.append((w.label, w.launch_type if isinstance(w.launch_type, str) else None))
     others = a.__dict__.get("_non_awsvpc_users")
@@ -27,7 +27,7 @@ def task_definition_users(a: Analysis, td: str) -> List[Tuple[str, Any]]:
             for lid in a.by_type.get(rtype, []):
                 props = r.properties(lid)
                 if "NetworkConfiguration" in props:
-                    continue  # a workload of the model (above)
+                    continue  # a workload of the state (above)
                 ref = r.resolve(props.get("TaskDefinition"), _props(lid) + ("TaskDefinition",))
                 if isinstance(ref, ResRef):
                     others.setdefault(ref.logical_id, []).append(f"{kind} {lid}")

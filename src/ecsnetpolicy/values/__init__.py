@@ -26,13 +26,6 @@ from .unknown import (
     short_name,
 )
 
-# The private names the single values module had, still importable from here.
-from .budget import _CHARS_PER_STEP, _MAX_DEPTH  # noqa: F401
-from .conditions import _OTHER, _condition_params, _norm, _norm_key  # noqa: F401
-from .convert import _INT_TEXT, _unknown_at  # noqa: F401
-from .intrinsics import _is_intrinsic, _scalar_text  # noqa: F401
-from .unknown import _EXCERPT, _MAX_DIGITS, _NAME, _NoValue  # noqa: F401
-
 __all__ = [
     # unknown.py
     "Path", "Unknown", "ResRef", "ResAtt", "AZ", "AZList", "Partial", "MARK", "NOVALUE",

@@ -16,7 +16,7 @@ only in some ("when condition X is false").  This module decides which scenarios
    `Ref`, `Fn::GetAtt` and `Fn::Sub` reference forward and every attachment backward, to a
    fixpoint.  Of a resource reached, its existence (`Condition`) always matters; its properties
    matter only when the engine reads properties of that type (``PROPERTY_READ_TYPES``, plus
-   whatever a `Cluster` key names, which the model reads whatever its type), and never their
+   whatever a `Cluster` key names, which the adapter reads whatever its type), and never their
    `Tags`.  The relevant conditions are those existences, every `Fn::If` in the properties read,
    and every condition they reference, transitively.  Everything else (outputs, Lambda functions,
    log groups, alarms, tags) cannot change a finding, so it does not multiply scenarios; the
@@ -89,7 +89,7 @@ _TUPLE_LIMIT = 20_000  # t-way combinations tracked by the covering design
 _CANDIDATES = 40
 _NAMES_SHOWN = 12
 
-# Resource types the engine scans (model._build, engine, checks) that give findings of their own.
+# Resource types the engine scans (adapters/cloudformation, engine, checks) that give findings of their own.
 ROOT_TYPES = frozenset({
     "AWS::ECS::Service",
     "AWS::ECS::TaskSet",
@@ -396,7 +396,7 @@ def slice_template(template: Mapping[str, Any]) -> Slice:
         relevant.update(c for c in conds if c in conditions)
         direct.update(n for n in names if n in parameters and n not in resources)
         queue.extend((n, True) for n in names if n in resources and n != lid)
-        # the model reads the properties of whatever a Cluster key names, whatever its type
+        # the adapter reads the properties of whatever a Cluster key names, whatever its type
         queue.extend((n, _FORCED) for n in _scan(props.get("Cluster"))[0] if n in resources and n != lid)
 
     pending = list(relevant)

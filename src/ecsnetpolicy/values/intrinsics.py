@@ -320,7 +320,7 @@ class Resolver:
         return Unknown(f"Ref to {short_name(name)}, which this template does not define", path)
 
     def register_getatt(self, resource_type: str, handler: Any) -> None:
-        """Let the model say what GetAtt of a resource type means (e.g. VPC CidrBlock)."""
+        """Let the adapter say what GetAtt of a resource type means (e.g. VPC CidrBlock)."""
         self._getatt_hooks[resource_type] = handler
 
     def _fn_GetAtt(self, args: Any, path: Path) -> Any:
