@@ -220,24 +220,28 @@ def test_refuses_a_folder_of_user_files_and_replaces_a_previous_snapshot(account
     assert (again / "README.md").read_text() == "mine"
 
 
+class _DeniedIam:
+    """A boto3 session whose IAM client answers `operation` with AccessDenied (and nothing else)."""
+
+    def __init__(self, boto3, operation):
+        self.real = boto3.session.Session(region_name=REGION)
+        self.operation = operation
+        self.stubs = []
+
+    def client(self, service, **kw):
+        from botocore.stub import Stubber
+
+        client = self.real.client(service, **kw)
+        if service == "iam":
+            stub = Stubber(client)
+            stub.add_client_error(self.operation, "AccessDenied", "not allowed")
+            stub.activate()
+            self.stubs.append(stub)
+        return client
+
+
 def test_denied_call_is_left_out_and_named(account):
-    from botocore.stub import Stubber
-
-    boto3 = account["boto3"]
-
-    class Session:  # a session whose IAM client is denied everything
-        def __init__(self):
-            self.real = boto3.session.Session(region_name=REGION)
-            self.stubs = []
-
-        def client(self, service, **kw):
-            client = self.real.client(service, **kw)
-            if service == "iam":
-                stub = Stubber(client)
-                stub.add_client_error("get_account_authorization_details", "AccessDenied", "not allowed")
-                stub.activate()
-                self.stubs.append(stub)
-            return client
+    Session = lambda: _DeniedIam(account["boto3"], "get_account_authorization_details")  # noqa: E731
 
     out = account["tmp"] / "denied"
     warnings = []
@@ -249,6 +253,13 @@ def test_denied_call_is_left_out_and_named(account):
     snap = read_snapshot(out)
     assert snap.missing("roles") and snap.has("subnets")
     assert snap.command_for("roles").startswith("aws iam get-account-authorization-details")
+
+
+def test_denied_live_call_leaves_the_kind_unknown(account):
+    warnings = []
+    live = fetch_live(REGION, roles=["exec"], session=_DeniedIam(account["boto3"], "get_role"), warn=warnings.append)
+    assert live.missing("roles") and not live.known_absent("roles", "exec")
+    assert len(warnings) == 1 and "aws iam get-role" in warnings[0] and "AccessDenied" in warnings[0]
 
 
 def test_call_that_is_not_read_only_is_refused(account):

@@ -197,11 +197,14 @@ class _Calls:
         command = self.command(service, op, **{param: vals})
         if not vals:
             return command, {key: []}
+        denied = len(self.errors)
         doc = self.call(service, op, missing_ok=True, **{param: vals})
-        if doc is not None or len(vals) == 1:
-            return command, doc if doc is not None else {key: []}
-        if self.errors and self.errors[-1]["command"] == command:  # denied, not missing
+        if doc is not None:
+            return command, doc
+        if len(self.errors) > denied:  # denied, not missing: not captured
             return command, None
+        if len(vals) == 1:
+            return command, {key: []}
         merged: Dict[str, Any] = {key: []}
         for v in vals:
             one = self.call(service, op, missing_ok=True, **{param: [v]})
@@ -467,9 +470,10 @@ def _role_docs(calls: _Calls, names: Iterable[str]) -> Optional[Dict[str, Any]]:
     roles: List[Dict[str, Any]] = []
     policy_arns: Set[str] = set()
     for name in sorted(set(names)):
+        before = len(calls.errors)
         got = calls.call("iam", "get_role", missing_ok=True, RoleName=name)
         if got is None:
-            if calls.errors and calls.errors[-1]["command"].startswith("aws iam get-role"):
+            if len(calls.errors) > before:  # denied: roles not captured
                 return None
             continue
         role = dict(got.get("Role") or {})
@@ -590,8 +594,9 @@ def fetch_live(region: str, *, profile: Optional[str] = None, subnet_ids: Iterab
         merged: Dict[str, Any] = {"Stacks": []}
         denied = False
         for name in sorted(stack_names):
+            before = len(calls.errors)
             doc = calls.call("cloudformation", "describe_stacks", missing_ok=True, StackName=name)
-            if doc is None and calls.errors and calls.errors[-1]["command"].startswith("aws cloudformation describe-stacks"):
+            if doc is None and len(calls.errors) > before:
                 denied = True
                 break
             merged = _join(merged, doc or {}, "Stacks")
