@@ -61,6 +61,13 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", "-i", action="append", default=[], metavar="ID", help="rule IDs or prefixes to skip (EN2001, WN, ...)")
     check.add_argument("--fail-on", choices=list(LEVELS), default="error", help="lowest severity that makes the exit code 2 (default: error)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    for cmd in (check,):
+        _account_options(cmd)
+    snap = sub.add_parser("snapshot", help="save the network of an AWS account and region as a snapshot folder for --aws-snapshot (needs: pip install 'ecsnetpolicy[aws]'; read-only calls)")
+    snap.add_argument("--region", required=True, help="the region to capture")
+    snap.add_argument("--vpc-id", action="append", default=[], metavar="ID", help="capture only these VPCs' subnets, route tables, endpoints... (repeatable)")
+    snap.add_argument("--profile", default=None, help="the AWS credentials profile (default: boto3's usual chain)")
+    snap.add_argument("--out", required=True, metavar="DIR", help="the folder to write: new, empty, or a previous snapshot (replaced whole)")
     sub.add_parser("rules", help="list the rule catalogue")
     explain = sub.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("rule_id", metavar="ID")
@@ -73,7 +80,16 @@ def _build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--policy", action="append", default=[], metavar="FILE", help="an extra policy file or folder (repeatable)")
     graph.add_argument("--allow-outside", action="store_true",
                        help="let the configuration's stacks and policies and nested stacks' local TemplateURLs lead outside the template's folder and the repository")
+    _account_options(graph)
     return parser
+
+
+def _account_options(cmd: argparse.ArgumentParser) -> None:
+    """The AWS account the templates deploy into, as a second source of facts (docs/aws-snapshot.md)."""
+    cmd.add_argument("--aws-snapshot", metavar="DIR", default=None,
+                     help="a saved snapshot of the account's network (AWS CLI JSON outputs, or `ecsnetpolicy snapshot`)")
+    cmd.add_argument("--aws", action="store_true", help="read the account live, with read-only calls for the IDs the templates reference (needs boto3)")
+    cmd.add_argument("--profile", default=None, help="with --aws: the AWS credentials profile")
 
 
 def _region(arg: Optional[str]) -> str:
@@ -279,6 +295,18 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _snapshot(args: argparse.Namespace) -> int:
+    """`ecsnetpolicy snapshot`: the account's network written as AWS CLI JSON files (load/aws.py)."""
+    from .load.aws import AwsError, capture
+
+    try:
+        written = capture(args.region, vpc_ids=args.vpc_id, profile=args.profile, out_dir=args.out, warn=_say)
+    except AwsError as exc:
+        raise UsageError(str(exc)) from None
+    _say(f"wrote {len(written)} files to {args.out}; check with: ecsnetpolicy check --aws-snapshot {args.out} TEMPLATE")
+    return 0
+
+
 def _rules() -> int:
     for info in RULES.values():
         print(f"{info.rule_id}  {info.severity:<13} {info.name:<28} {info.shortdesc}")
@@ -320,6 +348,8 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
             return _explain(args.rule_id)
         if args.command == "graph":
             return _graph(args)
+        if args.command == "snapshot":
+            return _snapshot(args)
         parser.print_help()
         return 1
     except UsageError as exc:

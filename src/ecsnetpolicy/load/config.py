@@ -43,6 +43,7 @@ class Config:
     # paths may lead outside the folder of the configuration and its repository (the file's
     # allow_paths_outside, or the caller's allow_outside): also meant for nested stacks' TemplateURLs
     allow_outside: bool = False
+    aws_snapshot: Optional[str] = None  # absolute path of the account snapshot folder
 
     def disabled(self) -> List[str]:
         return [rid for rid, opts in self.rules.items() if opts.get("enabled") is False]
@@ -129,4 +130,7 @@ def load_config(path: Optional[str] = None, *, search: bool = True, allow_outsid
         stacks.append(StackConfig(str(s.get("name") or Path(tpath).stem), tpath, plain(dict(s.get("parameters") or {}))))
     policies = [resolved(p, ["policies", i], True) for i, p in enumerate(data.get("policies") or [])]
     region = data.get("region")
-    return Config(path, str(region) if region is not None else None, stacks, policies, plain(dict(data.get("rules") or {})), allow)
+    snapshot = resolved(data["aws_snapshot"], ["aws_snapshot"], True) if data.get("aws_snapshot") else None
+    if snapshot is not None and not os.path.isdir(snapshot):
+        raise _error(path, line_of(data, ["aws_snapshot"]), "aws_snapshot", f"{excerpt(data['aws_snapshot'])} is not a folder")
+    return Config(path, str(region) if region is not None else None, stacks, policies, plain(dict(data.get("rules") or {})), allow, snapshot)
