@@ -11,7 +11,7 @@ import functools
 import os
 import sys
 from pathlib import Path
-from typing import Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 from . import __version__
 from .catalogue import RULES
@@ -167,6 +167,7 @@ def _check(args: argparse.Namespace) -> int:
     from .load.template import LoadError, locate
 
     config, params, region, policy_files = _context(args)
+    saved, region = _saved_account(args, config, region)
 
     files, problems = _expand_paths(args.paths)
     for path, reason in problems:  # a pattern that matches nothing is a mistyped command, not a bad file
@@ -197,9 +198,10 @@ def _check(args: argparse.Namespace) -> int:
                 stacks.append(Stack(sc.name, sc.template, load(sc.template, region), dict(sc.parameters)))
             except UsageError as exc:
                 findings.append(_refused(sc.template, f"stack {sc.name} of the configured deployment cannot be loaded: {_load_problem(sc.template, exc)}"))
+    account = _account(args, region, stacks, saved) if stacks else None
     ignored = list(args.ignore) + config.disabled()
     load_file = functools.partial(transforms.load_file, region=region)  # nested children: Fn::ForEach expanded too
-    for stack, raw in deployment_raws(stacks, region=region, policy_files=policy_files, load=load_file) if stacks else []:
+    for stack, raw in deployment_raws(stacks, region=region, policy_files=policy_files, load=load_file, account=account) if stacks else []:
         if any(raw.rule_id.startswith(p) for p in ignored):
             continue
         top = stack
@@ -218,7 +220,7 @@ def _check(args: argparse.Namespace) -> int:
 
         try:
             summary = deployment_summary(stacks, region=region, policy_files=policy_files, load=load_file, given=given,
-                                         deployment_units=deployment_units, report_for=report_for)
+                                         deployment_units=deployment_units, report_for=functools.partial(report_for, account=account))
         except Exception as exc:  # the summary is extra: its failure must not lose the findings
             if os.environ.get("ECSNETPOLICY_DEBUG"):
                 raise
@@ -277,6 +279,7 @@ def _graph(args: argparse.Namespace) -> int:
     from .load import transforms
 
     config, params, region, policy_files = _context(args)
+    saved, region = _saved_account(args, config, region)
 
     if os.path.isdir(args.path):
         raise UsageError(f"{args.path}: is a directory; graph takes one template file")
@@ -289,10 +292,57 @@ def _graph(args: argparse.Namespace) -> int:
     for other in config.stacks:  # the rest of the deployment, as context for imports
         if os.path.realpath(other.template) != target:
             stacks.append(Stack(other.name, other.template, load(other.template, region), dict(other.parameters)))
+    account = _account(args, region, stacks, saved)
     load_file = functools.partial(transforms.load_file, region=region)
     sys.stdout.write(render_deployment_graph(stacks, args.format, region=region, policy_files=policy_files, load=load_file,
-                                             deployment_units=deployment_units, report_for=report_for))
+                                             deployment_units=deployment_units, report_for=functools.partial(report_for, account=account)))
     return 0
+
+
+def _region_given(args: argparse.Namespace, config: Any) -> bool:
+    return bool(args.region or config.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"))
+
+
+def _saved_account(args: argparse.Namespace, config: Any, region: str):
+    """(the saved account snapshot of --aws-snapshot or the config's aws_snapshot, or None; the
+    region to check).  Read before the templates, so that with no region given anywhere the
+    snapshot's own region is the one checked (Fn::ForEach expansion included)."""
+    directory = args.aws_snapshot or config.aws_snapshot
+    if args.profile and not args.aws:
+        raise UsageError("--profile goes with --aws (a snapshot folder needs no credentials)")
+    if args.aws and args.aws_snapshot:
+        raise UsageError("give --aws or --aws-snapshot, not both")
+    if args.aws or not directory:
+        return None, region
+    from .load.snapshot import SnapshotError, read_snapshot
+
+    try:
+        account = read_snapshot(directory, warn=_say)
+    except SnapshotError as exc:
+        raise UsageError(str(exc)) from None
+    if not _region_given(args, config) and account.region:
+        region = account.region
+    return account, region
+
+
+def _account(args: argparse.Namespace, region: str, stacks: Sequence[Any], saved: Any):
+    """The AWS account the templates deploy into, or None: the saved snapshot, or with --aws the
+    account read live (read-only calls for the IDs the templates reference).  A snapshot of
+    another region than the one checked, or of another account than an ARN of the templates
+    names, is a one-line error."""
+    if saved is None and not args.aws:
+        return None
+    from .load.aws import AwsError, fetch_live
+    from .load.references import template_references
+    from .load.snapshot import SnapshotError, check_matches
+
+    refs = template_references(stacks)
+    try:
+        account = saved if saved is not None else fetch_live(region, profile=args.profile, warn=_say, **refs.as_kwargs())
+        check_matches(account, region, sorted(refs.arns))
+    except (SnapshotError, AwsError) as exc:
+        raise UsageError(str(exc)) from None
+    return account
 
 
 def _snapshot(args: argparse.Namespace) -> int:

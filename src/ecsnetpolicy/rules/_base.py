@@ -57,6 +57,25 @@ def _config() -> Any:
     return _CONFIG[cwd]
 
 
+_SNAPSHOTS: Dict[Tuple[str, float], Any] = {}
+
+
+def _snapshot(config: Any) -> Any:
+    """The account snapshot the configuration names (aws_snapshot), None without one, or the
+    one-line reason it cannot be used (then EN9000, as for a broken configuration)."""
+    if not config.aws_snapshot:
+        return None
+    from ..load.snapshot import SnapshotError, read_snapshot
+
+    key = (config.aws_snapshot, os.path.getmtime(config.aws_snapshot))
+    if key not in _SNAPSHOTS:
+        try:
+            _SNAPSHOTS[key] = read_snapshot(config.aws_snapshot)  # skipped files are not reported here: cfn-lint owns stderr
+        except SnapshotError as exc:
+            _SNAPSHOTS[key] = f"the account snapshot cannot be used: {exc}"
+    return _SNAPSHOTS[key]
+
+
 def _load(path: str, region: str = "us-east-1") -> Any:
     from ..load.transforms import load_file
 
@@ -106,6 +125,19 @@ def _judge(cfn: Any, template: Any) -> List[Raw]:
             except Exception as exc:  # the deployment is incomplete: say so, never pass silently
                 problems.append(not_analysed(f"stack {other.name} of the configured deployment ({other.template}) cannot be loaded: {failure_reason(exc)}"))
     psets = _parameter_sets(cfn)
+    account = _snapshot(config)
+    if isinstance(account, str):
+        return [not_analysed(account)]
+    if account is not None:  # one snapshot is of one region and one account: never a silent mix
+        from ..load.references import template_references
+        from ..load.snapshot import SnapshotError, check_matches
+
+        arns = sorted(template_references([(template, params) for _l, params in psets] + [(o.template, o.params) for o in others]).arns)
+        try:
+            for region in regions:
+                check_matches(account, region, arns)
+        except SnapshotError as exc:
+            return [not_analysed(str(exc))]
     combos = [(region, label, params) for region in regions for label, params in psets]
     labels_r = [f"in region {region}" for region, _l, _p in combos]
     labels_p = [label for _r, label, _p in combos]
@@ -114,7 +146,8 @@ def _judge(cfn: Any, template: Any) -> List[Raw]:
     for i, (region, _label, params) in enumerate(combos):
         own = Stack(name, filename or "-", template, {**(sc.parameters if sc else {}), **params})
         for stack, raw in deployment_raws([own, *others], region=region, policy_files=config.policies,
-                                      load=functools.partial(_load, region=region), allow_outside=config.allow_outside):
+                                      load=functools.partial(_load, region=region), allow_outside=config.allow_outside,
+                                      account=account):
             if stack is not own or raw.rule_id in disabled:
                 continue
             key = (raw.rule_id, raw.path, raw.message)
