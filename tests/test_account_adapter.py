@@ -464,3 +464,10 @@ def test_a_kind_not_captured_names_the_command_that_captures_it():
     assert ("IN9001", 36, "Could not verify the network ACL of subnet subnet-0a of service Service: the network ACL of subnet subnet-0a is "
             "not in the snapshot, which holds no network ACLs; add the output of `aws ec2 describe-network-acls --output json` to the "
             "snapshot directory.") in rows
+
+
+def test_get_stack_output_reads_the_snapshot_stacks():
+    subnets = ("            - subnet-0a\n            - !GetStackOutput {StackName: network, OutputName: SubnetB}")
+    snap = Snapshot(_runbook_incident(), stacks={"network": {"Outputs": {"SubnetB": "subnet-0b"}, "Parameters": {}}})
+    rows, _ = _rows(_template(subnets=subnets), snap)
+    assert rows == [("EN3001", 37, _one_subnet_b_message())]
