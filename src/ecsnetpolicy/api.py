@@ -22,17 +22,20 @@ _CACHE: "OrderedDict[Tuple, Tuple[Any, Report, List[Raw]]]" = OrderedDict()
 _CACHE_SIZE = 8
 
 
-def _analysed(template: Mapping[str, Any], params: Mapping[str, Any], region: str, stack_name: str, policy_files: Sequence[str]):
-    """(report, raw findings) of one template, computed once and cached on the template object."""
+def _analysed(template: Mapping[str, Any], params: Mapping[str, Any], region: str, stack_name: str, policy_files: Sequence[str], account: Any = None):
+    """(report, raw findings) of one template, computed once and cached on the template object
+    (and the account snapshot object, when one is given)."""
     key = (id(template), region, stack_name, tuple(sorted((k, str(v)) for k, v in params.items())), tuple(policy_files))
+    if account is not None:
+        key += (id(account),)
     hit = _CACHE.get(key)
-    if hit is not None and hit[0] is template:
+    if hit is not None and hit[0] is template and (account is None or hit[-1] is account):
         _CACHE.move_to_end(key)
         return hit[1], hit[2]
     policy = load_policy(policy_files)
-    report = analyse(template, params=params, region=region, stack_name=stack_name, policy=policy)
+    report = analyse(template, params=params, region=region, stack_name=stack_name, policy=policy, account=account)
     raws = raw_findings(report)
-    _CACHE[key] = (template, report, raws)
+    _CACHE[key] = (template, report, raws) if account is None else (template, report, raws, account)
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return report, raws
@@ -45,9 +48,11 @@ def raw_for(
     region: str = "us-east-1",
     stack_name: str = "stack",
     policy_files: Sequence[str] = (),
+    account: Any = None,
 ) -> List[Raw]:
-    """All raw findings (every rule) for one template; computed once and cached."""
-    return _analysed(template, dict(params or {}), region, stack_name, policy_files)[1]
+    """All raw findings (every rule) for one template; computed once and cached.  `account`: the
+    AWS account snapshot the template deploys into (adapters/account), or None."""
+    return _analysed(template, dict(params or {}), region, stack_name, policy_files, account)[1]
 
 
 def report_for(
@@ -57,9 +62,10 @@ def report_for(
     region: str = "us-east-1",
     stack_name: str = "stack",
     policy_files: Sequence[str] = (),
+    account: Any = None,
 ) -> Report:
     """The engine's report for one template (the same cached analysis raw_for words)."""
-    return _analysed(template, dict(params or {}), region, stack_name, policy_files)[0]
+    return _analysed(template, dict(params or {}), region, stack_name, policy_files, account)[0]
 
 
 def _input_errors() -> Tuple[type, ...]:
@@ -123,8 +129,10 @@ class Unit:
         return self.merged.translate(path)
 
 
-def deployment_units(stacks: Sequence["Stack"], *, region: str = "us-east-1", load: Any = None, allow_outside: Optional[bool] = None) -> List[Unit]:
+def deployment_units(stacks: Sequence["Stack"], *, region: str = "us-east-1", load: Any = None, allow_outside: Optional[bool] = None, account: Any = None) -> List[Unit]:
     """Stacks that import from each other (or nest) are judged together, merged; the rest alone.
+    (`account` is accepted for symmetry: grouping reads only the templates; the account is used
+    when each unit is analysed.)
     A group that cannot be merged becomes a Unit with `error` set (never an exception), so one bad
     deployment never hides the findings of the others."""
     from .load.deployment import groups, merge, merged_params, needs_merge
@@ -161,6 +169,7 @@ def deployment_raws(
     policy_files: Sequence[str] = (),
     load: Any = None,
     allow_outside: Optional[bool] = None,
+    account: Any = None,
 ) -> List[Tuple["Stack", Raw]]:
     """Findings of a set of stacks judged as one deployment, each with the stack (file) it is in,
     its path translated back to that file.  Fails closed: a group that cannot be judged gives
@@ -168,12 +177,13 @@ def deployment_raws(
     from .load.deployment import unloaded_raws
 
     out: List[Tuple["Stack", Raw]] = []
-    for unit in deployment_units(stacks, region=region, load=load, allow_outside=allow_outside):
+    for unit in deployment_units(stacks, region=region, load=load, allow_outside=allow_outside, account=account):
         if unit.error is not None:
             out.extend((s, not_analysed(unit.error)) for s in unit.stacks if s.parent is None)
             continue
         out.extend(unloaded_raws(unit.merged))  # nested stacks left unknown: IN9001 on their TemplateURL
-        raws = safe_raw_for(unit.template, params=unit.params, region=region, stack_name=unit.stack_name, policy_files=policy_files)
+        extra = {"account": account} if account is not None else {}
+        raws = safe_raw_for(unit.template, params=unit.params, region=region, stack_name=unit.stack_name, policy_files=policy_files, **extra)
         for r in raws:
             if r.rule_id == "EN9000":
                 # the analysis of the whole unit failed: every top-level stack of it is unjudged

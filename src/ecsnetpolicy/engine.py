@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, Dict, List, Optional, Tuple
 
+from .adapters.account import Account
 from .adapters.cloudformation import build as build_state
 from .state import Endpoint, NetworkState, Workload, tri_any
 from .load.policy import Need, Policy, load_policy
@@ -345,9 +346,18 @@ def _undecided_why(ep: Endpoint) -> Unknown:
     return Unknown(f"the type of endpoint {ep.lid} is not known", ep.path)
 
 
-def analyse_scenario(template: Mapping[str, Any], scenario: Scenario, policy: Policy, *, params: Mapping[str, Any], region: str, stack_name: str, budget: Optional[Budget] = None) -> Analysis:
-    resolver = Resolver(template, params={**params, **scenario.params}, region=region, stack_name=stack_name, scenario=scenario.conditions, budget=budget)
-    state, by_type = build_state(resolver)
+def _account(account: Any) -> Optional[Account]:
+    """The account adapter over a snapshot (an AccountSnapshot, or an Account already built)."""
+    if account is None or isinstance(account, Account):
+        return account
+    return Account(account)
+
+
+def analyse_scenario(template: Mapping[str, Any], scenario: Scenario, policy: Policy, *, params: Mapping[str, Any], region: str, stack_name: str, budget: Optional[Budget] = None, account: Any = None) -> Analysis:
+    account = _account(account)
+    snapshot = account.snapshot if account is not None else None
+    resolver = Resolver(template, params={**params, **scenario.params}, region=region, stack_name=stack_name, scenario=scenario.conditions, budget=budget, account=snapshot)
+    state, by_type = build_state(resolver, account=account)
     a = Analysis(scenario, state, resolver, by_type, policy, region=region)
     for w in state.workloads.values():
         needs = workload_needs(a, w)
@@ -381,9 +391,13 @@ def analyse(
     region: str = "us-east-1",
     stack_name: str = "stack",
     policy: Optional[Policy] = None,
+    account: Any = None,
 ) -> Report:
-    """Analyse a template under every scenario its conditions allow."""
+    """Analyse a template under every scenario its conditions allow.  `account` (an account
+    snapshot, see adapters/account) adds the facts of the AWS account the template deploys into."""
     params = dict(params or {})
+    account = _account(account)
+    snapshot = account.snapshot if account is not None else None
     policy = policy or load_policy()
     if not isinstance(template, Mapping):
         return Report([])
@@ -391,14 +405,14 @@ def analyse(
     budget = Budget()  # the resolve steps this template may take, over all its scenarios (values/budget.py)
 
     def factory(extra: Mapping[str, Any]) -> Resolver:
-        return Resolver(template, params={**params, **extra}, region=region, stack_name=stack_name, budget=budget)
+        return Resolver(template, params={**params, **extra}, region=region, stack_name=stack_name, budget=budget, account=snapshot)
 
     # only the conditions that can change what the engine reads, in a covering order under a cap
     # that says what it left out (values/conditions.py)
     exploration = plan_scenarios(template, factory, params)
     result = []
     for scen in exploration.scenarios:
-        result.append(analyse_scenario(template, scen, policy, params=params, region=region, stack_name=stack_name, budget=budget))
+        result.append(analyse_scenario(template, scen, policy, params=params, region=region, stack_name=stack_name, budget=budget, account=account))
     report = Report(result, exploration)
     report.budget = budget  # spent (left < 0): some values were too costly to evaluate (checks.raw_findings says so)
     return report

@@ -66,3 +66,39 @@ def _as_list(value: Any) -> List[Any]:
     if isinstance(value, list):
         return value
     return [value]
+
+
+# ------------------------------------------------------------------ account facts
+def in_template(fact: Any) -> bool:
+    """Is this fact the template's own (a fix edits the template), rather than the AWS account's
+    (the fix is made in the account, outside the template)?"""
+    origin = getattr(fact, "origin", None)
+    return origin is None or origin.source != "account"
+
+
+def anchor(fact: Any, *keys: Any) -> Path:
+    """Where a finding about `fact` anchors: below its resource in the template, or, for an
+    account fact, the template property that brought it in (which has no sub-keys of its own)."""
+    return tuple(fact.path) if not in_template(fact) else tuple(fact.path) + keys
+
+
+def key_anchor(a: Analysis, fact: Any, key: str) -> Path:
+    """_key_path for template facts; the property that brought an account fact in otherwise."""
+    return _key_path(a, fact.lid, key) if in_template(fact) else tuple(fact.path)
+
+
+def subnet_anchor(v: Verdict) -> Path:
+    """The workload's entry naming the verdict's subnet (its Subnets item, or the property that
+    uses the parameter carrying it): where findings about account resources of that subnet anchor."""
+    subnets = v.workload.subnets
+    if isinstance(subnets, list):
+        for sid, spath in subnets:
+            if sid == v.subnet:
+                return tuple(spath)
+    return tuple(v.workload.subnets_path)
+
+
+def ref_or_id(fact_id: str, fact: Any) -> Any:
+    """The value a template Fix writes for a resource: a Ref to the template's own, the literal ID
+    of the account's."""
+    return {"Ref": fact_id} if in_template(fact) else fact_id

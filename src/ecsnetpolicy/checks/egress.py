@@ -10,7 +10,7 @@ from ..findings import Raw
 from ..phrasing import join as _join, subnets as _subnets
 from ..state import ANY_V4, Endpoint, tri_all
 from ..values import Path, Unknown
-from .base import _group, _need, _symptom, _workload_sgs
+from .base import _group, _need, _symptom, _workload_sgs, in_template
 from .flows import _dns_targets, _nacl_flows
 
 
@@ -135,6 +135,12 @@ def en1003(a: Analysis) -> Iterator[Raw]:
                  if entry is not None else f"no entry allows {'it' if len(flows) == 1 else 'them'}")
         what = "an allow entry for it" if len(flows) == 1 else "allow entries for them"
         fix = f"add {what} with a rule number below {entry.number}" if entry is not None else f"add {what}"
+        acl_fact = a.state.nacls.get(g["acl"]) if isinstance(g["acl"], str) else None
+        if acl_fact is not None and not in_template(acl_fact):
+            anchor = acl_fact.path
+            cause = (f"its rule {entry.number} denies {'it' if len(flows) == 1 else 'them'}" if entry is not None
+                     else f"no entry allows {'it' if len(flows) == 1 else 'them'}")
+            fix = f"in the account, {fix} to network ACL {g['acl']}"
         needs = _join([_need(x) for x in g["uses"].values()])
         symptoms = _join([_symptom(x) for x in g["uses"].values()])
         yield Raw(

@@ -10,7 +10,7 @@ from ..findings import Fix, Raw
 from ..phrasing import join as _join, subnets as _subnets
 from ..state import Endpoint, az_label, same_az, tri_any
 from ..values import Unknown
-from .base import _group, _key_path, _need, _props, _sg_label, _symptom, _workload_sgs
+from .base import _group, _key_path, _need, _props, _sg_label, _symptom, _workload_sgs, in_template, ref_or_id, subnet_anchor
 
 
 def en2001(a: Analysis) -> Iterator[Raw]:
@@ -53,6 +53,17 @@ def wn2002(a: Analysis) -> Iterator[Raw]:
             continue
         v = next(iter(uncovered.values()))
         azs = _join([az_label(a.state.az_of(s)) for s in uncovered])
+        if not in_template(ep):
+            yield Raw(
+                "WN2002",
+                subnet_anchor(v),
+                f"Interface endpoint {ep_lid} ({v.service}) of the account has no subnet in the Availability Zone of "
+                f"{_subnets(list(uncovered))} ({azs}), where tasks of {v.workload.label} run, so those tasks reach it across AZs "
+                f"(cross-AZ data charges, and they cannot {_need(v)} if the endpoint's AZ fails: {_symptom(v)}); in the account, "
+                f"add a subnet in that AZ to the subnets of endpoint {ep_lid}.",
+                w,
+            )
+            continue
         path = _key_path(a, ep_lid, "SubnetIds")
         yield Raw(
             "WN2002",
@@ -62,7 +73,7 @@ def wn2002(a: Analysis) -> Iterator[Raw]:
             f"they cannot {_need(v)} if the endpoint's AZ fails: {_symptom(v)}); add a subnet in that AZ to "
             f"SubnetIds of {ep_lid}.",
             w,
-            Fix(_props(ep_lid), "SubnetIds", {"Ref": next(iter(uncovered))}, "append"),
+            Fix(_props(ep_lid), "SubnetIds", ref_or_id(next(iter(uncovered)), a.state.subnets.get(next(iter(uncovered)))), "append"),
         )
 
 
@@ -70,6 +81,17 @@ def en2003(a: Analysis) -> Iterator[Raw]:
     bad = [v for v in a.verdicts if v.outcome == "no-private-dns"]
     for (ep_lid, w), vs in _group(bad, lambda v: (v.via.lid, v.workload.lid)).items():
         v = vs[0]
+        if not in_template(v.via):
+            yield Raw(
+                "EN2003",
+                subnet_anchor(v),
+                f"Interface endpoint {ep_lid} ({v.service}) of VPC {v.vpc} in the account has private DNS turned off, so tasks of "
+                f"{v.workload.label} in {_subnets([x.subnet for x in vs])}, which have no internet path, resolve the public "
+                f"{v.service} name and cannot {_need(v)}: they fail with {_symptom(v)}; in the account, turn on private DNS for "
+                f"{ep_lid} (aws ec2 modify-vpc-endpoint --vpc-endpoint-id {ep_lid} --private-dns-enabled).",
+                w,
+            )
+            continue
         yield Raw(
             "EN2003",
             _key_path(a, ep_lid, "PrivateDnsEnabled"),
@@ -97,6 +119,19 @@ def en2004(a: Analysis) -> Iterator[Raw]:
             continue
         users = sorted({v.workload.label for v in a.verdicts if isinstance(v.via, Endpoint) and v.via.vpc == vpc.lid})
         who = f"tasks of {_join(users)}" if users else "tasks in the VPC"
+        if not in_template(vpc):
+            turned_off = [x for x, val in (("DNS hostnames", vpc.dns_hostnames), ("DNS resolution", vpc.dns_support)) if val is False]
+            yield Raw(
+                "EN2004",
+                vpc.path,
+                f"VPC {vpc.lid} of the account has interface endpoint{'s' if len(eps) > 1 else ''} {_join([e.lid for e in eps])} with "
+                f"private DNS but {' and '.join(turned_off)} turned off, so the endpoint names do not resolve privately and {who} "
+                f"cannot reach them (CannotPullContainerError, ResourceInitializationError); in the account, turn on DNS hostnames "
+                f"and DNS resolution for {vpc.lid} (aws ec2 modify-vpc-attribute --vpc-id {vpc.lid} --enable-dns-hostnames "
+                f"'{{\"Value\":true}}', and --enable-dns-support the same).",
+                None,
+            )
+            continue
         yield Raw(
             "EN2004",
             vpc.path,
@@ -134,6 +169,17 @@ def en2005(a: Analysis) -> Iterator[Raw]:
             )
             continue
         ep_sgs = a.state.endpoint_sgs(ep)
+        if not in_template(ep):
+            yield Raw(
+                "EN2005",
+                subnet_anchor(refused[0]),
+                f"Security group{'s' if len(ep_sgs) > 1 else ''} {_sg_label(a, ep_sgs)} of interface endpoint {ep_lid} "
+                f"({v.service}) in the account {'do' if len(ep_sgs) > 1 else 'does'} not allow TCP 443 in from tasks of "
+                f"{v.workload.label} ({_sg_label(a, sgs)}) in {_subnets(subnets)}, so they cannot {_need(v)} and fail with "
+                f"{_symptom(v)}; in the account, add an ingress rule for TCP 443 from {source} to {_sg_label(a, ep_sgs[:1])}.",
+                w,
+            )
+            continue
         yield Raw(
             "EN2005",
             _props(ep_lid) + ("SecurityGroupIds",),
@@ -147,7 +193,7 @@ def en2005(a: Analysis) -> Iterator[Raw]:
 
 def en2006(a: Analysis) -> Iterator[Raw]:
     for ep in a.state.endpoints.values():
-        if not ep.type_known or ep.type == "Interface" or not isinstance(ep.service, str):
+        if not ep.type_known or ep.type == "Interface" or not isinstance(ep.service, str) or not in_template(ep):
             continue
         if not a.policy.interface_only(ep.service):
             continue
@@ -168,7 +214,7 @@ def en2006(a: Analysis) -> Iterator[Raw]:
 
 def en2007(a: Analysis) -> Iterator[Raw]:
     for ep in a.state.endpoints.values():
-        if ep.type != "Interface" or isinstance(ep.subnets, Unknown):
+        if ep.type != "Interface" or isinstance(ep.subnets, Unknown) or not in_template(ep):
             continue
         seen: List[Tuple[str, Any]] = []
         for sn, spath in ep.subnets:

@@ -7,7 +7,7 @@ from typing import Iterator
 from ..engine import Analysis
 from ..findings import Raw
 from ..phrasing import subnets as _subnets
-from .base import _group, _need, _symptom
+from .base import _group, _need, _symptom, in_template, subnet_anchor
 
 
 def en4001(a: Analysis) -> Iterator[Raw]:
@@ -21,9 +21,18 @@ def en4001(a: Analysis) -> Iterator[Raw]:
             fix = "route 0.0.0.0/0 to a public NAT gateway in a subnet with an internet gateway route"
         else:
             fix = "add a 0.0.0.0/0 route to a public NAT gateway, or serve the image from ECR in this region"
+        subnet = a.state.subnets[v.subnet]
+        path = v.workload.net_path
+        if not in_template(subnet):
+            path = subnet_anchor(v)
+            rt = subnet.route_table
+            if "blackhole" in why and isinstance(rt, str):
+                fix = (f"in the account, point the 0.0.0.0/0 route of route table {rt} at an available public NAT gateway "
+                       f"(aws ec2 replace-route --route-table-id {rt} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id nat-...), "
+                       f"or serve the image from ECR in this region")
         yield Raw(
             "EN4001",
-            v.workload.net_path,
+            path,
             f"Tasks of {v.workload.label} in {_subnets([x.subnet for x in vs])} {_need(v)}, which only the internet can "
             f"serve, but {why}, so they fail with {_symptom(v)}; {fix}.",
             w,

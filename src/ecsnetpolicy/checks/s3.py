@@ -12,7 +12,7 @@ from ..load.policy import Need
 from ..phrasing import join as _join, subnets as _subnets
 from ..state import Endpoint
 from ..values import MARK, NOVALUE, Partial
-from .base import _as_list, _describe, _group, _key_path, _need, _note, _props, _symptom
+from .base import _as_list, _describe, _group, _key_path, _need, _note, _props, _symptom, in_template, ref_or_id, subnet_anchor
 from .policy_documents import _match_any, _tri_and, parse_document
 
 
@@ -22,6 +22,21 @@ def en3001(a: Analysis) -> Iterator[Raw]:
         v = vs[0]
         subnets = [x.subnet for x in vs]
         one = len(set(subnets)) == 1
+        ep = v.via
+        if not in_template(ep):
+            # the endpoint is the account's: the fix is made there, the finding anchors where the
+            # template names the subnet
+            where = f"of subnet {subnets[0]}" if one else f"of {_subnets(subnets)}"
+            yield Raw(
+                "EN3001",
+                subnet_anchor(v),
+                f"Tasks of {v.workload.label} in {_subnets(subnets)} {_need(v)} ({_note(a, v)}), but route table {rt} {where} "
+                f"is not in the route tables of S3 gateway endpoint {ep_lid} (account resources) and {'it has' if one else 'they have'} "
+                f"no internet path, so those tasks fail with {_symptom(v)}; in the account, add {rt} to the route tables of S3 gateway "
+                f"endpoint {ep_lid} (aws ec2 modify-vpc-endpoint --vpc-endpoint-id {ep_lid} --add-route-table-ids {rt}).",
+                w,
+            )
+            continue
         path = _key_path(a, ep_lid, "RouteTableIds")
         if rt is None:
             yield Raw(
@@ -42,7 +57,7 @@ def en3001(a: Analysis) -> Iterator[Raw]:
             f"is not in RouteTableIds of S3 gateway endpoint {ep_lid} and {'it has' if one else 'they have'} no internet "
             f"path, so those tasks fail with {_symptom(v)}; add {rt} to RouteTableIds of {ep_lid}.",
             w,
-            Fix(_props(ep_lid), "RouteTableIds", {"Ref": rt}, "append"),
+            Fix(_props(ep_lid), "RouteTableIds", ref_or_id(rt, a.state.route_tables.get(rt)), "append"),
         )
 
 
@@ -163,8 +178,8 @@ def _is_ecr_pull(need: Need) -> bool:
 def en3002(a: Analysis) -> Iterator[Raw]:
     net, r = a.state, a.resolver
     for ep in net.endpoints.values():
-        if ep.service != "s3" or ep.type != "Gateway":
-            continue
+        if ep.service != "s3" or ep.type != "Gateway" or not in_template(ep):
+            continue  # (the policy of an account endpoint is not judged yet)
         props = r.properties(ep.lid)
         if "PolicyDocument" not in props:
             continue  # no policy: full access

@@ -6,7 +6,7 @@ Unknown (never an error resting on an undecidable value); the queries read only 
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..values import Unknown, first_unknown
 from .logic import ANY_V4, PRIVATE_V4, Tri, covers, is_public_cidr, rule_allows_tcp, tri_all, tri_any, undecided
@@ -45,6 +45,9 @@ class NetworkState:
         self.dhcp_by_vpc: Dict[str, DhcpOptions] = {}  # vpc -> DHCP options (unpacks as (lid, servers))
         self.nacls: Dict[str, Nacl] = {}
         self.subnet_nacl: Dict[str, Any] = {}  # subnet -> nacl lid or Unknown (absent: the default NACL)
+        # what the AWS account adds (None: not known, no account or not captured)
+        self.log_groups: Optional[Set[str]] = None  # CloudWatch Logs group names
+        self.service_azs: Optional[Dict[str, Set[str]]] = None  # normalised service name -> AZ names it is offered in
         self._nacl_cache: Dict[Any, Tuple[Tri, Any]] = {}
         self._egress_cache: Dict[Any, Tri] = {}
         self._admit_cache: Dict[Any, Tri] = {}
@@ -133,6 +136,8 @@ class NetworkState:
         route = default[-1]
         if isinstance(route.destination, Unknown):
             return route.destination, ""
+        if route.target == "blackhole":
+            return False, f"route table {rt} of subnet {subnet} sends 0.0.0.0/0 to {route.detail}, which no longer exists (a blackhole route)"
         if route.target == "igw":
             if workload.instances:
                 public = workload.public_ip if workload.public_ip is not None else sn.map_public_ip
@@ -164,6 +169,8 @@ class NetworkState:
                     up = [x for x in self.route_tables[nrt].routes if isinstance(x.destination, ipaddress.IPv4Network) and x.destination.prefixlen == 0]
                     if up and up[-1].target == "igw":
                         return True, route.detail
+                    if up and up[-1].target == "blackhole":
+                        return False, f"NAT gateway {route.target_id} sits in subnet {nat_subnet}, whose route table {nrt} sends 0.0.0.0/0 to {up[-1].detail}, which no longer exists (a blackhole route)"
                     if not up:
                         return False, f"NAT gateway {route.target_id} sits in subnet {nat_subnet}, whose route table {nrt} has no route to an internet gateway"
                     return Unknown(f"NAT gateway {route.target_id} reaches the internet through {up[-1].detail}", up[-1].path), ""

@@ -70,8 +70,11 @@ class Resolver:
         stack_name: str = "stack",
         scenario: Optional[Mapping[str, bool]] = None,
         budget: Optional[Budget] = None,
+        account: Any = None,
     ):
         self.template = template
+        # the AWS account snapshot (plain data: exports, ssm_parameters, stacks, has(kind)) when given
+        self.account = account
         self.region = region
         self.stack_name = stack_name
         self.supplied = dict(params or {})
@@ -150,10 +153,20 @@ class Resolver:
     def _parameter(self, name: str, path: Path) -> Any:
         spec = self.parameters.get(name)
         ptype = spec.get("Type", "String") if isinstance(spec, Mapping) else "String"
+        ssm_name = spec.get("Default") if isinstance(spec, Mapping) and str(ptype).startswith("AWS::SSM::") else None
         if name in self.supplied:
             value = self.supplied[name]
         elif isinstance(spec, Mapping) and "Default" in spec and not str(ptype).startswith("AWS::SSM::"):
             value = spec["Default"]
+        elif self.account is not None and isinstance(ssm_name, str) and self.account.has("ssm_parameters"):
+            found = (self.account.ssm_parameters or {}).get(ssm_name)
+            if found is None:
+                return Unknown(
+                    f"parameter {name} is read from SSM parameter {short_name(ssm_name)}, which is not in the account snapshot",
+                    path,
+                    f"add SSM parameter {short_name(ssm_name)} to the snapshot (aws ssm get-parameters --names {short_name(ssm_name)}), or supply it with --parameter {name}=VALUE",
+                )
+            value = found
         else:
             why = f"parameter {name} has no value"
             if str(ptype).startswith("AWS::SSM::"):
@@ -527,6 +540,16 @@ class Resolver:
         label = short_name(label)
         meta = self.template.get("Metadata")
         stacks = meta.get("ecsnetpolicy:deployment") if isinstance(meta, Mapping) else None
+        account = self.account
+        if account is not None and isinstance(name, str) and account.has("exports"):
+            exported = (account.exports or {}).get(name)
+            if isinstance(exported, str):
+                return exported
+            return Unknown(
+                f"Fn::ImportValue {label} is exported neither by a template given nor in the account snapshot",
+                path,
+                "check the export name, or take the snapshot again (aws cloudformation list-exports)",
+            )
         if isinstance(stacks, list):
             return Unknown(
                 f"no template of the deployment ({', '.join(map(str, stacks))}) exports {label}",
@@ -538,6 +561,29 @@ class Resolver:
             path,
             "pass the exporting template too",
         )
+
+    def _fn_GetStackOutput(self, args: Any, path: Path) -> Any:
+        """Fn::GetStackOutput {StackName, OutputName[, Region, RoleArn]}: an output of another stack,
+        read from the account snapshot's Stacks (describe-stacks) when one is given.  (Outputs of
+        nested stacks whose template is not loaded stay unknown: the snapshot names stacks by their
+        physical name, which the template does not know before deploy.)"""
+        if self.account is None:
+            return Unknown(f"{short_name('Fn::GetStackOutput')} is not evaluated", path)
+        if isinstance(args, list) and len(args) >= 2:
+            stack, output = self.resolve(args[0], path + (0,)), self.resolve(args[1], path + (1,))
+        elif isinstance(args, Mapping):
+            stack, output = self.resolve(args.get("StackName"), path + ("StackName",)), self.resolve(args.get("OutputName"), path + ("OutputName",))
+        else:
+            return Unknown("malformed Fn::GetStackOutput", path)
+        if not (isinstance(stack, str) and isinstance(output, str)):
+            return first_unknown([stack, output]) or Unknown("the stack or output of Fn::GetStackOutput is not known", path)
+        if not self.account.has("stacks"):
+            return Unknown(f"output {short_name(output)} of stack {short_name(stack)} is not in the snapshot, which holds no stacks", path,
+                           "add the output of `aws cloudformation describe-stacks --output json` to the snapshot directory")
+        found = ((self.account.stacks or {}).get(stack) or {}).get("Outputs", {}).get(output)
+        if isinstance(found, str):
+            return found
+        return Unknown(f"stack {short_name(stack)} has no output {short_name(output)} in the account snapshot", path, "check the stack and output names")
 
     def _fn_Cidr(self, args: Any, path: Path) -> Any:
         # Fn::Cidr [ipBlock, count, cidrBits]: the first `count` subnets with `cidrBits` host bits.

@@ -4,7 +4,7 @@ orders of the state's dicts feed the orders of findings).  Imports nothing from 
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ...state import NetworkState
 from ...values import Resolver
@@ -17,14 +17,16 @@ from .vpc import add_dhcp_association, add_internet_gateway, add_subnet, add_vpc
 from .workloads import add_scheduled, add_task_definition, add_workload
 
 
-def build(resolver: Resolver, file: Optional[str] = None) -> Tuple[NetworkState, Dict[str, List[str]]]:
+def build(resolver: Resolver, file: Optional[str] = None, account: Any = None) -> Tuple[NetworkState, Dict[str, List[str]]]:
     """(the network state, resource type -> logical IDs present in the scenario) of the template
     `resolver` reads.  Registers on `resolver` what GetAtt of a VPC, subnet or security group
-    means; every fact gets Origin("template", logical ID, path, file=`file`)."""
+    means; every fact gets Origin("template", logical ID, path, file=`file`).  With `account` (an
+    adapters.account.Account), the IDs the template names that the account has are read from it
+    into the same state (Origin("account", ...))."""
     register_getatts(resolver)
     state = NetworkState()
     by_type = present_by_type(resolver)
-    cx = Reader(resolver, state, by_type, file)
+    cx = Reader(resolver, state, by_type, file, account.reader(state) if account is not None else None)
     for lid in by_type.get("AWS::EC2::VPC", []):
         add_vpc(cx, lid)
     for lid in by_type.get("AWS::EC2::InternetGateway", []):

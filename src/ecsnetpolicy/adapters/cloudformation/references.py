@@ -68,16 +68,37 @@ def register_getatts(resolver: Resolver) -> None:
 
 
 # ------------------------------------------------------------------ the shared reader
+# the snapshot kind of the account resource a property of this type may name by ID
+_ACCOUNT_KIND = {
+    "AWS::EC2::Subnet": "subnets",
+    "AWS::EC2::SecurityGroup": "security_groups",
+    "AWS::EC2::RouteTable": "route_tables",
+    "AWS::EC2::NetworkAcl": "network_acls",
+    "AWS::EC2::NatGateway": "nat_gateways",
+    "AWS::EC2::VPCEndpoint": "vpc_endpoints",
+}
+
+
 class Reader:
     """One template under one scenario, being read into `state`: the resolver, the present
     resources by type (template order), and the helpers that turn references into logical IDs."""
 
-    def __init__(self, resolver: Resolver, state: NetworkState, by_type: Dict[str, List[str]], file: Optional[str] = None):
+    def __init__(self, resolver: Resolver, state: NetworkState, by_type: Dict[str, List[str]], file: Optional[str] = None, account: Any = None):
         self.r = resolver
         self.state = state
         self.by_type = by_type
         self.file = file
+        # the account adapter (adapters.account.AccountReader) when an account is given: a literal
+        # or parameter ID the snapshot has becomes a known resource of the state
+        self.account = account
         self._attached: Dict[Any, Dict[Any, List[str]]] = {}
+
+    def _from_account(self, value: Any, path: Path, kind: str) -> Any:
+        """The account's answer for a literal ID (the ID, its facts added; or an Unknown naming
+        it), or None when there is no account or the value is not an ID of that kind."""
+        if self.account is None or not isinstance(value, str):
+            return None
+        return self.account.known(value, path, kind, direct=True)
 
     def origin(self, logical_id: Optional[str], path: Path) -> Origin:
         """Where a fact read from resource `logical_id` (at `path`) came from."""
@@ -94,6 +115,9 @@ class Reader:
     def vpc_of(self, value: Any, path: Path) -> Any:
         ref = self.ref_of(value, ("AWS::EC2::VPC",))
         if isinstance(ref, Unknown) and isinstance(value, (str, ResAtt)):
+            found = self._from_account(value, path, "vpcs")
+            if found is not None:
+                return found
             return literal_id_unknown(value, "VPC", path)
         return ref
 
@@ -102,6 +126,9 @@ class Reader:
         if isinstance(value, ResRef) and self.r.resource_type(value.logical_id) == rtype:
             return value.logical_id if self.r.present(value.logical_id) else Unknown(f"{value.logical_id} is not created in this scenario", path)
         if isinstance(value, (str, ResAtt)):
+            found = self._from_account(value, path, _ACCOUNT_KIND.get(rtype, ""))
+            if found is not None:
+                return found
             return literal_id_unknown(value, what, path)
         return first_unknown(value) or Unknown(f"{what} is not known", path)
 
