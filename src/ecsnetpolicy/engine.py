@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Dict, List, Optional, Tuple
 
 from .adapters.account import Account
+from .adapters.account.view import view_of
 from .adapters.cloudformation import build as build_state
 from .state import Endpoint, NetworkState, Workload, tri_any
 from .load.policy import Need, Policy, load_policy
@@ -350,7 +351,7 @@ def _account(account: Any) -> Optional[Account]:
     """The account adapter over a snapshot (an AccountSnapshot, or an Account already built)."""
     if account is None or isinstance(account, Account):
         return account
-    return Account(account)
+    return Account(view_of(account))
 
 
 def analyse_scenario(template: Mapping[str, Any], scenario: Scenario, policy: Policy, *, params: Mapping[str, Any], region: str, stack_name: str, budget: Optional[Budget] = None, account: Any = None) -> Analysis:
