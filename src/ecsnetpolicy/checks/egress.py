@@ -51,7 +51,11 @@ def en1001(a: Analysis) -> Iterator[Raw]:
                 fixes.append(f"the VPC CIDR {cidr}" if cidr else "the endpoint subnets' CIDRs")
             elif kind == "s3":
                 dests.append("the S3 gateway endpoint" if isinstance(v.via, Endpoint) else "S3")
-                fixes.append("the S3 prefix list (DestinationPrefixListId of com.amazonaws.<region>.s3)")
+                s3_list = a.state.s3_prefix_list()  # known from the account snapshot: prefix list IDs differ per region
+                if s3_list:
+                    fixes.append(f"the S3 prefix list of {a.state.region} (DestinationPrefixListId {s3_list}, com.amazonaws.{a.state.region}.s3)")
+                else:
+                    fixes.append("the S3 prefix list (DestinationPrefixListId of com.amazonaws.<region>.s3)")
             else:
                 dests.append(f"the internet ({v.need.detail or 'needed by ' + v.need.need.need_id})")
                 fixes.append("0.0.0.0/0, which the registry on the internet requires")

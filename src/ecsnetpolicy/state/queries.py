@@ -48,6 +48,11 @@ class NetworkState:
         # what the AWS account adds (None: not known, no account or not captured)
         self.log_groups: Optional[Set[str]] = None  # CloudWatch Logs group names
         self.service_azs: Optional[Dict[str, Set[str]]] = None  # normalised service name -> AZ names it is offered in
+        # prefix lists of the account's region (ID -> name), None without an account; and the IDs the
+        # snapshot shows do not exist there (its listing of every prefix list was captured)
+        self.prefix_lists: Optional[Dict[str, str]] = None
+        self.absent_prefix_lists: Any = set()  # supports `in`
+        self.region: Optional[str] = None  # the account's region, when an account is given
         self._nacl_cache: Dict[Any, Tuple[Tri, Any]] = {}
         self._egress_cache: Dict[Any, Tri] = {}
         self._admit_cache: Dict[Any, Tri] = {}
@@ -260,7 +265,7 @@ class NetworkState:
             if isinstance(rule.prefix_list, Unknown):
                 return rule.prefix_list
             if rule.prefix_list is not None:
-                return True  # the S3 prefix list (a literal pl- id cannot be checked further)
+                return self._prefix_list_is_s3(rule)
             if rule.cidr is not None:
                 return is_public_cidr(rule.cidr)
             if isinstance(rule.peer_sg, Unknown):
@@ -272,6 +277,32 @@ class NetworkState:
         if rule.prefix_list is not None:
             return Unknown("the egress rule's destination is a prefix list, which may or may not hold the registry's addresses", rule.path)
         return False
+
+    def _prefix_list_is_s3(self, rule: Rule) -> Tri:
+        """Does an egress rule's prefix list stand for S3?  Without the account a literal pl- ID is
+        taken as the S3 list (it cannot be checked further); with it, the ID must be the region's
+        S3 list (prefix list IDs differ per region)."""
+        pl = rule.prefix_list
+        if self.prefix_lists is None:
+            return True
+        name = self.prefix_lists.get(pl)
+        if name is None:
+            if pl in self.absent_prefix_lists:
+                return False
+            return Unknown(f"prefix list {pl} is not in the account snapshot", rule.path,
+                           "add the output of `aws ec2 describe-managed-prefix-lists --output json` to the snapshot directory")
+        if self.region and name == f"com.amazonaws.{self.region}.s3":
+            return True
+        if name.endswith(".s3") and name.startswith("com.amazonaws."):
+            return False  # the S3 list of another region
+        return Unknown(f"prefix list {pl} ({name}) may or may not hold the addresses of S3", rule.path)
+
+    def s3_prefix_list(self) -> Optional[str]:
+        """The ID of the S3 prefix list of the account's region, when the snapshot has it."""
+        for pid, name in (self.prefix_lists or {}).items():
+            if self.region and name == f"com.amazonaws.{self.region}.s3":
+                return pid
+        return None
 
     # ------------------------------------------------------------------ endpoints
     def endpoint_sgs(self, ep: Endpoint) -> Any:

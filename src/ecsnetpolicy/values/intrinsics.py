@@ -173,7 +173,9 @@ class Resolver:
                 why = f"parameter {name} is read from SSM at deploy time"
             return Unknown(why, path, f"supply it with --parameter {name}=VALUE (cfn-lint: --parameters {name}=VALUE)")
         too_large = Unknown(f"{TOO_LARGE} (parameter {name} is too long)", path, LARGE_HINT)
-        is_list = isinstance(ptype, str) and (ptype.startswith("List<") or ptype == "CommaDelimitedList")
+        # an SSM-typed parameter's value has the type inside the brackets (List<...> comes comma-joined)
+        inner = ptype[len("AWS::SSM::Parameter::Value<"):-1] if isinstance(ptype, str) and ptype.startswith("AWS::SSM::Parameter::Value<") else ptype
+        is_list = isinstance(inner, str) and (inner.startswith("List<") or inner == "CommaDelimitedList")
         if is_list:
             if isinstance(value, (list, tuple)):
                 if len(value) > MAX_LIST:

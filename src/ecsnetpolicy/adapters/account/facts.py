@@ -152,6 +152,10 @@ class AccountReader:
                 key = normalise_service(name)
                 azs.setdefault(key if isinstance(key, str) else name, set()).update(detail.get("AvailabilityZones") or ())
             state.service_azs = azs
+        if state.prefix_lists is None and account.has("prefix_lists"):
+            state.region = getattr(s, "region", None)
+            state.prefix_lists = {pid: str(pl.get("PrefixListName") or "") for pid, pl in (s.prefix_lists or {}).items()}
+            state.absent_prefix_lists = getattr(s, "absent_prefix_lists", None) or set()
 
     def origin(self, rid: str, path: Path) -> Origin:
         return Origin("account", None, tuple(path), rid, self.acct.file_of(rid))

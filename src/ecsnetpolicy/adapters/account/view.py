@@ -78,6 +78,10 @@ class SnapshotView:
         self.roles = s.roles
         self.managed_policies = s.managed_policies
 
+    @property
+    def absent_prefix_lists(self) -> "_Absent":
+        return _Absent(self.snapshot, "prefix_lists")
+
     def has(self, kind: str) -> bool:
         if kind == "vpc_attributes":
             return self.snapshot.has("vpc_dns_support") or self.snapshot.has("vpc_dns_hostnames")
@@ -99,3 +103,16 @@ def view_of(snapshot: Any) -> Any:
     if hasattr(snapshot, "command_for") and hasattr(snapshot, "captured"):
         return SnapshotView(snapshot)
     return snapshot
+
+
+class _Absent:
+    """`id in absent`: the snapshot shows that resource is not in the account (load/snapshot.py known_absent)."""
+
+    def __init__(self, snapshot: Any, kind: str):
+        self.snapshot, self.kind = snapshot, kind
+
+    def __contains__(self, resource_id: Any) -> bool:
+        return isinstance(resource_id, str) and self.snapshot.known_absent(self.kind, resource_id)
+
+    def __iter__(self):  # nothing to list: membership is asked per ID
+        return iter(())
