@@ -6,7 +6,7 @@ Unknown (never an error resting on an undecidable value); the queries read only 
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..values import Unknown, first_unknown
 from .logic import ANY_V4, PRIVATE_V4, Tri, covers, is_public_cidr, rule_allows_tcp, tri_all, tri_any, undecided
@@ -45,6 +45,9 @@ class NetworkState:
         self.dhcp_by_vpc: Dict[str, DhcpOptions] = {}  # vpc -> DHCP options (unpacks as (lid, servers))
         self.nacls: Dict[str, Nacl] = {}
         self.subnet_nacl: Dict[str, Any] = {}  # subnet -> nacl lid or Unknown (absent: the default NACL)
+        # the AWS account's facts that no network resource holds (issue 11); None when not known
+        self.log_groups: Optional[Set[str]] = None  # every log group name of the account's region (EN5002)
+        self.service_azs: Optional[Dict[str, Set[str]]] = None  # endpoint service -> AZ names it is offered in (EN2008)
         self._nacl_cache: Dict[Any, Tuple[Tri, Any]] = {}
         self._egress_cache: Dict[Any, Tri] = {}
         self._admit_cache: Dict[Any, Tri] = {}
