@@ -15,8 +15,6 @@ from ecsnetpolicy.checks import raw_findings, to_findings
 from ecsnetpolicy.load.template import loads, locate
 from ecsnetpolicy.values import Unknown
 
-UNSET = object()
-
 
 def run(monkeypatch, text, *, log_groups=None, service_azs=None, region="us-east-1", params=None):
     """(rule, line, dotted path, message) of the findings EN2008/EN5002 own, and of the IN9001s
