@@ -167,5 +167,22 @@ RULES = {
             "A container sets a nofile soft limit below 65535, Fargate's default; busy tasks can "
             "run out of file descriptors.",
         ),
+        RuleInfo(
+            "EN2008",
+            "endpoint-service-az",
+            "Interface endpoint subnets must be in Availability Zones where the service is offered",
+            "An interface endpoint has a subnet in an Availability Zone where the endpoint service is "
+            "not offered (known from the account's ServiceDetails, describe-vpc-endpoint-services): "
+            "the create call fails. Judged only with an AWS account snapshot or live account.",
+        ),
+        RuleInfo(
+            "EN5002",
+            "log-group-exists",
+            "The awslogs group a container writes to must exist",
+            "A container's awslogs group is neither created in the template, nor auto-created "
+            "(awslogs-create-group: true with logs:CreateLogGroup on the execution role), nor present "
+            "among the account's log groups, so its tasks fail to start. Judged only when the "
+            "account's log groups are known (an AWS account snapshot or live account).",
+        ),
     )
 }

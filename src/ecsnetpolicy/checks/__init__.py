@@ -1,4 +1,4 @@
-"""The rules, one module per family (egress, endpoints, s3, internet, iam, deployment, coverage):
+"""The rules, one module per family (egress, endpoints, s3, internet, iam, logs, deployment, coverage):
 each rule turns one scenario's verdicts into raw findings (rule id, path, message).
 :func:`raw_findings` runs them over every scenario and merges the results, naming the scenario
 when a fault exists in only some.  Every value goes through the scenario's Resolver: a value the
@@ -16,9 +16,10 @@ from ..values import Path, describe_scenarios
 from .coverage import TOO_COSTLY_MESSAGE, in9001
 from .deployment import en6002, in6003, wn6001
 from .egress import en1001, en1002, en1003
-from .endpoints import en2001, en2003, en2004, en2005, en2006, en2007, wn2002
+from .endpoints import en2001, en2003, en2004, en2005, en2006, en2007, en2008, wn2002
 from .iam import en5001
 from .internet import en4001
+from .logs import en5002
 from .s3 import en3001, en3002
 
 __all__ = ["CHECKS", "Raw", "TOO_COSTLY_MESSAGE", "raw_findings", "to_findings"]
@@ -43,6 +44,8 @@ CHECKS: Dict[str, Callable[[Analysis], Iterator[Raw]]] = {
     "WN6001": wn6001,
     "EN6002": en6002,
     "IN6003": in6003,
+    "EN2008": en2008,
+    "EN5002": en5002,
 }
 
 

@@ -1,5 +1,6 @@
 """Rule 9xxx, what could not be verified (IN9001): every unknown value that kept a decision open,
-and the template-wide limits (the resolve budget) past which nothing was checked."""
+the template-wide limits (the resolve budget) past which nothing was checked, and what the account
+rules (EN2008, EN5002) could not decide."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from ..findings import Raw
 from ..state import ANY_V4, Endpoint
 from ..values import Path, Unknown
 from .base import _need, _workload_sgs
+from .endpoints import service_az_unknowns
 from .flows import _dns_targets, _nacl_flows
+from .logs import log_group_unknowns
 
 
 def _strip_intrinsic(path: Path) -> Path:
@@ -80,6 +83,9 @@ def in9001(a: Analysis) -> Iterator[Raw]:
             f"Could not verify {what.format(w=w.label)}: {unk.why}; {hint}.",
             w.lid,
         )
+    # what the account rules (EN2008, EN5002) could not decide: they run after this rule, so it asks them
+    yield from service_az_unknowns(a)
+    yield from log_group_unknowns(a)
 
 
 TOO_COSTLY_MESSAGE = (

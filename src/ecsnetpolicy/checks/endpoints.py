@@ -1,15 +1,16 @@
 """Rules 2xxx, VPC endpoints: a missing one (EN2001), and those that exist but cannot serve the
-tasks (AZ coverage, private DNS, VPC DNS attributes, security groups, type, duplicate AZs)."""
+tasks (AZ coverage, private DNS, VPC DNS attributes, security groups, type, duplicate AZs, and,
+with the AWS account, AZs where the endpoint's service is not offered: EN2008)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 from ..engine import Analysis, Verdict
 from ..findings import Fix, Raw
 from ..phrasing import join as _join, subnets as _subnets
 from ..state import Endpoint, az_label, same_az, tri_any
-from ..values import Unknown
+from ..values import Path, Unknown
 from .base import _group, _key_path, _need, _props, _sg_label, _symptom, _workload_sgs, in_template, ref_or_id, subnet_anchor
 
 
@@ -231,3 +232,99 @@ def en2007(a: Analysis) -> Iterator[Raw]:
                     f"Availability Zone in SubnetIds.",
                 )
             seen.append((sn, az))
+
+
+class ServiceAzCase(NamedTuple):
+    """One interface endpoint subnet judged by EN2008, or the endpoint it could not decide."""
+
+    endpoint: Endpoint
+    service: str  # the full service name (com.amazonaws.<region>.<service>)
+    subnet: Optional[str]
+    az: Optional[str]
+    path: Path  # the SubnetIds entry (EN2008), or SubnetIds (IN9001)
+    offered: Any  # the AZ names the service is offered in, or an Unknown
+
+
+def _full_service(a: Analysis, ep: Endpoint) -> str:
+    raw = ep.service_raw
+    if isinstance(raw, str) and raw.startswith("com.amazonaws.") and "<region>" not in raw:
+        return raw
+    return f"com.amazonaws.{a.region}.{ep.service}"
+
+
+def _offered_in(a: Analysis, ep: Endpoint, table: Any, full: str, path: Path) -> Any:
+    """The AZ names the endpoint's service is offered in (from the account's ServiceDetails), or an
+    Unknown when the account snapshot does not list that service."""
+    if isinstance(table, Unknown):
+        return table
+    for name in (ep.service_raw, full, ep.service):
+        if isinstance(name, str) and name in table:
+            return set(table[name])
+    return Unknown(f"the account snapshot does not say in which Availability Zones {full} is offered", path,
+                   f"capture it with aws ec2 describe-vpc-endpoint-services --service-names {full} --output json into the "
+                   f"--aws-snapshot directory")
+
+
+def judge_service_azs(a: Analysis) -> List[ServiceAzCase]:
+    """The interface endpoint subnets of the template in an AZ where their service is not offered
+    (offered is a set), and the endpoints whose service's AZs are unknown (offered is an Unknown,
+    subnet None), once per scenario.  Only when the account's ServiceDetails were captured, and only
+    where both the subnet's AZ name and the service's AZs are known."""
+    cached = a.__dict__.get("_service_az_cases")
+    if cached is not None:
+        return cached
+    cases: List[ServiceAzCase] = []
+    a.__dict__["_service_az_cases"] = cases
+    table = getattr(a.state, "service_azs", None)
+    if table is None:
+        return cases  # no account, or its endpoint services were not captured
+    for ep in a.state.endpoints.values():
+        if ep.type != "Interface" or isinstance(ep.subnets, Unknown) or not isinstance(ep.service, str):
+            continue
+        if ep.origin is not None and ep.origin.source != "template":
+            continue  # an endpoint the account already has was created: only the template's are to come
+        named = [(sn, spath, a.state.az_of(sn)) for sn, spath in ep.subnets if isinstance(sn, str)]
+        named = [(sn, spath, az) for sn, spath, az in named if isinstance(az, str)]
+        if not named:
+            continue  # no subnet whose AZ name is known: nothing to compare
+        full = _full_service(a, ep)
+        offered = _offered_in(a, ep, table, full, _key_path(a, ep.lid, "SubnetIds"))
+        if isinstance(offered, Unknown):
+            cases.append(ServiceAzCase(ep, full, None, None, _key_path(a, ep.lid, "SubnetIds"), offered))
+            continue
+        for sn, spath, az in named:
+            if az not in offered:
+                cases.append(ServiceAzCase(ep, full, sn, az, spath, offered))
+    return cases
+
+
+def en2008(a: Analysis) -> Iterator[Raw]:
+    for case in judge_service_azs(a):
+        if isinstance(case.offered, Unknown):
+            continue
+        ep = case.endpoint
+        yield Raw(
+            "EN2008",
+            case.path,
+            f"Interface endpoint {ep.lid} ({ep.service}) lists subnet {case.subnet} in {case.az}, where the account's "
+            f"describe-vpc-endpoint-services does not offer {case.service} (it is offered in "
+            f"{_join(sorted(case.offered)) or 'no Availability Zone'}), so the create call fails and the stack rolls back; "
+            f"remove subnet {case.subnet} from SubnetIds of {ep.lid} (tasks in {case.az} then reach the endpoint across "
+            f"AZs) or use a subnet in an Availability Zone where the service is offered.",
+        )
+
+
+def service_az_unknowns(a: Analysis) -> Iterator[Raw]:
+    """IN9001 for every template interface endpoint whose service's AZs the account snapshot lacks
+    (called by checks.coverage.in9001)."""
+    for case in judge_service_azs(a):
+        if not isinstance(case.offered, Unknown):
+            continue
+        u = case.offered
+        hint = u.hint or "capture them with aws ec2 describe-vpc-endpoint-services --output json into the --aws-snapshot directory"
+        yield Raw(
+            "IN9001",
+            case.path,
+            f"Could not verify that {case.service}, the service of interface endpoint {case.endpoint.lid}, is offered in the "
+            f"Availability Zones of its subnets (EN2008): {u.why}; {hint}.",
+        )

@@ -253,3 +253,29 @@ def en5001(a: Analysis) -> Iterator[Raw]:
                 f"to perform: {first}); {' and '.join(fixes)}.",
                 None,
             )
+
+
+def execution_role_allows(a: Analysis, td: str, action: str) -> Any:
+    """Does the execution role of task definition `td` allow `action`?  True, False, or an Unknown
+    (a role given as an ARN or a parameter, a policy that cannot be read: EN5001's evaluation,
+    reused by EN5002 for logs:CreateLogGroup)."""
+    r = a.resolver
+    base = _props(td)
+    props = r.properties(td)
+    if "ExecutionRoleArn" not in props:
+        return False
+    value = r.resolve(props.get("ExecutionRoleArn"), base + ("ExecutionRoleArn",))
+    if value is None or value is NOVALUE or value == "":
+        return False
+    if isinstance(value, (ResAtt, ResRef)) and (not isinstance(value, ResAtt) or value.attribute == "Arn"):
+        role = value.logical_id
+        if r.resource_type(role) == "AWS::IAM::Role" and r.present(role):
+            state, _stmt = RolePolicies(a, role).decide(action)
+            if state == "allowed":
+                return True
+            if state in ("missing", "denied"):
+                return False
+            return Unknown(f"whether execution role {role} allows {action} cannot be decided", base + ("ExecutionRoleArn",))
+    shown = value if isinstance(value, str) else "a role this template does not define"
+    return Unknown(f"whether execution role {shown} allows {action} is not known", base + ("ExecutionRoleArn",),
+                   "aws iam get-account-authorization-details --filter Role (in the --aws-snapshot directory)")

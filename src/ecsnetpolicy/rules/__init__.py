@@ -118,3 +118,15 @@ class NotAnalysed(_base.EngineRule):
     """A template could not be analysed (unreadable, over a limit, or an internal error)."""
 
     id = "EN9000"
+
+
+class EndpointServiceAz(_base.EngineRule):
+    """Interface endpoint subnets must be in Availability Zones where the service is offered."""
+
+    id = "EN2008"
+
+
+class LogGroupExists(_base.EngineRule):
+    """The awslogs group a container writes to must exist."""
+
+    id = "EN5002"
