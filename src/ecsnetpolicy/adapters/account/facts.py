@@ -146,12 +146,16 @@ class AccountReader:
         s = account.snapshot
         if state.log_groups is None and account.has("log_groups"):
             state.log_groups = set(s.log_groups or ())
+        elif state.log_groups is None:  # an account without its log groups: EN5002 says what to capture
+            state.log_groups = Unknown(f"{account.where()} holds no log groups", (), account.capture_hint("log_groups"))
         if state.service_azs is None and account.has("service_details"):
             azs: Dict[str, Set[str]] = {}
             for name, detail in (s.service_details or {}).items():
                 key = normalise_service(name)
                 azs.setdefault(key if isinstance(key, str) else name, set()).update(detail.get("AvailabilityZones") or ())
             state.service_azs = azs
+        elif state.service_azs is None:
+            state.service_azs = Unknown(f"{account.where()} holds no endpoint services", (), account.capture_hint("service_details"))
         if state.prefix_lists is None and account.has("prefix_lists"):
             state.region = getattr(s, "region", None)
             state.prefix_lists = {pid: str(pl.get("PrefixListName") or "") for pid, pl in (s.prefix_lists or {}).items()}
