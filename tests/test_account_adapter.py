@@ -33,6 +33,8 @@ CAPTURE = {
     "exports": "aws cloudformation list-exports --output json",
     "ssm_parameters": "aws ssm get-parameters --names NAME --output json",
     "prefix_lists": "aws ec2 describe-prefix-lists --output json",
+    "log_groups": "aws logs describe-log-groups --output json",
+    "service_details": "aws ec2 describe-vpc-endpoint-services --output json",
 }
 
 KEYED = {
@@ -55,7 +57,9 @@ class Snapshot:
         self.region = REGION
         self.account_id = ACCOUNT
         self.directory = SNAPDIR
-        self._kinds = set(lists) | set(extra)
+        # the accounts here hold the task's log group unless a test says otherwise (EN5002 is not their subject)
+        extra.setdefault("log_groups", ["/ecs/app"])
+        self._kinds = set(lists) | {k for k, v in extra.items() if v is not None}
         for kind, key in KEYED.items():
             setattr(self, kind, {e[key]: e for e in lists.get(kind, [])})
         self.security_group_rules: Dict[str, list] = {}
@@ -64,7 +68,7 @@ class Snapshot:
         self.exports = extra.get("exports", {})
         self.stacks = extra.get("stacks", {})
         self.ssm_parameters = extra.get("ssm_parameters", {})
-        self.log_groups = set(extra.get("log_groups", ()))
+        self.log_groups = set(extra.get("log_groups") or ())
         self.roles: Dict[str, Any] = {}
         self.managed_policies: Dict[str, Any] = {}
 
@@ -464,6 +468,17 @@ def test_a_kind_not_captured_names_the_command_that_captures_it():
     assert ("IN9001", 36, "Could not verify the network ACL of subnet subnet-0a of service Service: the network ACL of subnet subnet-0a is "
             "not in the snapshot, which holds no network ACLs; add the output of `aws ec2 describe-network-acls --output json` to the "
             "snapshot directory.") in rows
+
+
+def test_a_snapshot_without_log_groups_says_how_to_capture_them():
+    """EN5002 cannot decide without the account's log groups: IN9001 naming the command, never an error."""
+    rows, _ = _rows(_template(), Snapshot(_private_network(), log_groups=None))
+    assert _errors(rows) == []
+    assert [r for r in rows if "log group" in r[2]] == [
+        ("IN9001", 14, "Could not verify that log group /ecs/app of container app of task definition TaskDef exists (EN5002): account "
+         f"{ACCOUNT} (snapshot {SNAPDIR}) holds no log groups; add the output of `aws logs describe-log-groups --output json` to the "
+         "snapshot directory."),
+    ]
 
 
 def test_get_stack_output_reads_the_snapshot_stacks():

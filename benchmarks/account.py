@@ -1,0 +1,109 @@
+"""Account snapshot benchmark (issue 11): `ecsnetpolicy check` on a ~200-resource template, with
+and without `--aws-snapshot`, for snapshots of 500 to 5,000 subnets (plus 2,000 security groups
+and 20,000 rules, one route table per subnet).  Nothing here runs in CI.
+
+    python benchmarks/account.py            # medians of 5 runs per point
+    python benchmarks/account.py --runs 9
+
+The template (benchmarks/gen.py, 200 resources) also runs one service in account subnets given as
+parameters, so the account adapter really builds facts; every command runs in a fresh process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"
+SERVICE = """
+  AccountService:
+    Type: AWS::ECS::Service
+    Properties:
+      Cluster: !Ref Cluster
+      LaunchType: FARGATE
+      TaskDefinition: !Ref Svc0TaskDefinition
+      NetworkConfiguration:
+        AwsvpcConfiguration:
+          Subnets: !Ref AccountSubnets
+          SecurityGroups: [!Ref AccountGroup]
+"""
+
+
+def snapshot(folder: Path, subnets: int, groups: int = 2000, rules: int = 20000) -> list:
+    vpc = "vpc-0000000000000000a"
+    sn, rts = [], []
+    for i in range(subnets):
+        sid, rid = f"subnet-{i:017x}", f"rtb-{i:017x}"
+        sn.append({"SubnetId": sid, "VpcId": vpc, "AvailabilityZone": f"{REGION}{'abc'[i % 3]}",
+                   "CidrBlock": f"10.{(i // 256) % 256}.{i % 256}.0/24", "MapPublicIpOnLaunch": False, "OwnerId": ACCOUNT})
+        rts.append({"RouteTableId": rid, "VpcId": vpc, "Associations": [{"SubnetId": sid, "Main": False}],
+                    "Routes": [{"DestinationCidrBlock": "10.0.0.0/8", "GatewayId": "local", "State": "active"},
+                               {"DestinationPrefixListId": "pl-6da54004", "GatewayId": "vpce-000000000000000s3", "State": "active"}]})
+    per = max(1, rules // groups)
+    sgs = [{"GroupId": f"sg-{g:017x}", "GroupName": f"g{g}", "VpcId": vpc, "OwnerId": ACCOUNT,
+            "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 1000 + k, "ToPort": 1000 + k, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]} for k in range(per)],
+            "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]} for g in range(groups)]
+    eps = [{"VpcEndpointId": "vpce-000000000000000s3", "VpcId": vpc, "VpcEndpointType": "Gateway", "ServiceName": f"com.amazonaws.{REGION}.s3",
+            "RouteTableIds": [r["RouteTableId"] for r in rts], "State": "available"}]
+    for svc in ("ecr.api", "ecr.dkr", "logs"):
+        eps.append({"VpcEndpointId": f"vpce-{svc.replace('.', ''):0>17}"[:22], "VpcId": vpc, "VpcEndpointType": "Interface",
+                    "ServiceName": f"com.amazonaws.{REGION}.{svc}", "SubnetIds": [s["SubnetId"] for s in sn[:3]],
+                    "Groups": [{"GroupId": sgs[0]["GroupId"]}], "PrivateDnsEnabled": True, "State": "available"})
+    docs = {"subnets.json": {"Subnets": sn}, "route-tables.json": {"RouteTables": rts}, "security-groups.json": {"SecurityGroups": sgs},
+            "vpc-endpoints.json": {"VpcEndpoints": eps},
+            "vpcs.json": {"Vpcs": [{"VpcId": vpc, "CidrBlock": "10.0.0.0/8", "OwnerId": ACCOUNT}]},
+            "prefix-lists.json": {"PrefixLists": [{"PrefixListId": "pl-6da54004", "PrefixListName": f"com.amazonaws.{REGION}.s3", "Cidrs": ["52.218.0.0/17"]}]},
+            "meta.json": {"region": REGION, "account_id": ACCOUNT}}
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, doc in docs.items():
+        (folder / name).write_text(json.dumps(doc))
+    return [s["SubnetId"] for s in sn[:3]] + [sgs[1]["GroupId"]]
+
+
+def template(folder: Path) -> Path:
+    text = subprocess.run([sys.executable, str(HERE / "gen.py"), "200"], capture_output=True, text=True, check=True).stdout
+    text = text.replace("Resources:\n", "Parameters:\n  AccountSubnets: {Type: CommaDelimitedList}\n  AccountGroup: {Type: String}\nResources:\n" + SERVICE.lstrip("\n"), 1) \
+        if "Parameters:" not in text else text.replace("Parameters:\n", "Parameters:\n  AccountSubnets: {Type: CommaDelimitedList}\n  AccountGroup: {Type: String}\n", 1).replace("Resources:\n", "Resources:\n" + SERVICE.lstrip("\n"), 1)
+    path = folder / "t.yaml"
+    path.write_text(text)
+    return path
+
+
+def timed(args: list, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "ecsnetpolicy", "check", *args, "--fail-on", "none", "-f", "json"], capture_output=True, text=True, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    opts = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ecsnetpolicy-account-") as tmp:
+        root = Path(tmp)
+        t = template(root)
+        print("| subnets | without snapshot (s) | with snapshot (s) | ratio |")
+        print("|---|---|---|---|")
+        for n in (500, 1000, 2500, 5000):
+            ids = snapshot(root / f"snap{n}", n)
+            params = ["-p", f"AccountSubnets={','.join(ids[:3])}", "-p", f"AccountGroup={ids[3]}", "--region", REGION]
+            without = timed([str(t), *params], opts.runs)
+            with_ = timed([str(t), *params, "--aws-snapshot", str(root / f"snap{n}")], opts.runs)
+            print(f"| {n} | {without:.2f} | {with_:.2f} | {with_ / without:.2f} |")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    main()
