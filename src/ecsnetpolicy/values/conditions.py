@@ -137,6 +137,10 @@ REFERENCED_TYPES = frozenset({
 })
 # Types whose properties the engine reads when it reaches them; of any other resource it reaches
 # (a log group, a Lambda function, a custom resource) only the existence (its Condition) matters.
+# Types read only when an account snapshot is given (EN5002 looks for a log group of the awslogs
+# name among them).  Their conditions are not sliced: a condition left out counts as true, so a
+# conditional group can hide an EN5002, never make one.
+ACCOUNT_ONLY_TYPES = frozenset({"AWS::Logs::LogGroup"})
 PROPERTY_READ_TYPES = ROOT_TYPES | SCHEDULED_TYPES | frozenset(ATTACH_KEYS) | REFERENCED_TYPES | frozenset({"AWS::ECS::Cluster"})
 # Property keys no check reads, on any resource.
 UNREAD_KEYS = frozenset({"Tags"})
