@@ -11,6 +11,11 @@ For each workload (first condition scenario; the output says how many there are)
 - each task subnet's route table, and whether it is in the S3 gateway endpoint's RouteTableIds;
 - each task subnet's internet path.
 
+A resource the account adapter read (from an ``--aws-snapshot`` folder or live) rather than the
+template is marked wherever its ID is shown: ``subnet-0a1b†`` in the text graph and the coverage
+summary (with a legend line, only when one is shown), ``subnet subnet-0a1b (account)`` in a Mermaid
+node label.  Template resources render as before.
+
 Entry points: :func:`render_graph` (``text`` or ``mermaid``; :func:`render_deployment_graph` for
 a template judged with the stacks it imports from), :func:`build_summary` (one template) and
 :func:`deployment_summary` (what ``check --format markdown`` passes): the ``summary`` mapping
@@ -29,7 +34,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from ..engine import Analysis, Report, Verdict
 from ..state import Endpoint, Workload, az_label, same_az, tri_any
@@ -65,6 +70,50 @@ LEGEND = {
 def _legend(statuses: Iterable[str]) -> Dict[str, str]:
     used = set(statuses)
     return {k: v for k, v in LEGEND.items() if k in used}
+
+
+# ---------------------------------------------------------------------------------- account resources
+ACCOUNT_MARK = "\u2020"  # the dagger after an account resource's ID (text graph, coverage summary)
+ACCOUNT_LEGEND = "a resource of the AWS account (from the snapshot or read live), not of the template"
+MERMAID_ACCOUNT = " (account)"  # after an account resource's ID in a Mermaid label: needs no legend
+# an AWS resource ID (subnet-0a1b2c, rtb-..., vpce-..., nat-...) is one such token; a logical ID
+# too, but no logical ID is ever a key of an account fact (those carry a "-")
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def account_ids(state: Any) -> FrozenSet[str]:
+    """The IDs of the network facts the account adapter added (``origin.source == "account"``)."""
+    ids = set()
+    for facts in (state.vpcs, state.subnets, state.route_tables, state.nats, state.igws, state.sgs, state.endpoints, state.nacls):
+        for key, fact in facts.items():
+            origin = getattr(fact, "origin", None)
+            if origin is None or origin.source != "account":
+                continue
+            for rid in (key, origin.resource_id):
+                if isinstance(rid, str) and rid:
+                    ids.add(rid)
+    return frozenset(ids)
+
+
+class _Marker:
+    """Marks each account resource ID in a text with ``suffix``; ``used`` says whether it did.
+    A template-only state has no account ID: every text comes back unchanged."""
+
+    def __init__(self, analysis: Optional[Analysis], suffix: str) -> None:
+        self.ids = account_ids(analysis.state) if analysis is not None else frozenset()
+        self.suffix = suffix
+        self.used = False
+
+    def _one(self, m: "re.Match[str]") -> str:
+        if m.group() in self.ids:
+            self.used = True
+            return m.group() + self.suffix
+        return m.group()
+
+    def __call__(self, text: Any) -> Any:
+        if not self.ids or not isinstance(text, str):
+            return text
+        return _TOKEN_RE.sub(self._one, text)
 
 
 # ---------------------------------------------------------------------------------- the view
@@ -274,6 +323,7 @@ def render_text(report: Report, filename: str, include: Optional[Callable[[str],
     if not views:
         lines += ["", NO_WORKLOAD]
         return "\n".join(lines) + "\n"
+    mark = _Marker(analysis, ACCOUNT_MARK)
     for view in views:
         w = view.workload
         lines.append("")
@@ -282,20 +332,24 @@ def render_text(report: Report, filename: str, include: Optional[Callable[[str],
             lines.append("  coverage (Availability Zone x what the tasks need)")
             header = ["AZ", "subnets", *map(_t, view.services)]
             rows = [
-                [_t(label), _t(", ".join(subs)), *[_t(view.cells.get((label, s), "-")) for s in view.services]]
+                [_t(mark(label)), _t(mark(", ".join(subs))), *[_t(view.cells.get((label, s), "-")) for s in view.services]]
                 for label, subs in view.rows
             ]
             lines += _table(header, rows)
         if view.subnets:
             lines.append("  route tables (S3 gateway endpoint)")
-            lines += _table(["subnet", "route table", "S3 gateway"], [[_t(s.lid), _t(s.route_table), _t(s.s3)] for s in view.subnets])
+            lines += _table(
+                ["subnet", "route table", "S3 gateway"], [[_t(mark(s.lid)), _t(mark(s.route_table)), _t(mark(s.s3))] for s in view.subnets]
+            )
             lines.append("  internet path")
-            lines += _table(["subnet", "internet"], [[_t(s.lid), _t(s.internet_text)] for s in view.subnets])
+            lines += _table(["subnet", "internet"], [[_t(mark(s.lid)), _t(mark(s.internet_text))] for s in view.subnets])
         for note in view.notes:
-            lines.append(f"  not shown: {_t(note)}")
+            lines.append(f"  not shown: {_t(mark(note))}")
         if not view.subnets and not view.notes:
             lines.append("  no subnets")
     legend = _legend(c for view in views for c in view.cells.values())
+    if mark.used:
+        legend[ACCOUNT_MARK] = ACCOUNT_LEGEND
     if legend:
         lines.append("")
         width = max(len(k) for k in legend)
@@ -360,6 +414,11 @@ def render_mermaid(report: Report, filename: str, include: Optional[Callable[[st
         out.append(f"  none[{mermaid_label(NO_WORKLOAD)}]")
         return "\n".join(out) + "\n"
     a = analysis
+    mark = _Marker(a, MERMAID_ACCOUNT)  # node labels only: edge labels name services
+
+    def shown(text: str) -> str:
+        return mermaid_label(mark(text))
+
     nodes: Dict[str, str] = {}  # id -> declaration
     az_members: Dict[str, List[str]] = {}
     az_order: List[str] = []
@@ -381,19 +440,19 @@ def render_mermaid(report: Report, filename: str, include: Optional[Callable[[st
             az_order.append(label)
         if nid not in az_members[label]:
             az_members[label].append(nid)
-        return node(nid, f"{nid}[{mermaid_label('subnet ' + s)}]")
+        return node(nid, f"{nid}[{shown('subnet ' + s)}]")
 
     def rt_node(s: SubnetView) -> str:
         rt = a.state.subnets[s.lid].route_table
         name = rt if isinstance(rt, str) else s.route_table
         nid = ids("rt", name)
-        return node(nid, f"{nid}[{mermaid_label(('route table ' + name) if isinstance(rt, str) else name)}]")
+        return node(nid, f"{nid}[{shown(('route table ' + name) if isinstance(rt, str) else name)}]")
 
     def ep_node(ep: Endpoint) -> str:
         nid = ids("ep", ep.lid)
         service = ep.service if isinstance(ep.service, str) else "?"
         shape = ("([", "])") if ep.type == "Gateway" else ("[[", "]]")
-        return node(nid, f"{nid}{shape[0]}{mermaid_label(f'{service} {ep.type.lower()} endpoint {ep.lid}')}{shape[1]}")
+        return node(nid, f"{nid}{shape[0]}{shown(f'{service} {ep.type.lower()} endpoint {ep.lid}')}{shape[1]}")
 
     def internet_nodes(s: SubnetView) -> Optional[str]:
         """The default route's target (NAT gateway or internet gateway), wired to the internet."""
@@ -406,7 +465,7 @@ def render_mermaid(report: Report, filename: str, include: Optional[Callable[[st
         route = default[-1]
         inet = node("internet", f"internet(({mermaid_label('internet')}))")
         if route.target == "nat":
-            nid = node(ids("nat", route.target_id), f"{ids('nat', route.target_id)}[{mermaid_label(route.detail)}]")
+            nid = node(ids("nat", route.target_id), f"{ids('nat', route.target_id)}[{shown(route.detail)}]")
             nat = a.state.nats.get(route.target_id, {})
             conn = nat.get("connectivity")
             if isinstance(conn, str) and conn.lower() == "private":
@@ -417,7 +476,7 @@ def render_mermaid(report: Report, filename: str, include: Optional[Callable[[st
             if isinstance(up_rt, str) and up_rt in a.state.route_tables:
                 ups = [r for r in a.state.route_tables[up_rt].routes if getattr(r.destination, "prefixlen", None) == 0]
                 if ups and ups[-1].target == "igw":
-                    igw = node(ids("igw", ups[-1].target_id), f"{ids('igw', ups[-1].target_id)}[{mermaid_label(ups[-1].detail)}]")
+                    igw = node(ids("igw", ups[-1].target_id), f"{ids('igw', ups[-1].target_id)}[{shown(ups[-1].detail)}]")
             if igw is not None:
                 edge(nid, igw, None, False)
                 edge(igw, inet, None, False)
@@ -425,10 +484,10 @@ def render_mermaid(report: Report, filename: str, include: Optional[Callable[[st
                 edge(nid, inet, "?", True)
             return nid
         if route.target == "igw":
-            nid = node(ids("igw", route.target_id), f"{ids('igw', route.target_id)}[{mermaid_label(route.detail)}]")
+            nid = node(ids("igw", route.target_id), f"{ids('igw', route.target_id)}[{shown(route.detail)}]")
             edge(nid, inet, None, False)
             return nid
-        nid = node(ids("gw", route.detail), f"{ids('gw', route.detail)}[{mermaid_label(route.detail)}]")
+        nid = node(ids("gw", route.detail), f"{ids('gw', route.detail)}[{shown(route.detail)}]")
         return nid
 
     for view in views:
@@ -466,9 +525,9 @@ def render_mermaid(report: Report, filename: str, include: Optional[Callable[[st
             else:
                 target = node(ids("unknown", v.service), f"{ids('unknown', v.service)}{{{{{mermaid_label(f'{v.service}: not decidable')}}}}}")
             edge(sid, target, label, True)
-    for label in az_order:
-        out.append(f"  subgraph {ids('az', label)}[{mermaid_label(label)}]")
-        for nid in az_members[label]:
+    for az in az_order:
+        out.append(f"  subgraph {ids('az', az)}[{shown(az)}]")
+        for nid in az_members[az]:
             out.append(f"    {nodes.pop(nid)}")
         out.append("  end")
     for decl in nodes.values():
@@ -499,19 +558,24 @@ def build_summary(report: Report, filename: Optional[str] = None) -> dict:
     """The coverage summary of one template, in the shape ``report.render(..., summary=)`` takes:
     ``{"workloads": [{"name", "matrix": {AZ: {service: status}}, "route_tables", ...}], "legend"}``.
     Empty (falsy) when the template has no awsvpc workload."""
-    workloads = _summary_workloads(report, lambda lid: (lid, filename))
+    account: List[bool] = []
+    workloads = _summary_workloads(report, lambda lid: (lid, filename), account)
     if not workloads:
         return {}
-    legend = _summary_legend(workloads)
+    legend = _summary_legend(workloads, bool(account))
     return {"workloads": workloads, "legend": legend} if legend else {"workloads": workloads}
 
 
-def _summary_workloads(report: Report, name_of: Callable[[str], Optional[Tuple[str, Optional[str]]]]) -> List[dict]:
-    """name_of(logical id) -> (name to show, template file) or None to leave the workload out."""
+def _summary_workloads(
+    report: Report, name_of: Callable[[str], Optional[Tuple[str, Optional[str]]]], account: Optional[List[bool]] = None
+) -> List[dict]:
+    """name_of(logical id) -> (name to show, template file) or None to leave the workload out.
+    Account resource IDs are marked (ACCOUNT_MARK); when one is, True is appended to ``account``."""
     analysis = report.analyses[0] if report.analyses else None
     if analysis is None:
         return []
     words = _scenario_words(report)
+    mark = _Marker(analysis, ACCOUNT_MARK)
     workloads = []
     for view in workload_views(analysis):
         named = name_of(view.workload.lid)
@@ -527,25 +591,31 @@ def _summary_workloads(report: Report, name_of: Callable[[str], Optional[Tuple[s
         if matrix:
             entry["matrix"] = matrix
         if view.subnets:
-            entry["route_tables"] = {s.lid: f"{s.route_table} ({s.s3})" for s in view.subnets}
+            entry["route_tables"] = {mark(s.lid): mark(f"{s.route_table} ({s.s3})") for s in view.subnets}
         if filename is not None:
             entry["template"] = filename
         if view.rows:
-            entry["subnets"] = {label: subs for label, subs in view.rows}
+            entry["subnets"] = {mark(label): [mark(s) for s in subs] for label, subs in view.rows}
         if view.subnets:
-            entry["internet path"] = {s.lid: s.internet_text for s in view.subnets}
+            entry["internet path"] = {mark(s.lid): mark(s.internet_text) for s in view.subnets}
         if view.notes:
-            entry["not shown"] = view.notes
+            entry["not shown"] = [mark(note) for note in view.notes]
         if words:
             entry["scenarios"] = words
         workloads.append(entry)
+    if mark.used and account is not None:
+        account.append(True)
     return workloads
 
 
-def _summary_legend(workloads: Sequence[Any]) -> Dict[str, str]:
+def _summary_legend(workloads: Sequence[Any], account: bool = False) -> Dict[str, str]:
+    """The legend of the statuses the matrices show, and of the account mark when one is shown."""
     back = {v: k for k, v in _SUMMARY_STATUS.items()}
     used = [back.get(c, c) for wl in workloads if isinstance(wl, dict) for row in (wl.get("matrix") or {}).values() for c in row.values()]
-    return {("unknown" if k == UNKNOWN else k): v for k, v in _legend(used).items()}
+    legend = {("unknown" if k == UNKNOWN else k): v for k, v in _legend(used).items()}
+    if account:
+        legend[ACCOUNT_MARK] = ACCOUNT_LEGEND
+    return legend
 
 
 # ---------------------------------------------------------------------------------- deployments
@@ -595,6 +665,7 @@ def deployment_summary(
     there is no workload to show."""
     keep = None if given is None else set(given)
     workloads: List[dict] = []
+    account: List[bool] = []
     try:
         for _group, report, origin in deployment_reports(
             stacks, region=region, policy_files=policy_files, load=load, deployment_units=deployment_units, report_for=report_for
@@ -606,13 +677,13 @@ def deployment_summary(
                     return None
                 return lid, stack.filename  # the name the findings of this workload are grouped under
 
-            workloads.extend(_summary_workloads(report, name_of))
+            workloads.extend(_summary_workloads(report, name_of, account))
     except RecursionError:
         return {"note": "the coverage summary could not be computed: a template nests or refers to itself too deeply"}
     if not workloads:
         return None
     workloads.sort(key=lambda w: (str(w.get("template", "")), str(w.get("name", ""))))
-    legend = _summary_legend(workloads)
+    legend = _summary_legend(workloads, bool(account))
     return {"workloads": workloads, "legend": legend} if legend else {"workloads": workloads}
 
 
