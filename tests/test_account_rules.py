@@ -21,8 +21,8 @@ def run(monkeypatch, text, *, log_groups=None, service_azs=None, region="us-east
     they give, with the account facts set on every scenario's state."""
     original = engine.build_state
 
-    def build(resolver):
-        state, by_type = original(resolver)
+    def build(resolver, **kw):
+        state, by_type = original(resolver, **kw)
         state.log_groups = log_groups
         state.service_azs = service_azs
         return state, by_type
