@@ -14,6 +14,7 @@ import pytest
 
 from ecsnetpolicy.api import raw_for
 from ecsnetpolicy.checks import to_findings
+from ecsnetpolicy.load.snapshot import build_snapshot
 from ecsnetpolicy.load.template import loads, locate
 
 ACCOUNT = "123456789012"
@@ -35,6 +36,15 @@ CAPTURE = {
     "prefix_lists": "aws ec2 describe-prefix-lists --output json",
     "log_groups": "aws logs describe-log-groups --output json",
     "service_details": "aws ec2 describe-vpc-endpoint-services --output json",
+    "roles": "aws iam get-account-authorization-details --filter Role LocalManagedPolicy --output json",
+    "managed_policies": "aws iam get-account-authorization-details --filter Role LocalManagedPolicy --output json",
+}
+
+# the template's execution role (ExecutionRoleArn), as get-account-authorization-details prints it
+EXECUTION_ROLE = {
+    "RoleName": "ecsTaskExecutionRole", "Path": "/", "Arn": f"arn:aws:iam::{ACCOUNT}:role/ecsTaskExecutionRole", "RolePolicyList": [],
+    "AttachedManagedPolicies": [{"PolicyName": "AmazonECSTaskExecutionRolePolicy",
+                                 "PolicyArn": "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"}],
 }
 
 KEYED = {
@@ -57,8 +67,10 @@ class Snapshot:
         self.region = REGION
         self.account_id = ACCOUNT
         self.directory = SNAPDIR
-        # the accounts here hold the task's log group unless a test says otherwise (EN5002 is not their subject)
+        # the accounts here hold the task's log group and execution role unless a test says otherwise
+        # (EN5002 and EN5001 are not their subject)
         extra.setdefault("log_groups", ["/ecs/app"])
+        extra.setdefault("roles", [EXECUTION_ROLE])
         self._kinds = set(lists) | {k for k, v in extra.items() if v is not None}
         for kind, key in KEYED.items():
             setattr(self, kind, {e[key]: e for e in lists.get(kind, [])})
@@ -69,8 +81,9 @@ class Snapshot:
         self.stacks = extra.get("stacks", {})
         self.ssm_parameters = extra.get("ssm_parameters", {})
         self.log_groups = set(extra.get("log_groups") or ())
-        self.roles: Dict[str, Any] = {}
-        self.managed_policies: Dict[str, Any] = {}
+        iam = build_snapshot([("iam.json", {"RoleDetailList": list(extra.get("roles") or []), "Policies": []})])
+        self.roles: Dict[str, Any] = iam.roles
+        self.managed_policies: Dict[str, Any] = iam.managed_policies
 
     def has(self, kind: str) -> bool:
         if kind == "vpc_attributes":

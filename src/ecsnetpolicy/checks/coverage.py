@@ -1,6 +1,6 @@
 """Rule 9xxx, what could not be verified (IN9001): every unknown value that kept a decision open,
 the template-wide limits (the resolve budget) past which nothing was checked, and what the account
-rules (EN2008, EN5002) could not decide."""
+rules (EN2008, EN5002, EN5001 for an execution role given as an ARN) could not decide."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ..values import Path, Unknown
 from .base import _need, _workload_sgs
 from .endpoints import service_az_unknowns
 from .flows import _dns_targets, _nacl_flows
+from .iam import execution_role_unknowns
 from .logs import log_group_unknowns
 
 
@@ -83,9 +84,10 @@ def in9001(a: Analysis) -> Iterator[Raw]:
             f"Could not verify {what.format(w=w.label)}: {unk.why}; {hint}.",
             w.lid,
         )
-    # what the account rules (EN2008, EN5002) could not decide: they run after this rule, so it asks them
+    # what the account rules (EN2008, EN5002, EN5001) could not decide: they run after this rule, so it asks them
     yield from service_az_unknowns(a)
     yield from log_group_unknowns(a)
+    yield from execution_role_unknowns(a)
 
 
 TOO_COSTLY_MESSAGE = (

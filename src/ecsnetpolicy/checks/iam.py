@@ -1,12 +1,15 @@
 """Rule 5xxx, the execution role (EN5001): every policy statement that applies to a template role,
+or to a role given as an ARN that the account snapshot holds (its inline and attached policies),
 and what it allows.  What a need asks of the role is data: ``execution_role_actions``,
 ``execution_role_when`` and ``execution_role_symptoms`` of the needs in ``policies/*.yaml``."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any, Iterator, List, Optional, Sequence, Tuple
+from urllib.parse import unquote
 
 from ..engine import Analysis
 from ..findings import Raw
@@ -60,13 +63,63 @@ def _standalone_policies(a: Analysis) -> List[Tuple[str, str, Any]]:
     return found
 
 
-class RolePolicies:
-    """Every statement that applies to a template role, and whether some could not be read."""
+class _Grants:
+    """Policy statements of one role, whether some could not be read, and what they decide."""
 
-    def __init__(self, a: Analysis, role: str):
+    def __init__(self) -> None:
         self.statements: List[Stmt] = []
         self.unknown = False
         self.has_execution_policy = False
+
+    def _add(self, doc: Any, where: str) -> None:
+        stmts, unknown = parse_document(doc, where)
+        self.statements.extend(stmts)
+        self.unknown = self.unknown or unknown
+
+    def _aws_managed(self, value: Any, managed: Mapping[str, List[str]]) -> bool:
+        """Add an AWS managed policy known by name (policies/*.yaml `managed_policies`); False
+        when `value` is not one of them."""
+        if not isinstance(value, str):
+            return False
+        m = re.fullmatch(r"arn:aws[a-z-]*:iam::aws:policy/(.+)", value)
+        if not (m and m.group(1) in managed):
+            return False
+        if m.group(1) == EXECUTION_POLICY:
+            self.has_execution_policy = True
+        stmt = Stmt({"Effect": "Allow", "Action": managed[m.group(1)], "Resource": "*"}, f"managed policy {m.group(1)}", 0)
+        self.statements.append(stmt)
+        return True
+
+    def decide(self, action: str) -> Tuple[str, Optional[Stmt]]:
+        """("allowed" | "denied" | "missing" | "unknown", the deciding Deny statement)."""
+        allow: Optional[bool] = False
+        deny_maybe = False
+        for s in self.statements:
+            m = s.action_matches(action)
+            if m is False:
+                continue
+            if s.effect == "Deny":
+                if m is True and not s.condition and s.covers_all_resources() is True:
+                    return "denied", s
+                deny_maybe = True
+            elif m is True:
+                allow = True  # a conditional or resource-limited Allow counts: lean to silence
+            elif allow is False:
+                allow = None
+        if deny_maybe:
+            return "unknown", None
+        if allow is True:
+            return "allowed", None
+        if allow is None or self.unknown:
+            return "unknown", None
+        return "missing", None
+
+
+class RolePolicies(_Grants):
+    """Every statement that applies to a template role, and whether some could not be read."""
+
+    def __init__(self, a: Analysis, role: str):
+        super().__init__()
         r = a.resolver
         base = _props(role)
         props = r.properties(role)
@@ -104,11 +157,6 @@ class RolePolicies:
             elif any(h is None for h in hits):
                 self.unknown = True
 
-    def _add(self, doc: Any, where: str) -> None:
-        stmts, unknown = parse_document(doc, where)
-        self.statements.extend(stmts)
-        self.unknown = self.unknown or unknown
-
     def _managed(self, a: Analysis, value: Any, managed: Mapping[str, List[str]]) -> None:
         r = a.resolver
         if isinstance(value, ResRef) and r.resource_type(value.logical_id) == "AWS::IAM::ManagedPolicy":
@@ -116,39 +164,9 @@ class RolePolicies:
                 lid = value.logical_id
                 self._add(r.resolve(r.properties(lid).get("PolicyDocument"), _props(lid) + ("PolicyDocument",)), f"managed policy {lid}")
             return  # a policy not created in this scenario: the stack fails elsewhere
-        if isinstance(value, str):
-            m = re.fullmatch(r"arn:aws[a-z-]*:iam::aws:policy/(.+)", value)
-            if m and m.group(1) in managed:
-                if m.group(1) == EXECUTION_POLICY:
-                    self.has_execution_policy = True
-                stmt = Stmt({"Effect": "Allow", "Action": managed[m.group(1)], "Resource": "*"}, f"managed policy {m.group(1)}", 0)
-                self.statements.append(stmt)
-                return
+        if self._aws_managed(value, managed):
+            return
         self.unknown = True  # another AWS managed policy, a customer policy by ARN, a parameter...
-
-    def decide(self, action: str) -> Tuple[str, Optional[Stmt]]:
-        """("allowed" | "denied" | "missing" | "unknown", the deciding Deny statement)."""
-        allow: Optional[bool] = False
-        deny_maybe = False
-        for s in self.statements:
-            m = s.action_matches(action)
-            if m is False:
-                continue
-            if s.effect == "Deny":
-                if m is True and not s.condition and s.covers_all_resources() is True:
-                    return "denied", s
-                deny_maybe = True
-            elif m is True:
-                allow = True  # a conditional or resource-limited Allow counts: lean to silence
-            elif allow is False:
-                allow = None
-        if deny_maybe:
-            return "unknown", None
-        if allow is True:
-            return "allowed", None
-        if allow is None or self.unknown:
-            return "unknown", None
-        return "missing", None
 
 
 _RESOURCE_WORDS = {
@@ -172,6 +190,216 @@ def _role_symptom(need: Need, action: str) -> str:
         if isinstance(syms.get(key), str):
             return syms[key]
     return need.symptom
+
+
+def _judge(perms: _Grants, actions: Sequence[str]) -> Tuple[List[str], List[str], List[str]]:
+    """(missing, denied, where each deciding Deny is) of the actions a need asks of a role."""
+    missing: List[str] = []
+    denied: List[str] = []
+    deny_where: List[str] = []
+    for action in actions:
+        state, stmt = perms.decide(action)
+        if state == "missing":
+            missing.append(action)
+        elif state == "denied":
+            denied.append(action)
+            if stmt is not None:
+                deny_where.append(f"statement {stmt.label} of {stmt.where}")
+    return missing, denied, deny_where
+
+
+# ------------------------------------------------------------------ execution roles of the AWS account
+ROLE_ARN = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})")
+
+
+def _account_of(a: Analysis) -> Any:
+    """The account snapshot the analysis reads (adapters/account/view.py: `roles`,
+    `managed_policies`, `has`, `capture_command`), or None.  The resolver holds it (engine.py
+    hands the same view to the resolver and to the account adapter)."""
+    return getattr(a.resolver, "account", None)
+
+
+def _role_fields(rec: Any) -> Tuple[str, Optional[str], Mapping[str, Any], Sequence[Any]]:
+    """(name, ARN, inline policy documents by name, attached policy ARNs) of a role of the
+    snapshot: a load/snapshot.py `Role`, or a RoleDetailList entry as the AWS CLI prints it."""
+    if isinstance(rec, Mapping):
+        inline = {str(p.get("PolicyName")): p.get("PolicyDocument") for p in rec.get("RolePolicyList") or [] if isinstance(p, Mapping)}
+        attached = [p.get("PolicyArn") for p in rec.get("AttachedManagedPolicies") or [] if isinstance(p, Mapping)]
+        return str(rec.get("RoleName")), rec.get("Arn"), inline, attached
+    return str(rec.name), rec.arn, rec.inline_policies or {}, tuple(rec.attached_policy_arns or ())
+
+
+def _decoded(doc: Any) -> Any:
+    """A policy document as get-account-authorization-details prints it: a mapping, or a JSON
+    string, URL-encoded or not (load/snapshot.py already decodes; stand-ins may not)."""
+    if isinstance(doc, str):
+        for text in (doc, unquote(doc)):
+            try:
+                return json.loads(text)
+            except (ValueError, RecursionError):
+                continue
+    return doc
+
+
+def _managed_document(rec: Any) -> Any:
+    """The default version's document of a customer managed policy of the snapshot (a
+    load/snapshot.py `ManagedPolicy` or a get-account-authorization-details entry), or None."""
+    if rec is None:
+        return None
+    if isinstance(rec, Mapping):
+        for v in rec.get("PolicyVersionList") or []:
+            if isinstance(v, Mapping) and (v.get("IsDefaultVersion") or v.get("VersionId") == rec.get("DefaultVersionId")):
+                return _decoded(v.get("Document"))
+        return None
+    return _decoded(getattr(rec, "document", None))
+
+
+class AccountRolePolicies(_Grants):
+    """Every statement of a role of the AWS account, evaluated as for a template role: its inline
+    policies and its attached managed policies (customer managed ones from the snapshot, AWS
+    managed ones known by name).  `lacking`: attached customer managed policies the snapshot
+    does not hold (their grants are unknown)."""
+
+    def __init__(self, account: Any, rec: Any, managed: Mapping[str, List[str]]):
+        super().__init__()
+        self.name, self.arn, inline, attached = _role_fields(rec)
+        self.lacking: List[str] = []
+        for pname, doc in inline.items():
+            self._add(_decoded(doc), f"inline policy {pname} of role {self.name}")
+        table = getattr(account, "managed_policies", None) or {}
+        for arn in attached:
+            if self._aws_managed(arn, managed):
+                continue
+            if not isinstance(arn, str) or re.match(r"arn:aws[a-z-]*:iam::aws:policy/", arn):
+                self.unknown = True  # another AWS managed policy: its grants are not known here
+                continue
+            found = table.get(arn)
+            doc = _managed_document(found)
+            if doc is None:
+                self.unknown = True
+                self.lacking.append(arn)
+                continue
+            pname = found.get("PolicyName") if isinstance(found, Mapping) else getattr(found, "name", None)
+            self._add(doc, f"managed policy {pname or arn}")
+
+
+def _account_role(a: Analysis, value: Any, path: Any, must: str = "", subject: str = "") -> Any:
+    """The execution role `value` (a role ARN) as the account snapshot shows it: its
+    AccountRolePolicies, an Unknown saying why it cannot be read (and how to capture it), or
+    None (no account, or not a role ARN: nothing to judge).  `must` words what the role must allow;
+    `subject` how the Unknown names the role (default "execution role ARN")."""
+    account = _account_of(a)
+    m = ROLE_ARN.fullmatch(value) if isinstance(value, str) else None
+    if account is None or m is None:
+        return None
+    cache = a.__dict__.setdefault("_account_roles", {})
+    if value in cache:
+        return cache[value]
+    roles = getattr(account, "roles", None) or {}
+    rec = roles.get(value)
+    if rec is None:
+        by_name = roles.get(m.group(3))
+        if by_name is not None and _role_fields(by_name)[1] in (None, value):
+            rec = by_name
+    if rec is not None:
+        cache[value] = AccountRolePolicies(account, rec, a.policy.managed_policies)
+        return cache[value]
+    what = (subject or f"execution role {value}") + (f", which must allow {must}," if must else "")
+    command = account.capture_command("roles")
+    acct = getattr(account, "account_id", None)
+    place = getattr(account, "directory", None)
+    where = (f"account {acct}" if acct else "the account") + (f" (snapshot {place})" if place else "")
+    snapshot = getattr(account, "snapshot", account)
+    if not account.has("roles"):
+        return Unknown(f"{what} is not in the snapshot, which holds no IAM roles", path, f"add the output of `{command}` to the snapshot directory")
+    if acct and m.group(2) != acct:
+        return Unknown(f"{what} is in account {m.group(2)}, not in {where}", path,
+                       f"take the snapshot in account {m.group(2)} (`{command}`), or check the ARN")
+    if getattr(snapshot, "known_absent", None) is not None and snapshot.known_absent("roles", value):
+        return Unknown(f"{what} is not in {where}", path, f"check the ARN, or take the snapshot (`{command}`) in the account the template deploys into")
+    return Unknown(f"{what} is not in the snapshot", path, f"add the output of `{command}` to the snapshot directory")
+
+
+def _account_en5001(a: Analysis, td: str, who: str, anchor: Any, value: Any, hits: Sequence[Any], execution_actions: Any) -> Iterator[Raw]:
+    """EN5001 for an execution role given as an ARN, judged from the account snapshot's IAM
+    details.  Anchored on ExecutionRoleArn; the fix is made in the account, not in the template."""
+    perms = _account_role(a, value, anchor)
+    if not isinstance(perms, AccountRolePolicies):
+        return  # no account, or the role is not in it: IN9001 (execution_role_unknowns)
+    name = perms.name
+    partition = ROLE_ARN.fullmatch(value).group(1)
+    for hit in hits:
+        actions = role_actions(hit.need)
+        missing, denied, deny_where = _judge(perms, actions)
+        if not missing and not denied:
+            continue
+        problems = []
+        fixes = []
+        if missing:
+            problems.append(f"does not allow {_join(missing)}")
+            in_managed = [x for x in missing if x.lower() in execution_actions]
+            others = [x for x in missing if x.lower() not in execution_actions]
+            if in_managed and not perms.has_execution_policy:
+                fixes.append(f"attach the AWS managed policy AmazonECSTaskExecutionRolePolicy to role {name} (aws iam attach-role-policy "
+                             f"--role-name {name} --policy-arn arn:{partition}:iam::aws:policy/{EXECUTION_POLICY})")
+            else:
+                others = missing
+            if others:
+                fixes.append(f"allow {_join(others)} on {_resource_words(others)} only in a policy of role {name} (aws iam put-role-policy "
+                             f"--role-name {name} --policy-name POLICY_NAME --policy-document file://policy.json)")
+        if denied:
+            problems.append(f"explicitly denies {_join(denied)} ({_join(deny_where)})")
+            fixes.append(f"narrow that Deny so it no longer covers {'them' if len(denied) > 1 else 'it'}")
+        first = next(x for x in actions if x in missing or x in denied)
+        yield Raw(
+            "EN5001",
+            anchor,
+            f"Execution role {value} (account role {name}) of task definition {td} ({who}) {' and '.join(problems)}, which its tasks "
+            f"need to {_describe(hit.need, hit.image, hit.detail)}, so they fail with {_role_symptom(hit.need, first)} (not authorized "
+            f"to perform: {first}); in the account, {' and '.join(fixes)}.",
+            None,
+        )
+
+
+def execution_role_unknowns(a: Analysis) -> Iterator[Raw]:
+    """IN9001 for every execution role given as an ARN that EN5001 could not judge from the
+    account snapshot: the role, or a customer managed policy it attaches, is not in the snapshot
+    (called by checks.coverage.in9001).  Nothing without an account."""
+    if _account_of(a) is None:
+        return
+    r = a.resolver
+    for td in a.state.task_definitions:
+        props = r.properties(td)
+        if "ExecutionRoleArn" not in props:
+            continue
+        anchor = _props(td) + ("ExecutionRoleArn",)
+        value = r.resolve(props.get("ExecutionRoleArn"), anchor)
+        perms = _account_role(a, value, anchor, subject="it")
+        if perms is None or (isinstance(perms, AccountRolePolicies) and not perms.lacking):
+            continue
+        users = task_definition_users(a, td)
+        if not users:
+            continue
+        hits = execution_needs(a, td, _td_launch_type(a, td, users))
+        if not hits:
+            continue
+        if isinstance(perms, AccountRolePolicies):
+            if all(perms.decide(x)[0] != "unknown" for hit in hits for x in role_actions(hit.need)):
+                continue  # what the tasks need is decided without the missing policies
+            many = len(perms.lacking) > 1
+            why = (f"managed polic{'ies' if many else 'y'} {_join(perms.lacking)} attached to role {perms.name} "
+                   f"{'are' if many else 'is'} not in the snapshot")
+            hint = f"add the output of `{_account_of(a).capture_command('managed_policies')}` to the snapshot directory"
+        else:
+            why, hint = perms.why, perms.hint
+        who = f"used by {_join([label for label, _ in users])}"
+        yield Raw(
+            "IN9001",
+            anchor,
+            f"Could not verify that execution role {value} of task definition {td} ({who}) allows what its tasks need (EN5001): "
+            f"{why}; {hint}.",
+            None,
+        )
 
 
 def en5001(a: Analysis) -> Iterator[Raw]:
@@ -210,23 +438,15 @@ def en5001(a: Analysis) -> Iterator[Raw]:
         if isinstance(value, (ResAtt, ResRef)) and (not isinstance(value, ResAtt) or value.attribute == "Arn"):
             role = value.logical_id
         else:
-            continue  # a role this template does not define: unknown
+            # a role this template does not define: judged from the account, when one is given
+            yield from _account_en5001(a, td, who, anchor, value, hits, execution_actions)
+            continue
         if r.resource_type(role) != "AWS::IAM::Role" or not r.present(role):
             continue
         perms = RolePolicies(a, role)
         for hit in hits:
             actions = role_actions(hit.need)
-            missing: List[str] = []
-            denied: List[str] = []
-            deny_where: List[str] = []
-            for action in actions:
-                state, stmt = perms.decide(action)
-                if state == "missing":
-                    missing.append(action)
-                elif state == "denied":
-                    denied.append(action)
-                    if stmt is not None:
-                        deny_where.append(f"statement {stmt.label} of {stmt.where}")
+            missing, denied, deny_where = _judge(perms, actions)
             if not missing and not denied:
                 continue
             problems = []
@@ -276,6 +496,16 @@ def execution_role_allows(a: Analysis, td: str, action: str) -> Any:
             if state in ("missing", "denied"):
                 return False
             return Unknown(f"whether execution role {role} allows {action} cannot be decided", base + ("ExecutionRoleArn",))
+    perms = _account_role(a, value, base + ("ExecutionRoleArn",), action)
+    if isinstance(perms, Unknown):
+        return perms
+    if isinstance(perms, AccountRolePolicies):
+        state, _stmt = perms.decide(action)
+        if state == "allowed":
+            return True
+        if state in ("missing", "denied"):
+            return False
+        return Unknown(f"whether execution role {value} allows {action} cannot be decided from its policies in the account", base + ("ExecutionRoleArn",))
     shown = value if isinstance(value, str) else "a role this template does not define"
     return Unknown(f"whether execution role {shown} allows {action} is not known", base + ("ExecutionRoleArn",),
                    "aws iam get-account-authorization-details --filter Role (in the --aws-snapshot directory)")
