@@ -29,11 +29,6 @@ CFN_LINT = [sys.executable, "-c", "import sys; from cfnlint.runner import main; 
 # Lines asserted here instead of expectations.yaml's (tests/test_account_fixtures.py ANCHOR_FIXES:
 # issue 11 point 5, the Subnets carrying the account subnet is the better anchor)
 ANCHOR_FIXES = {("imported-subnets", "EN4001", 78): 83, ("blackhole-nat", "EN4001", 78): 81}
-# fetch_live does not follow IDs that the account itself supplies: the subnets named by an
-# export (Fn::ImportValue) or by an SSM parameter value are not fetched, so live reports them
-# "not in the snapshot, which holds no subnets" (IN9001) where the snapshot gives the finding.
-LIVE_MISSES_RESOLVED_IDS = ("--aws does not fetch the subnets that Fn::ImportValue / SSM parameter values resolve to "
-                            "(load/aws.py fetch_live gets only the template's own references): IN9001 instead of the finding")
 
 Row = Tuple[str, int, str]  # rule, line, message
 
@@ -156,8 +151,8 @@ def test_snapshot_of_the_runbook_incident_account_gives_the_live_findings(capsys
     "no-private-dns",
     "endpoint-sg-one-subnet",
     "clean-nat",
-    pytest.param("imported-subnets", marks=pytest.mark.xfail(strict=False, reason=LIVE_MISSES_RESOLVED_IDS)),
-    pytest.param("ssm-subnet-parameter", marks=pytest.mark.xfail(strict=False, reason=LIVE_MISSES_RESOLVED_IDS)),
+    "imported-subnets",
+    "ssm-subnet-parameter",
 ])
 def test_live_and_snapshot_of_a_moto_account_agree(capsys, tmp_path, fake_aws, name):
     """Issue 11: "same findings as the snapshot of the same account", and the ones the fixture

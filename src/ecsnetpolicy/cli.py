@@ -332,17 +332,34 @@ def _account(args: argparse.Namespace, region: str, stacks: Sequence[Any], saved
     names, is a one-line error."""
     if saved is None and not args.aws:
         return None
-    from .load.aws import AwsError, fetch_live
+    from .load.aws import AwsError
     from .load.references import template_references
     from .load.snapshot import SnapshotError, check_matches
 
     refs = template_references(stacks)
     try:
-        account = saved if saved is not None else fetch_live(region, profile=args.profile, warn=_say, **refs.as_kwargs())
+        account = saved if saved is not None else _read_live(args, region, refs)
         check_matches(account, region, sorted(refs.arns))
     except (SnapshotError, AwsError) as exc:
         raise UsageError(str(exc)) from None
     return account
+
+
+def _read_live(args: argparse.Namespace, region: str, refs: Any):
+    """The account read live for what the templates name.  Exports and SSM parameters are read
+    first when the templates use them: the IDs their values hold (an imported subnet list...) are
+    then read with the rest, as a snapshot would hold them."""
+    from .load.aws import fetch_live
+    from .load.references import template_references
+
+    wanted = refs.as_kwargs()
+    names = {k: wanted[k] for k in ("export_names", "ssm_names") if wanted.get(k)}
+    if names:
+        first = fetch_live(region, profile=args.profile, warn=_say, **names)
+        values = list(first.exports.values()) + [v for v in first.ssm_parameters.values() if isinstance(v, str)]
+        for keyword, ids in template_references([({"Resources": {"Values": values}}, {})]).as_kwargs().items():
+            wanted[keyword] = sorted(set(wanted.get(keyword, [])) | set(ids))
+    return fetch_live(region, profile=args.profile, warn=_say, **wanted)
 
 
 def _snapshot(args: argparse.Namespace) -> int:
