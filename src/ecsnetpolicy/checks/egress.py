@@ -53,7 +53,10 @@ def en1001(a: Analysis) -> Iterator[Raw]:
                 dests.append("the S3 gateway endpoint" if isinstance(v.via, Endpoint) else "S3")
                 s3_list = a.state.s3_prefix_list()  # known from the account snapshot: prefix list IDs differ per region
                 if s3_list:
-                    fixes.append(f"the S3 prefix list of {a.state.region} (DestinationPrefixListId {s3_list}, com.amazonaws.{a.state.region}.s3)")
+                    wrong = sorted({r.prefix_list for g in sgs if g in a.state.sgs for r in a.state.sgs[g].egress
+                                    if isinstance(r.prefix_list, str) and r.prefix_list != s3_list})
+                    instead = f", not {_join(wrong)}, which is no S3 prefix list of {a.state.region}" if wrong else ""
+                    fixes.append(f"the S3 prefix list of {a.state.region} (DestinationPrefixListId {s3_list}, com.amazonaws.{a.state.region}.s3{instead})")
                 else:
                     fixes.append("the S3 prefix list (DestinationPrefixListId of com.amazonaws.<region>.s3)")
             else:
