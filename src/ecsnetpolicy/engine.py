@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from typing import Any, Dict, List, Optional, Tuple
 
-from .adapters.account import Account
-from .adapters.account.view import view_of
 from .adapters.cloudformation import build as build_state
 from .state import Endpoint, NetworkState, Workload, tri_any
 from .load.policy import Need, Policy, load_policy
@@ -347,9 +345,15 @@ def _undecided_why(ep: Endpoint) -> Unknown:
     return Unknown(f"the type of endpoint {ep.lid} is not known", ep.path)
 
 
-def _account(account: Any) -> Optional[Account]:
-    """The account adapter over a snapshot (an AccountSnapshot, or an Account already built)."""
-    if account is None or isinstance(account, Account):
+def _account(account: Any) -> Any:
+    """The account adapter over a snapshot (an AccountSnapshot, or an Account already built);
+    imported only when an account is given (a template-only run never loads it)."""
+    if account is None:
+        return None
+    from .adapters.account import Account
+    from .adapters.account.view import view_of
+
+    if isinstance(account, Account):
         return account
     return Account(view_of(account))
 
