@@ -466,11 +466,12 @@ def render_mermaid(report: Report, filename: str, include: Optional[Callable[[st
         inet = node("internet", f"internet(({mermaid_label('internet')}))")
         if route.target == "nat":
             nid = node(ids("nat", route.target_id), f"{ids('nat', route.target_id)}[{shown(route.detail)}]")
-            nat = a.state.nats.get(route.target_id, {})
-            conn = nat.get("connectivity")
+            nat = a.state.nats.get(route.target_id)
+            conn = nat.connectivity if nat is not None else None
             if isinstance(conn, str) and conn.lower() == "private":
                 return nid
-            up = a.state.subnets.get(nat.get("subnet")) if isinstance(nat.get("subnet"), str) else None
+            nat_subnet = nat.subnet if nat is not None else None
+            up = a.state.subnets.get(nat_subnet) if isinstance(nat_subnet, str) else None
             up_rt = up.route_table if up is not None else None
             igw = None
             if isinstance(up_rt, str) and up_rt in a.state.route_tables:

@@ -53,15 +53,6 @@ class NatGateway:
     path: Path
     origin: Optional[Origin] = field(default=None, compare=False, repr=False)
 
-    # read also as the mapping {"connectivity": ..., "subnet": ...} it used to be
-    def __getitem__(self, key: str) -> Any:
-        if key in ("connectivity", "subnet"):
-            return getattr(self, key)
-        raise KeyError(key)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return getattr(self, key) if key in ("connectivity", "subnet") else default
-
 
 @dataclass
 class Route:
