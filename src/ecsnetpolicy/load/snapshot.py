@@ -14,14 +14,22 @@ Plain data only: nothing here imports the engine, the network state or the check
 parsing is the standard library's; the shape checks are written by hand because they happen
 while each record is built (a JSON Schema would walk the same fields a second time and still
 leave the records to build).
+
+Large accounts: subnets, route tables and security groups (thousands of entries, tens of thousands
+of rules) are checked at read time by a quick pass over the parsed JSON (the same checks, no
+objects built; any doubt and the file is read the careful way, which raises the exact error), and
+their records are built on first lookup (:class:`_Records`): a check reads a handful of them.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
 import stat
+from collections.abc import MutableMapping
+from itertools import chain, repeat
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
 from urllib.parse import unquote
@@ -384,6 +392,60 @@ class ManagedPolicy:
 # --------------------------------------------------------------------------- the snapshot
 
 
+class _Records(MutableMapping):
+    """ID -> record, each record built from its AWS entry on first lookup (the entries were
+    checked when read, so building one cannot fail).  A dictionary otherwise; :meth:`entry` gives
+    the AWS entry without building the record."""
+
+    __slots__ = ("_entries", "_records", "_build")
+
+    def __init__(self, build: Callable[["_Entry"], Any]):
+        self._entries: Dict[str, Tuple[Any, Optional[str], Optional[str]]] = {}  # ID -> (entry, file, key)
+        self._records: Dict[str, Any] = {}
+        self._build = build
+
+    def add(self, ident: str, data: Dict[str, Any], file: str, where: str) -> None:
+        self._entries[ident] = (data, file, where)
+
+    def add_all(self, idents: List[str], data: List[Dict[str, Any]], file: str, wheres: List[str]) -> None:
+        self._entries.update(zip(idents, zip(data, repeat(file), wheres)))
+
+    def entry(self, ident: str) -> Any:
+        """The AWS entry (the record's ``raw``) of `ident`; KeyError when absent."""
+        return self._entries[ident][0]
+
+    def entries(self) -> Dict[str, Tuple[Any, Optional[str], Optional[str]]]:
+        return self._entries
+
+    def __getitem__(self, ident: str) -> Any:
+        rec = self._records.get(ident)
+        if rec is None:
+            data, file, where = self._entries[ident]
+            rec = self._records[ident] = self._build(_Entry(data, file or "", where or ""))
+        return rec
+
+    def __setitem__(self, ident: str, record: Any) -> None:
+        self._records[ident] = record
+        self._entries[ident] = (getattr(record, "raw", None), None, None)
+
+    def __delitem__(self, ident: str) -> None:
+        del self._entries[ident]
+        self._records.pop(ident, None)
+
+    def __contains__(self, ident: object) -> bool:
+        return ident in self._entries
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
+
 @dataclass
 class AccountSnapshot:
     """What a snapshot (or a live fetch) says about one account and region.  Plain data."""
@@ -397,10 +459,10 @@ class AccountSnapshot:
     time: Optional[str] = None
     meta: Dict[str, Any] = field(default_factory=dict)
     vpc_filter: Tuple[str, ...] = ()  # the --vpc-id filter of the capture (empty: the whole region)
-    subnets: Dict[str, Subnet] = field(default_factory=dict)
-    route_tables: Dict[str, RouteTable] = field(default_factory=dict)
+    subnets: Dict[str, Subnet] = field(default_factory=lambda: _Records(_build_subnet))
+    route_tables: Dict[str, RouteTable] = field(default_factory=lambda: _Records(_build_route_table))
     vpc_endpoints: Dict[str, VpcEndpoint] = field(default_factory=dict)
-    security_groups: Dict[str, SecurityGroup] = field(default_factory=dict)
+    security_groups: Dict[str, SecurityGroup] = field(default_factory=lambda: _Records(_build_security_group))
     security_group_rules: Dict[str, Tuple[SgRule, ...]] = field(default_factory=dict)  # GroupId -> rules
     network_acls: Dict[str, NetworkAcl] = field(default_factory=dict)
     nat_gateways: Dict[str, NatGateway] = field(default_factory=dict)
@@ -424,10 +486,29 @@ class AccountSnapshot:
     complete: FrozenSet[str] = frozenset()  # kinds captured for the whole region
     requested: Dict[str, FrozenSet[str]] = field(default_factory=dict)  # live: kind -> IDs asked for
     origins: Dict[Tuple[str, str], Tuple[str, str]] = field(default_factory=dict, repr=False)
-    _rt_by_subnet: Dict[str, str] = field(default_factory=dict, repr=False)
-    _main_rt: Dict[str, str] = field(default_factory=dict, repr=False)
-    _nacl_by_subnet: Dict[str, str] = field(default_factory=dict, repr=False)
-    _by_vpc: Dict[Tuple[str, str], List[str]] = field(default_factory=dict, repr=False)  # (kind, VpcId) -> IDs
+    # the indexes below are built on first use (:meth:`_index`), from the tables as they are then
+    _rt_by_subnet: Dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _main_rt: Dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _nacl_by_subnet: Dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _by_vpc: Dict[Tuple[str, str], List[str]] = field(default_factory=dict, repr=False, compare=False)  # (kind, VpcId) -> IDs
+    _indexed: bool = field(default=False, repr=False, compare=False)
+
+    def _index(self) -> None:
+        if self._indexed:
+            return
+        self._indexed = True
+        for rt in self.route_tables.values():
+            for sid in rt.subnet_ids:
+                self._rt_by_subnet.setdefault(sid, rt.id)
+            if rt.main and rt.vpc_id:
+                self._main_rt.setdefault(rt.vpc_id, rt.id)
+        for acl in self.network_acls.values():
+            for sid in acl.subnet_ids:
+                self._nacl_by_subnet.setdefault(sid, acl.id)
+        for kind in ("subnets", "vpc_endpoints", "route_tables", "security_groups"):
+            for ident, rec in getattr(self, kind).items():
+                if rec.vpc_id:
+                    self._by_vpc.setdefault((kind, rec.vpc_id), []).append(ident)
 
     # -- captured or not
 
@@ -491,6 +572,7 @@ class AccountSnapshot:
     def route_table_of(self, subnet_id: str) -> Optional[Tuple[RouteTable, bool]]:
         """(route table, explicit) of a subnet: its explicit association, else the main table of
         its VPC (explicit False); None when neither is in the snapshot."""
+        self._index()
         rt = self._rt_by_subnet.get(subnet_id)
         if rt is not None:
             return self.route_tables[rt], True
@@ -501,11 +583,13 @@ class AccountSnapshot:
         return (self.route_tables[main], False) if main is not None else None
 
     def main_route_table(self, vpc_id: str) -> Optional[RouteTable]:
+        self._index()
         rt = self._main_rt.get(vpc_id)
         return self.route_tables[rt] if rt is not None else None
 
     def nacl_of(self, subnet_id: str) -> Optional[NetworkAcl]:
         """The network ACL associated with a subnet (every subnet has one), None when not captured."""
+        self._index()
         acl = self._nacl_by_subnet.get(subnet_id)
         return self.network_acls[acl] if acl is not None else None
 
@@ -521,15 +605,19 @@ class AccountSnapshot:
         return tuple(r for r in rules if not r.egress), tuple(r for r in rules if r.egress)
 
     def endpoints_of_vpc(self, vpc_id: str) -> List[VpcEndpoint]:
+        self._index()
         return [self.vpc_endpoints[i] for i in self._by_vpc.get(("vpc_endpoints", vpc_id), ())]
 
     def subnets_of_vpc(self, vpc_id: str) -> List[Subnet]:
+        self._index()
         return [self.subnets[i] for i in self._by_vpc.get(("subnets", vpc_id), ())]
 
     def route_tables_of_vpc(self, vpc_id: str) -> List[RouteTable]:
+        self._index()
         return [self.route_tables[i] for i in self._by_vpc.get(("route_tables", vpc_id), ())]
 
     def security_groups_of_vpc(self, vpc_id: str) -> List[SecurityGroup]:
+        self._index()
         return [self.security_groups[i] for i in self._by_vpc.get(("security_groups", vpc_id), ())]
 
 
@@ -738,6 +826,134 @@ def _associated(e: _Entry, state_key: str) -> bool:
     return state in (None, "associated")
 
 
+def _build_subnet(e: _Entry) -> Subnet:
+    v6 = tuple(a.string("Ipv6CidrBlock") or "" for a in e.entries("Ipv6CidrBlockAssociationSet")
+               if _associated(a, "Ipv6CidrBlockState") and a.string("Ipv6CidrBlock"))
+    return Subnet(e.string("SubnetId", required=True) or "", e.string("VpcId"), e.string("AvailabilityZone"), e.string("AvailabilityZoneId"),
+                  e.string("CidrBlock"), v6, e.boolean("MapPublicIpOnLaunch"), e.string("State"), e.string("OwnerId"),
+                  e.string("SubnetArn"), e.tags(), e.data)
+
+
+def _build_route_table(e: _Entry) -> RouteTable:
+    rid = e.string("RouteTableId", required=True) or ""
+    main, subnets, gateways = False, [], []
+    for a in e.entries("Associations"):
+        if not _associated(a, "AssociationState"):
+            continue
+        if a.boolean("Main"):
+            main = True
+        sid, gid = a.string("SubnetId"), a.string("GatewayId")
+        if sid:
+            subnets.append(sid)
+        if gid:
+            gateways.append(gid)
+    routes = tuple(_route(r) for r in e.entries("Routes"))
+    vgws = tuple(v.string("GatewayId") or "" for v in e.entries("PropagatingVgws"))
+    owner = e.string("OwnerId")
+    return RouteTable(rid, e.string("VpcId"), main, tuple(subnets), tuple(gateways), routes, vgws, owner, e.tags(), e.data)
+
+
+def _build_security_group(e: _Entry) -> SecurityGroup:
+    gid = e.string("GroupId", required=True) or ""
+    return SecurityGroup(gid, e.string("GroupName"), e.string("VpcId"), e.string("Description"),
+                         tuple(_sg_rules_from_permissions(e, "IpPermissions", False)),
+                         tuple(_sg_rules_from_permissions(e, "IpPermissionsEgress", True)),
+                         e.string("OwnerId"), e.tags(), e.data)
+
+
+# -- the quick check: True only when reading the entries the careful way (_Entry) raises nothing.
+# It may refuse more than the careful way does (then the file is read the careful way); it must
+# never accept what the careful way refuses.  It works a column at a time (one key over all the
+# entries, with map() and set(): loops in C), several times faster than an entry at a time on the
+# tens of thousands of rules of a large account; written by hand, as no library checks JSON types
+# at this speed (a JSON Schema validator walks each value in Python).
+
+_NONE = type(None)
+_REQUIRED = object()  # a string, not empty
+_GROUP_PAIR = object()  # UserIdGroupPairs: GroupId or GroupName present
+
+
+def _ok_column(items: List[Any], spec: Dict[str, Any]) -> bool:
+    """Every item a mapping, and for each key of `spec`, its value in every item: null or exactly
+    the type given; _REQUIRED: a non-empty string; ``(list, spec)``: null or a list of mappings
+    checked by that spec; ``(dict, spec)``: null or a mapping checked by that spec."""
+    if not items:
+        return True
+    if set(map(type, items)) != {dict}:
+        return False
+    get = dict.get
+    present = set().union(*items)  # the keys of all the items (most of a spec's keys are absent from most outputs)
+    for key, want in spec.items():
+        if want is _GROUP_PAIR:
+            if None in map(get, items, repeat("GroupId")) and any(
+                    i.get("GroupId") is None and i.get("GroupName") is None for i in items):
+                return False
+            continue
+        if key not in present:
+            if want is _REQUIRED:
+                return False
+            continue
+        if want.__class__ is type:
+            types = set(map(type, map(get, items, repeat(key))))
+            types.discard(_NONE)
+            if types and types != {want}:
+                return False
+            continue
+        column = list(map(get, items, repeat(key)))
+        types = set(map(type, column))
+        if want is _REQUIRED:
+            if types != {str} or "" in column:
+                return False
+            continue
+        types.discard(_NONE)
+        if not types:
+            continue
+        container, sub = want
+        if types != {container}:
+            return False
+        inner = list(chain.from_iterable(filter(None, column))) if container is list else [v for v in column if v is not None]
+        if not _ok_column(inner, sub):
+            return False
+    return True
+
+
+def _firsts(values: Iterable[Any]) -> Iterable[Tuple[Any, int]]:
+    """(value, index of its first occurrence) of each distinct value that is not empty, in order."""
+    seen: Dict[Any, int] = {}
+    for i, v in enumerate(values):
+        if v and v not in seen:
+            seen[v] = i
+    return seen.items()
+
+
+_TAGS = (list, {"Key": str, "Value": str})
+_STATE = (dict, {"State": str})
+_SUBNET_SPEC = {
+    "SubnetId": _REQUIRED, "AvailabilityZone": str, "OwnerId": str, "SubnetArn": str, "VpcId": str, "AvailabilityZoneId": str,
+    "CidrBlock": str, "State": str, "MapPublicIpOnLaunch": bool, "Tags": _TAGS,
+    "Ipv6CidrBlockAssociationSet": (list, {"Ipv6CidrBlock": str, "Ipv6CidrBlockState": _STATE}),
+}
+_ROUTE_TABLE_SPEC = {
+    "RouteTableId": _REQUIRED, "VpcId": str, "OwnerId": str, "Tags": _TAGS,
+    "Associations": (list, {"Main": bool, "SubnetId": str, "GatewayId": str, "AssociationState": _STATE}),
+    "Routes": (list, {"DestinationCidrBlock": str, "DestinationIpv6CidrBlock": str, "DestinationPrefixListId": str, "State": str,
+                      "Origin": str, **{k: str for k, _ in _TARGETS}}),
+    "PropagatingVgws": (list, {"GatewayId": str}),
+}
+_PERMISSIONS = (list, {
+    "IpProtocol": str, "FromPort": int, "ToPort": int,
+    "IpRanges": (list, {"CidrIp": _REQUIRED, "Description": str}),
+    "Ipv6Ranges": (list, {"CidrIpv6": _REQUIRED, "Description": str}),
+    "PrefixListIds": (list, {"PrefixListId": _REQUIRED, "Description": str}),
+    "UserIdGroupPairs": (list, {"GroupId": str, "GroupName": str, "UserId": str, "VpcId": str, "VpcPeeringConnectionId": str,
+                                "Description": str, "": _GROUP_PAIR}),
+})
+_SECURITY_GROUP_SPEC = {
+    "GroupId": _REQUIRED, "OwnerId": str, "SecurityGroupArn": str, "GroupName": str, "VpcId": str, "Description": str,
+    "IpPermissions": _PERMISSIONS, "IpPermissionsEgress": _PERMISSIONS, "Tags": _TAGS,
+}
+
+
 # --------------------------------------------------------------------------- the builder
 
 
@@ -760,6 +976,8 @@ class _Builder:
         self.all_prefix_lists = False  # a describe-managed-prefix-lists output was read (all lists, not only S3/DynamoDB)
         self.ssm_absent: Set[str] = set()  # InvalidParameters of get-parameters: asked for, not in the account
         self.tool_meta = False  # meta.json of `ecsnetpolicy snapshot` (SSM parameters listed whole)
+        self.weak_seen: Set[str] = set()  # OwnerId values given to account(strong=False) by the quick readers
+        self.zones: Dict[str, str] = {}  # AZ name -> its region ('' when none)
 
     # -- reporting
 
@@ -803,7 +1021,81 @@ class _Builder:
         self.region(parsed[2] or None, file, key)
         self.account(parsed[3], file, key, strong)
 
+    def weak_owner(self, value: Any, file: str, where: str) -> None:
+        """account(OwnerId, strong=False) of an entry already checked, each value once (a second
+        call with the same value changes nothing)."""
+        if value and value not in self.weak_seen:
+            self.weak_seen.add(value)
+            self.account(value, file, f"{where}.OwnerId", strong=False)
+
+    def zone_region(self, zone: str, file: str, where: str) -> None:
+        """region(region_of_zone(zone)) of an entry already checked (the same region again changes nothing)."""
+        region = self.zones.get(zone)
+        if region is None:
+            region = self.zones[zone] = region_of_zone(zone) or ""
+        if region and not (self.regions and self.regions[0][0] == region):
+            self.region(region, file, f"{where}.AvailabilityZone")
+
+    # the evidence of one entry already checked, as the careful way gathers it (same calls, same order)
+    def subnet_evidence(self, d: Dict[str, Any], file: str, where: str) -> None:
+        az = d.get("AvailabilityZone")
+        if az:
+            self.zone_region(az, file, where)
+        self.weak_owner(d.get("OwnerId"), file, where)
+        arn = d.get("SubnetArn")
+        if arn is not None:
+            self.arn(arn, file, f"{where}.SubnetArn", strong=False)
+
+    def owner_evidence(self, d: Dict[str, Any], file: str, where: str) -> None:
+        self.weak_owner(d.get("OwnerId"), file, where)
+
+    def group_evidence(self, d: Dict[str, Any], file: str, where: str) -> None:
+        self.weak_owner(d.get("OwnerId"), file, where)
+        arn = d.get("SecurityGroupArn")
+        if arn is not None:
+            self.arn(arn, file, f"{where}.SecurityGroupArn", strong=False)
+
     # -- storing
+
+    def quick(self, kind: str, table: "_Records", file: str, items: List[Dict[str, Any]], top: str, id_key: str,
+              evidence: Callable[[Dict[str, Any], str, str], None], arn_key: Optional[str] = None, zones: bool = False) -> None:
+        """Entries that passed the quick check: their evidence now, entry by entry; stored for
+        their records to be built on lookup.  IDs seen before (pages read twice, or clashing):
+        stored one by one, with put()'s warning where the content differs."""
+        wheres = list(map(f"{top}[{{}}]".format, range(len(items))))
+        get = dict.get
+        ids = list(map(get, items, repeat(id_key)))
+        fresh = len(set(ids)) == len(ids) and not any(map(table.__contains__, ids))
+        if not fresh or (arn_key and any(map(get, items, repeat(arn_key)))):
+            for d, where in zip(items, wheres):  # entry by entry, as the careful way
+                evidence(d, file, where)
+                if not fresh:
+                    self.put_entry(kind, table, d[id_key], d, file, where)
+        else:
+            # no ARN: only zones (region) and owners, independent of each other (an owner never
+            # raises); for each, the first entry with a value is the only one whose call counts
+            if zones:
+                for zone, i in _firsts(map(get, items, repeat("AvailabilityZone"))):
+                    self.zone_region(zone, file, wheres[i])
+            for owner, i in _firsts(map(get, items, repeat("OwnerId"))):
+                self.weak_owner(owner, file, wheres[i])
+        if fresh:
+            table.add_all(ids, items, file, wheres)
+            origins = self.snap.origins
+            for ident, where in zip(ids, wheres):
+                origins.setdefault((kind, ident), (file, where))
+        self.captured.add(kind)
+
+    def put_entry(self, kind: str, table: "_Records", ident: str, data: Dict[str, Any], file: str, key: str) -> None:
+        """put() of an entry already checked, its record built on lookup."""
+        if ident in table:
+            if table.entry(ident) != data:
+                first = self.snap.origins.get((kind, ident), ("?", "?"))
+                self.warn(f"{file}: {key}: {ident} is also in {first[0]} ({first[1]}) with other content; "
+                          f"the first is used")
+            return
+        table.add(ident, data, file, key)
+        self.snap.origins.setdefault((kind, ident), (file, key))
 
     def put(self, kind: str, table: Dict[str, Any], ident: str, record: Any, file: str, key: str) -> None:
         old = table.get(ident)
@@ -877,6 +1169,10 @@ class _Builder:
         return [_Entry(item, file, f"{key}[{i}]") for i, item in enumerate(value)]
 
     def subnets(self, file: str, doc: Dict[str, Any]) -> bool:
+        items = doc["Subnets"]
+        if items.__class__ is list and _ok_column(items, _SUBNET_SPEC):  # the quick way: evidence now, records on lookup
+            self.quick("subnets", self.snap.subnets, file, items, "Subnets", "SubnetId", self.subnet_evidence, "SubnetArn", True)
+            return True
         for e in self.top_list(file, doc, "Subnets"):
             sid = e.string("SubnetId", required=True)
             az = e.string("AvailabilityZone")
@@ -884,34 +1180,20 @@ class _Builder:
             owner, arn = e.string("OwnerId"), e.string("SubnetArn")
             self.account(owner, file, e.key("OwnerId"), strong=False)
             self.arn(arn, file, e.key("SubnetArn"), strong=False)
-            v6 = tuple(a.string("Ipv6CidrBlock") or "" for a in e.entries("Ipv6CidrBlockAssociationSet")
-                       if _associated(a, "Ipv6CidrBlockState") and a.string("Ipv6CidrBlock"))
-            rec = Subnet(sid, e.string("VpcId"), az, e.string("AvailabilityZoneId"), e.string("CidrBlock"), v6,
-                         e.boolean("MapPublicIpOnLaunch"), e.string("State"), owner, arn, e.tags(), e.data)
+            rec = _build_subnet(e)
             self.put("subnets", self.snap.subnets, sid, rec, file, e.where)
         self.captured.add("subnets")
         return True
 
     def route_tables(self, file: str, doc: Dict[str, Any]) -> bool:
+        items = doc["RouteTables"]
+        if items.__class__ is list and _ok_column(items, _ROUTE_TABLE_SPEC):  # the quick way
+            self.quick("route_tables", self.snap.route_tables, file, items, "RouteTables", "RouteTableId", self.owner_evidence)
+            return True
         for e in self.top_list(file, doc, "RouteTables"):
-            rid = e.string("RouteTableId", required=True)
-            main, subnets, gateways = False, [], []
-            for a in e.entries("Associations"):
-                if not _associated(a, "AssociationState"):
-                    continue
-                if a.boolean("Main"):
-                    main = True
-                sid, gid = a.string("SubnetId"), a.string("GatewayId")
-                if sid:
-                    subnets.append(sid)
-                if gid:
-                    gateways.append(gid)
-            routes = tuple(_route(r) for r in e.entries("Routes"))
-            vgws = tuple(v.string("GatewayId") or "" for v in e.entries("PropagatingVgws"))
-            owner = e.string("OwnerId")
-            self.account(owner, file, e.key("OwnerId"), strong=False)
-            rec = RouteTable(rid, e.string("VpcId"), main, tuple(subnets), tuple(gateways), routes, vgws, owner, e.tags(), e.data)
-            self.put("route_tables", self.snap.route_tables, rid, rec, file, e.where)
+            rec = _build_route_table(e)  # (the owner is weak evidence, which never raises: read after)
+            self.account(rec.owner_id, file, e.key("OwnerId"), strong=False)
+            self.put("route_tables", self.snap.route_tables, rec.id, rec, file, e.where)
         self.captured.add("route_tables")
         return True
 
@@ -930,15 +1212,17 @@ class _Builder:
         return True
 
     def security_groups(self, file: str, doc: Dict[str, Any]) -> bool:
+        items = doc["SecurityGroups"]
+        if items.__class__ is list and _ok_column(items, _SECURITY_GROUP_SPEC):  # the quick way
+            self.quick("security_groups", self.snap.security_groups, file, items, "SecurityGroups", "GroupId", self.group_evidence,
+                       "SecurityGroupArn")
+            return True
         for e in self.top_list(file, doc, "SecurityGroups"):
             gid = e.string("GroupId", required=True)
             owner = e.string("OwnerId")
             self.account(owner, file, e.key("OwnerId"), strong=False)
             self.arn(e.string("SecurityGroupArn"), file, e.key("SecurityGroupArn"), strong=False)
-            rec = SecurityGroup(gid, e.string("GroupName"), e.string("VpcId"), e.string("Description"),
-                                tuple(_sg_rules_from_permissions(e, "IpPermissions", False)),
-                                tuple(_sg_rules_from_permissions(e, "IpPermissionsEgress", True)),
-                                owner, e.tags(), e.data)
+            rec = _build_security_group(e)
             self.put("security_groups", self.snap.security_groups, gid, rec, file, e.where)
         self.captured.add("security_groups")
         return True
@@ -1241,18 +1525,6 @@ class _Builder:
                 vpc.enable_dns_support = attrs["vpc_dns_support"][0]
             if "vpc_dns_hostnames" in attrs:
                 vpc.enable_dns_hostnames = attrs["vpc_dns_hostnames"][0]
-        for rt in snap.route_tables.values():
-            for sid in rt.subnet_ids:
-                snap._rt_by_subnet.setdefault(sid, rt.id)
-            if rt.main and rt.vpc_id:
-                snap._main_rt.setdefault(rt.vpc_id, rt.id)
-        for acl in snap.network_acls.values():
-            for sid in acl.subnet_ids:
-                snap._nacl_by_subnet.setdefault(sid, acl.id)
-        for kind in ("subnets", "vpc_endpoints", "route_tables", "security_groups"):
-            for ident, rec in getattr(snap, kind).items():
-                if rec.vpc_id:
-                    snap._by_vpc.setdefault((kind, rec.vpc_id), []).append(ident)
         if self.regions:
             snap.region, file, key = self.regions[0]
             snap.region_origin = (file, key)
@@ -1412,6 +1684,19 @@ def read_snapshot(directory: Any, *, warn: Optional[Warn] = None, max_file_bytes
     metas, others = [], []
     for path, rel, _ in found:
         (metas if os.path.basename(rel) == META_FILE else others).append(path)
+    paused = gc.isenabled()
+    if paused:  # the cyclic collector would walk the parsed documents over and over while they are built: a third of the parse time
+        gc.disable()
+    try:
+        _read_files(builder, metas, others, directory, max_file_bytes, max_total_bytes, too_big)
+    finally:
+        if paused:
+            gc.enable()
+    return builder.finish()
+
+
+def _read_files(builder: "_Builder", metas: List[str], others: List[str], directory: str, max_file_bytes: int,
+                max_total_bytes: int, too_big: str) -> None:
     read_total = 0
     for path in metas + others:
         try:
@@ -1432,7 +1717,6 @@ def read_snapshot(directory: Any, *, warn: Optional[Warn] = None, max_file_bytes
             builder.add_meta(path, doc)
         else:
             builder.add(path, doc)
-    return builder.finish()
 
 
 def check_matches(snapshot: AccountSnapshot, region: Optional[str], arns_in_template: Iterable[str] = ()) -> None:

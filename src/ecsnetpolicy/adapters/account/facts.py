@@ -43,12 +43,17 @@ KIND_OF_PREFIX: Dict[str, Tuple[str, str]] = {
 
 _GONE = ("deleted", "deleting", "failed", "rejected", "expired")
 
+# a route's target keys, in the order that picks one, and what each is called
+_TARGET_NAMES: Dict[str, str] = {
+    "GatewayId": "gateway", "NatGatewayId": "NAT gateway", "TransitGatewayId": "transit gateway", "VpcPeeringConnectionId": "VPC peering connection",
+    "NetworkInterfaceId": "network interface", "InstanceId": "instance", "LocalGatewayId": "local gateway", "CarrierGatewayId": "carrier gateway",
+    "CoreNetworkArn": "core network", "EgressOnlyInternetGatewayId": "egress-only internet gateway",
+}
+
 
 def kind_of(resource_id: str) -> Optional[Tuple[str, str]]:
-    for prefix, kind in KIND_OF_PREFIX.items():
-        if resource_id.startswith(prefix):
-            return kind
-    return None
+    # every prefix is one word and its dash, so the text up to the first dash is the only one that can match
+    return KIND_OF_PREFIX.get(resource_id[:resource_id.find("-") + 1])
 
 
 def _net(text: Any) -> Any:
@@ -66,6 +71,8 @@ class Account:
     def __init__(self, snapshot: Any):
         self.snapshot = snapshot
         s = snapshot
+        self._files: Dict[str, Optional[str]] = {}  # file_of, per ID (the snapshot does not change)
+        self._tables: Dict[str, Any] = {}  # table, per kind
         self.rt_of_subnet: Dict[str, str] = {}
         self.main_rt: Dict[str, str] = {}
         for rid, rt in (s.route_tables or {}).items():
@@ -123,15 +130,24 @@ class Account:
 
     def file_of(self, rid: str) -> Optional[str]:
         try:
+            return self._files[rid]
+        except KeyError:
+            pass
+        try:
             found = self.snapshot.origin_of(rid)
         except Exception:  # a stand-in without origins
             return None
         if isinstance(found, tuple):  # (file, key) in some loaders
-            return found[0] if found else None
+            found = found[0] if found else None
+        self._files[rid] = found
         return found
 
     def table(self, kind: str) -> Dict[str, Any]:
-        return getattr(self.snapshot, kind, None) or {}
+        try:
+            return self._tables[kind]
+        except KeyError:
+            table = self._tables[kind] = getattr(self.snapshot, kind, None) or {}
+            return table
 
 
 class AccountReader:
@@ -142,6 +158,7 @@ class AccountReader:
         self.acct = account
         self.state = state
         self._done: Set[str] = set()
+        self._added: Dict[str, str] = {}  # ID -> its snapshot kind, once added (a repeat reference returns at once)
         self._direct: Set[str] = set()
         s = account.snapshot
         if state.log_groups is None and account.has("log_groups"):
@@ -170,6 +187,8 @@ class AccountReader:
         Unknown naming it.  `expected` is the snapshot kind the property calls for; `direct`
         when the template itself names the ID (then that property is where the resource's own
         fact anchors, even if it came in earlier through another resource)."""
+        if not direct and self._added.get(rid) == expected:  # added before: what the steps below would conclude
+            return rid
         kind = kind_of(rid)
         if kind is None or kind[0] != expected:
             return None  # not an ID of the kind asked for: the caller words it
@@ -180,6 +199,7 @@ class AccountReader:
         adder = getattr(self, "_add_" + snap_kind)
         if rid not in self._done:
             self._done.add(rid)
+            self._added[rid] = snap_kind
             if direct:
                 self._direct.add(rid)
             adder(rid, entry, tuple(path))
@@ -301,26 +321,26 @@ class AccountReader:
         return self.known(rid, path, "route_tables")
 
     def _add_route_tables(self, rid: str, rt: Dict[str, Any], path: Path) -> None:
-        table = RouteTable(rid, self._vpc_ref(rt.get("VpcId"), path), origin=self.origin(rid, path))
+        origin = self.origin(rid, path)  # (frozen: one for the table and its routes)
+        table = RouteTable(rid, self._vpc_ref(rt.get("VpcId"), path), origin=origin)
         self.state.route_tables[rid] = table
         for r in rt.get("Routes") or []:
-            route = self._route(rid, r, path)
+            route = self._route(rid, r, path, origin)
             if route is not None:
                 table.routes.append(route)
 
-    def _route(self, rid: str, r: Dict[str, Any], path: Path) -> Optional[Route]:
+    def _route(self, rid: str, r: Dict[str, Any], path: Path, origin: Origin) -> Optional[Route]:
         gw = r.get("GatewayId")
         if gw == "local":
             return None
         dest = _net(r.get("DestinationCidrBlock")) if r.get("DestinationCidrBlock") else None
-        origin = self.origin(rid, path)
-        target_key = next((k for k in ("GatewayId", "NatGatewayId", "TransitGatewayId", "VpcPeeringConnectionId", "NetworkInterfaceId", "InstanceId",
-                                       "LocalGatewayId", "CarrierGatewayId", "CoreNetworkArn", "EgressOnlyInternetGatewayId") if r.get(k)), None)
+        target_key = None
+        for k in _TARGET_NAMES:  # in this order: the first target key the route has
+            if r.get(k):
+                target_key = k
+                break
         target = r.get(target_key) if target_key else None
-        names = {"GatewayId": "gateway", "NatGatewayId": "NAT gateway", "TransitGatewayId": "transit gateway", "VpcPeeringConnectionId": "VPC peering connection",
-                 "NetworkInterfaceId": "network interface", "InstanceId": "instance", "LocalGatewayId": "local gateway", "CarrierGatewayId": "carrier gateway",
-                 "CoreNetworkArn": "core network", "EgressOnlyInternetGatewayId": "egress-only internet gateway"}
-        label = f"{names.get(target_key, 'a target')} {target}" if target else "a target the snapshot does not name"
+        label = f"{_TARGET_NAMES.get(target_key, 'a target')} {target}" if target else "a target the snapshot does not name"
         if target_key == "GatewayId" and str(target).startswith("igw-"):
             label = f"internet gateway {target}"
         elif target_key == "GatewayId" and str(target).startswith("vpce-"):

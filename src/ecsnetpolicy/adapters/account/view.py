@@ -1,13 +1,48 @@
 """The account snapshot (load/snapshot.py: typed records, each keeping its AWS entry as `raw`) seen
 as the plain AWS CLI data the account adapter reads: tables of raw entries keyed by ID, and the
-few derived values (VPC DNS attributes, prefix-list CIDRs, service AZs, stack outputs)."""
+few derived values (VPC DNS attributes, prefix-list CIDRs, service AZs, stack outputs).  The large
+tables (subnets, route tables, security groups: thousands in a large account) are read through,
+not copied, and their typed records are never built here."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from collections.abc import Mapping
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 
-def _raw_table(table: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
+class _RawEntries(Mapping):
+    """ID -> AWS entry of a table whose records are built on lookup (load/snapshot.py _Records),
+    read in place: the records are not built, the table not copied."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries: Dict[str, Tuple[Any, Any, Any]]):
+        self._entries = entries  # ID -> (entry, file, key)
+
+    def __getitem__(self, rid: str) -> Any:
+        return self._entries[rid][0]
+
+    def get(self, rid: Any, default: Any = None) -> Any:
+        hit = self._entries.get(rid)
+        return default if hit is None else hit[0]
+
+    def __contains__(self, rid: object) -> bool:
+        return rid in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def items(self):  # (ID, entry) pairs, without a lookup per ID
+        return ((rid, hit[0]) for rid, hit in self._entries.items())
+
+
+def _raw_table(table: Any) -> Any:
+    entries = getattr(table, "entries", None)
+    if callable(entries) and not isinstance(table, dict):  # built on lookup: read its entries in place
+        return _RawEntries(entries())
     return {rid: getattr(rec, "raw", rec) for rid, rec in (table or {}).items()}
 
 
@@ -54,9 +89,10 @@ class SnapshotView:
         # a group's rules from describe-security-group-rules only when describe-security-groups did
         # not give its permissions (the reader keeps both sources; never count a rule twice)
         self.security_group_rules: Dict[str, List[Dict[str, Any]]] = {}
-        for gid, rec in (s.security_groups or {}).items():
-            if "IpPermissions" in rec.raw or "IpPermissionsEgress" in rec.raw:
+        for gid, raw in self.security_groups.items():
+            if "IpPermissions" in raw or "IpPermissionsEgress" in raw:
                 continue
+            rec = s.security_groups[gid]
             rules = list(rec.ingress) + list(rec.egress)
             if rules:
                 self.security_group_rules[gid] = [_rule_entry(gid, r) for r in rules]
