@@ -332,15 +332,19 @@ def _account(args: argparse.Namespace, region: str, stacks: Sequence[Any], saved
     names, is a one-line error."""
     if saved is None and not args.aws:
         return None
-    from .load.aws import AwsError
     from .load.references import template_references
     from .load.snapshot import SnapshotError, check_matches
 
+    errors: tuple = (SnapshotError,)
+    if saved is None:  # boto3's module only for a live read
+        from .load.aws import AwsError
+
+        errors = (SnapshotError, AwsError)
     refs = template_references(stacks)
     try:
         account = saved if saved is not None else _read_live(args, region, refs)
         check_matches(account, region, sorted(refs.arns))
-    except (SnapshotError, AwsError) as exc:
+    except errors as exc:
         raise UsageError(str(exc)) from None
     return account
 
