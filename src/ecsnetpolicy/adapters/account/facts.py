@@ -225,6 +225,14 @@ class AccountReader:
         found = self.known(rid, path, kind)
         return rid if found is None else found
 
+    def _listed(self, rid: Any, path: Path, kind: str) -> Any:
+        """An ID another resource lists (a gateway endpoint's route tables): known when the snapshot
+        has it, without adding its facts (an S3 endpoint may list thousands of route tables; only
+        those of the workloads' subnets are read, through the subnets)."""
+        if isinstance(rid, str) and rid in self.acct.table(kind):
+            return rid
+        return self._ref(rid, path, kind)
+
     # ------------------------------------------------------------------ VPCs
     def _add_vpcs(self, vid: str, v: Dict[str, Any], path: Path) -> None:
         cidrs: List[Any] = []
@@ -482,7 +490,7 @@ class AccountReader:
             True,
             bool(ep.get("PrivateDnsEnabled", False)),
             [(self._ref(s, path, "subnets"), path) for s in ep.get("SubnetIds") or []],
-            [(self._ref(r, path, "route_tables"), path) for r in ep.get("RouteTableIds") or []],
+            [(self._listed(r, path, "route_tables"), path) for r in ep.get("RouteTableIds") or []],
             groups,
             policy,
             path,
