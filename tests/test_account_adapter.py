@@ -90,7 +90,7 @@ class Snapshot:
             return "vpcs" in self._kinds
         return kind in self._kinds
 
-    def capture_command(self, kind: str) -> str:
+    def capture_command(self, kind: str, resource_id: Optional[str] = None) -> str:
         return CAPTURE[kind]
 
     def origin_of(self, resource_id: str) -> Optional[str]:
@@ -454,7 +454,10 @@ def test_a_deleted_resource_gives_in9001_naming_it_and_no_new_error(account, rid
     assert _faults(after_raws) <= _faults(before)
     named = [m for r, _l, m in after if r == "IN9001" and DELETED[rid] in m]
     assert named, after
-    assert all(m.endswith("check the ID, or take the snapshot in the account and region the template deploys into.") for m in named)
+    command = CAPTURE[{"subnet": "subnets", "sg": "security_groups", "vpc": "vpcs"}[rid.split("-")[0]]]
+    # issue 11 point 4: the IN9001 names the AWS CLI command that would capture the missing resource
+    assert all(m.endswith(f"check the ID, or take the snapshot in the account and region the template deploys into "
+                          f"(capture it with `{command}`).") for m in named), named
 
 
 @pytest.mark.parametrize("account", ["runbook", "endpoint-sg"])

@@ -108,17 +108,24 @@ class Account:
         acct = f"account {s.account_id}" if getattr(s, "account_id", None) else "the account"
         return f"{acct} (snapshot {place})" if place else f"{acct}'s snapshot"
 
-    def capture_hint(self, kind: str) -> str:
-        return f"add the output of `{self.snapshot.capture_command(kind)}` to the snapshot directory"
+    def capture_command(self, kind: str, rid: Optional[str] = None) -> str:
+        """The AWS CLI command that captures `kind` (naming `rid` where the command takes an ID)."""
+        return self.snapshot.capture_command(kind, rid)
+
+    def capture_hint(self, kind: str, rid: Optional[str] = None) -> str:
+        return f"add the output of `{self.capture_command(kind, rid)}` to the snapshot directory"
 
     def missing(self, kind: str, what: str, rid: str, path: Path) -> Unknown:
-        """The Unknown for a resource the snapshot lacks: its kind not captured, or not there."""
+        """The Unknown for a resource the snapshot lacks: its kind not captured, or not there
+        (then the ID may be wrong, or the snapshot of another account or region); either way
+        it names the AWS CLI command that captures it (issue 11 point 4)."""
         if not self.has(kind):
-            return Unknown(f"{what} {rid} is not in the snapshot, which holds no {kind.replace('_', ' ')}", path, self.capture_hint(kind))
+            return Unknown(f"{what} {rid} is not in the snapshot, which holds no {kind.replace('_', ' ')}", path, self.capture_hint(kind, rid))
         return Unknown(
             f"{what} {rid} is not in {self.where()}",
             path,
-            "check the ID, or take the snapshot in the account and region the template deploys into",
+            "check the ID, or take the snapshot in the account and region the template deploys into "
+            f"(capture it with `{self.capture_command(kind, rid)}`)",
         )
 
     def file_of(self, rid: str) -> Optional[str]:
@@ -223,7 +230,7 @@ class AccountReader:
                 return value
             why = f"the {name} attribute of VPC {vid} is not in the snapshot"
             if not attrs:
-                return Unknown(why, path, self.acct.capture_hint("vpc_attributes"))
+                return Unknown(why, path, self.acct.capture_hint("vpc_attributes", vid))
             return Unknown(why, path, f"add the output of `aws ec2 describe-vpc-attribute --vpc-id {vid} --attribute {name[0].lower() + name[1:]}` to the snapshot directory")
 
         origin = self.origin(vid, path)
