@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import textwrap
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 import pytest
 
@@ -502,3 +502,70 @@ def test_get_stack_output_reads_the_snapshot_stacks():
     snap = Snapshot(_runbook_incident(), stacks={"network": {"Outputs": {"SubnetB": "subnet-0b"}, "Parameters": {}}})
     rows, _ = _rows(_template(subnets=subnets), snap)
     assert rows == [("EN3001", 37, _one_subnet_b_message())]
+
+
+# ---------------------------------------------------------------------------------- AWS CLI documents
+def _cli_documents(lists: Dict[str, List[Dict[str, Any]]], *, rules_only: Sequence[str] = ()) -> List[Any]:
+    """The stand-in lists as the AWS CLI prints them (one document per describe call), read by
+    load/snapshot.py's own reader; the groups of `rules_only` appear only in the output of
+    `aws ec2 describe-security-group-rules`, each permission one SecurityGroupRules entry."""
+    keys = {"subnets": "Subnets", "route_tables": "RouteTables", "vpc_endpoints": "VpcEndpoints", "network_acls": "NetworkAcls",
+            "nat_gateways": "NatGateways", "internet_gateways": "InternetGateways", "dhcp_options": "DhcpOptions"}
+    docs: List[Any] = [(f"{kind}.json", {key: copy.deepcopy(lists.get(kind, []))}) for kind, key in keys.items()]
+    vpcs = copy.deepcopy(lists["vpcs"])
+    for v in vpcs:
+        for attr in ("EnableDnsSupport", "EnableDnsHostnames"):
+            docs.append((f"vpc-attribute-{v['VpcId']}-{attr}.json", {"VpcId": v["VpcId"], attr: {"Value": v.pop(attr)}}))
+    docs.append(("vpcs.json", {"Vpcs": vpcs}))
+    groups, rules = [], []
+    for sg in copy.deepcopy(lists["security_groups"]):
+        if sg["GroupId"] not in rules_only:
+            groups.append(sg)
+            continue
+        for egress, perms in ((False, sg["IpPermissions"]), (True, sg["IpPermissionsEgress"])):
+            for perm in perms:
+                base = {"GroupId": sg["GroupId"], "GroupOwnerId": ACCOUNT, "IsEgress": egress, "IpProtocol": perm["IpProtocol"],
+                        "FromPort": perm.get("FromPort", -1), "ToPort": perm.get("ToPort", -1)}
+                peers = ([{"CidrIpv4": x["CidrIp"]} for x in perm.get("IpRanges", [])]
+                         + [{"ReferencedGroupInfo": {"GroupId": x["GroupId"], "UserId": ACCOUNT}} for x in perm.get("UserIdGroupPairs", [])])
+                for peer in peers:
+                    rules.append({**base, **peer, "SecurityGroupRuleId": f"sgr-{len(rules):04d}"})
+    docs.append(("security-groups.json", {"SecurityGroups": groups}))
+    docs.append(("security-group-rules.json", {"SecurityGroupRules": rules}))
+    docs.append(("log-groups.json", {"logGroups": [{"logGroupName": "/ecs/app", "arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/app:*"}]}))
+    docs.append(("iam.json", {"RoleDetailList": [EXECUTION_ROLE], "Policies": []}))
+    return docs
+
+
+def test_a_group_known_only_from_its_rules_is_judged_from_them():
+    """describe-security-group-rules without describe-security-groups for the endpoints' group:
+    its rules are read (EN2005 for the subnet it does not admit, as with the full entry), never
+    "not in account"."""
+    meta = {"region": REGION, "account_id": ACCOUNT}
+    full = build_snapshot(_cli_documents(_endpoint_sg_one_subnet()), source="snap", meta=meta)
+    rules_only = build_snapshot(_cli_documents(_endpoint_sg_one_subnet(), rules_only=["sg-ep"]), source="snap", meta=meta)
+    assert "sg-ep" not in rules_only.security_groups and "sg-ep" in rules_only.security_group_rules
+    rows, _ = _rows(_template(), full)
+    assert [r for r, _l, _m in rows] == ["EN2005"] * 3 and all("sg-ep" in m and "subnet-0b" in m for _r, _l, m in rows)  # one per endpoint
+    got, _ = _rows(_template(), rules_only)
+    assert got == rows
+    assert not any("not in account" in m for _r, _l, m in got)
+
+
+def test_a_group_known_only_from_its_rules_has_an_unknown_vpc_unless_an_endpoint_says_it():
+    from ecsnetpolicy.adapters.account import Account
+    from ecsnetpolicy.adapters.account.view import view_of
+    from ecsnetpolicy.state import NetworkState
+    from ecsnetpolicy.values import Unknown
+
+    snap = build_snapshot(_cli_documents(_endpoint_sg_one_subnet(), rules_only=["sg-ep", "sg-task"]), source="snap",
+                          meta={"region": REGION, "account_id": ACCOUNT})
+    state = NetworkState()
+    reader = Account(view_of(snap)).reader(state)
+    assert reader.known("sg-task", ("Resources", "Service"), "security_groups") == "sg-task"
+    task = state.sgs["sg-task"]
+    assert isinstance(task.vpc, Unknown) and "security group sg-task" in task.vpc.why and "describe-security-groups" in task.vpc.hint
+    assert [(r.cidr and str(r.cidr), r.from_port, r.to_port) for r in task.egress] == [("0.0.0.0/0", None, None)]
+    reader.known("vpc-1", ("Resources", "Service"), "vpcs")  # brings in the endpoints, whose group is sg-ep
+    assert state.sgs["sg-ep"].vpc == "vpc-1"
+    assert [(str(r.cidr), r.from_port, r.to_port) for r in state.sgs["sg-ep"].ingress] == [("10.0.1.0/24", 443, 443)]

@@ -42,6 +42,7 @@ KIND_OF_PREFIX: Dict[str, Tuple[str, str]] = {
 }
 
 _GONE = ("deleted", "deleting", "failed", "rejected", "expired")
+_RULES_ONLY = "ecsnetpolicy:rules-only"  # marks a group entry built from its describe-security-group-rules rules
 
 
 def kind_of(resource_id: str) -> Optional[Tuple[str, str]]:
@@ -182,6 +183,10 @@ class AccountReader:
             return None  # not an ID of the kind asked for: the caller words it
         snap_kind, what = kind
         entry = self.acct.table(snap_kind).get(rid)
+        if entry is None and snap_kind == "security_groups" and rid in self.acct.table("security_group_rules"):
+            # a group known from describe-security-group-rules only (no SecurityGroups entry): its
+            # rules are all the adapter needs; its VPC stays unknown (the rules do not say it)
+            entry = {"GroupId": rid, _RULES_ONLY: True}
         if entry is None:
             return self.acct.missing(snap_kind, what, rid, path)
         adder = getattr(self, "_add_" + snap_kind)
@@ -389,7 +394,11 @@ class AccountReader:
     # ------------------------------------------------------------------ security groups
     def _add_security_groups(self, gid: str, sg: Dict[str, Any], path: Path) -> None:
         origin = self.origin(gid, path)
-        group = SecurityGroup(gid, sg.get("VpcId"), path, default_egress=False, egress_path=path, origin=origin)
+        vpc: Any = sg.get("VpcId")
+        if sg.get(_RULES_ONLY):
+            vpc = Unknown(f"the VPC of security group {gid} is not in the snapshot, which holds its rules only", path,
+                          self.acct.capture_hint("security_groups", gid))
+        group = SecurityGroup(gid, vpc, path, default_egress=False, egress_path=path, origin=origin)
         rules = (getattr(self.acct.snapshot, "security_group_rules", None) or {}).get(gid)
         if rules is not None:
             for r in rules:
@@ -454,6 +463,11 @@ class AccountReader:
         groups: Any = None
         if vtype == "Interface" or ep.get("Groups"):
             groups = [(self._ref(g.get("GroupId"), path, "security_groups"), path) for g in ep.get("Groups") or []]
+            for gid, _ in groups:
+                # an endpoint's groups are in the endpoint's VPC: what a group known from its rules only lacked
+                fact = self.state.sgs.get(gid) if isinstance(gid, str) else None
+                if fact is not None and isinstance(fact.vpc, Unknown) and isinstance(vid, str):
+                    fact.vpc = vid
         policy = ep.get("PolicyDocument")
         if isinstance(policy, str):
             try:
