@@ -569,3 +569,116 @@ def test_a_group_known_only_from_its_rules_has_an_unknown_vpc_unless_an_endpoint
     reader.known("vpc-1", ("Resources", "Service"), "vpcs")  # brings in the endpoints, whose group is sg-ep
     assert state.sgs["sg-ep"].vpc == "vpc-1"
     assert [(str(r.cidr), r.from_port, r.to_port) for r in state.sgs["sg-ep"].ingress] == [("10.0.1.0/24", 443, 443)]
+
+
+# ---------------------------------------------------------------------------------- a NAT gateway behind a NAT gateway
+@pytest.mark.parametrize("upstream", ["nat-0live", "nat-0other"])
+def test_a_public_nat_gateway_whose_subnet_routes_to_a_nat_gateway_gives_no_internet(upstream):
+    """Fact 24: a public NAT gateway reaches the internet only through an internet gateway route of
+    its own subnet.  Everything is in the snapshot, so this is decided (EN4001), not left unknown
+    with a hint to supply parameters."""
+    lists = _nat_ok()
+    rt = next(r for r in lists["route_tables"] if r["RouteTableId"] == "rtb-pub")
+    rt["Routes"][1] = {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": upstream, "State": "active"}
+    lists["nat_gateways"].append({"NatGatewayId": "nat-0other", "SubnetId": "subnet-0a", "VpcId": "vpc-1", "State": "available", "ConnectivityType": "public"})
+    rows, raws = _rows(_template(image="nginx:1.25"), Snapshot(lists))
+    itself = " (itself)" if upstream == "nat-0live" else ""
+    en4001 = [m for r, _l, m in rows if r == "EN4001"]
+    assert en4001 == [
+        "Tasks of service Service in subnets subnet-0a and subnet-0b pull image nginx:1.25 from Docker Hub, which only the internet can "
+        "serve, but public NAT gateway nat-0live sits in subnet subnet-0pub, whose route table rtb-pub sends 0.0.0.0/0 to NAT gateway "
+        f"{upstream}{itself} rather than to an internet gateway (a public NAT gateway reaches the internet only through an internet gateway "
+        "route of its own subnet), so they fail with CannotPullContainerError; in the account, route 0.0.0.0/0 of the NAT gateway's "
+        "subnet to an internet gateway (a public NAT gateway sits in a public subnet), or serve the image from ECR in this region."]
+    assert not [r for r, _l, _m in rows if r == "IN9001"]
+    assert all(r.fix is None for r in raws if r.rule_id == "EN4001")
+
+
+def test_a_nat_gateway_behind_a_transit_gateway_stays_unknown_with_a_hint_that_fits():
+    """A transit gateway is not followed: unknown, and the hint says what to check in the account
+    (no parameter to supply)."""
+    lists = _nat_ok()
+    rt = next(r for r in lists["route_tables"] if r["RouteTableId"] == "rtb-pub")
+    rt["Routes"][1] = {"DestinationCidrBlock": "0.0.0.0/0", "TransitGatewayId": "tgw-1", "State": "active"}
+    rows, _ = _rows(_template(image="nginx:1.25"), Snapshot(lists))
+    assert _errors(rows) == []
+    assert [m for r, _l, m in rows if r == "IN9001"] == [
+        f"Could not verify that tasks of service Service in subnet {s} can pull image nginx:1.25 from Docker Hub: NAT gateway nat-0live "
+        "reaches the internet through transit gateway tgw-1; check that transit gateway tgw-1 gives the traffic of route table rtb-pub "
+        "a path to the internet." for s in ("subnet-0a", "subnet-0b")]
+
+
+NAT_BEHIND_NAT = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16, EnableDnsSupport: true, EnableDnsHostnames: true}
+  PublicSubnet:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.0.0/24, AvailabilityZone: us-east-1a}
+  PrivateSubnet:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.1.0/24, AvailabilityZone: us-east-1a}
+  Eip:
+    Type: AWS::EC2::EIP
+    Properties: {Domain: vpc}
+  Nat:
+    Type: AWS::EC2::NatGateway
+    Properties: {SubnetId: !Ref PublicSubnet, AllocationId: !GetAtt Eip.AllocationId}
+  PublicRt:
+    Type: AWS::EC2::RouteTable
+    Properties: {VpcId: !Ref Vpc}
+  PublicDefault:
+    Type: AWS::EC2::Route
+    Properties: {RouteTableId: !Ref PublicRt, DestinationCidrBlock: 0.0.0.0/0, NatGatewayId: !Ref Nat}
+  PublicAssoc:
+    Type: AWS::EC2::SubnetRouteTableAssociation
+    Properties: {SubnetId: !Ref PublicSubnet, RouteTableId: !Ref PublicRt}
+  PrivateRt:
+    Type: AWS::EC2::RouteTable
+    Properties: {VpcId: !Ref Vpc}
+  PrivateDefault:
+    Type: AWS::EC2::Route
+    Properties: {RouteTableId: !Ref PrivateRt, DestinationCidrBlock: 0.0.0.0/0, NatGatewayId: !Ref Nat}
+  PrivateAssoc:
+    Type: AWS::EC2::SubnetRouteTableAssociation
+    Properties: {SubnetId: !Ref PrivateSubnet, RouteTableId: !Ref PrivateRt}
+  TaskSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: tasks, VpcId: !Ref Vpc}
+  TaskDef:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      RequiresCompatibilities: [FARGATE]
+      NetworkMode: awsvpc
+      Cpu: "256"
+      Memory: "512"
+      ContainerDefinitions:
+        - Name: app
+          Image: nginx:1.25
+  Service:
+    Type: AWS::ECS::Service
+    Properties:
+      LaunchType: FARGATE
+      TaskDefinition: !Ref TaskDef
+      NetworkConfiguration:
+        AwsvpcConfiguration:
+          AssignPublicIp: DISABLED
+          SecurityGroups: [!Ref TaskSg]
+          Subnets: [!Ref PrivateSubnet]
+"""
+
+
+def test_template_only_nat_gateway_routed_to_itself_gives_no_internet():
+    """The same fact for a template's own network (no account): EN4001 on the workload's
+    NetworkConfiguration, where it was an IN9001 asking for parameters."""
+    template = loads(NAT_BEHIND_NAT, "t.yaml")
+    rows = [(f.rule_id, f.line, f.message) for f in to_findings(raw_for(template, region=REGION, stack_name="t"), template, "t.yaml", locate)]
+    assert [r for r in rows if r[0] != "WN6001"] == [(
+        "EN4001", 54,
+        "Tasks of service Service in subnet PrivateSubnet pull image nginx:1.25 from Docker Hub, which only the internet can serve, but "
+        "public NAT gateway Nat sits in subnet PublicSubnet, whose route table PublicRt sends 0.0.0.0/0 to NAT gateway Nat (itself) rather "
+        "than to an internet gateway (a public NAT gateway reaches the internet only through an internet gateway route of its own subnet), "
+        "so they fail with CannotPullContainerError; route 0.0.0.0/0 of the NAT gateway's subnet to an internet gateway (a public NAT "
+        "gateway sits in a public subnet), or serve the image from ECR in this region.")]
