@@ -602,10 +602,11 @@ def test_a_nat_gateway_behind_a_transit_gateway_stays_unknown_with_a_hint_that_f
     rt["Routes"][1] = {"DestinationCidrBlock": "0.0.0.0/0", "TransitGatewayId": "tgw-1", "State": "active"}
     rows, _ = _rows(_template(image="nginx:1.25"), Snapshot(lists))
     assert _errors(rows) == []
-    assert [m for r, _l, m in rows if r == "IN9001"] == [
-        f"Could not verify that tasks of service Service in subnet {s} can pull image nginx:1.25 from Docker Hub: NAT gateway nat-0live "
-        "reaches the internet through transit gateway tgw-1; check that transit gateway tgw-1 gives the traffic of route table rtb-pub "
-        "a path to the internet." for s in ("subnet-0a", "subnet-0b")]
+    # one IN9001 for that unknown value (both subnets rest on it), on the first subnet's entry
+    assert [(line, m) for r, line, m in rows if r == "IN9001"] == [(
+        36, "Could not verify that tasks of service Service in subnet subnet-0a can pull image nginx:1.25 from Docker Hub: NAT gateway "
+        "nat-0live reaches the internet through transit gateway tgw-1; check that transit gateway tgw-1 gives the traffic of route table "
+        "rtb-pub a path to the internet.")]
 
 
 NAT_BEHIND_NAT = """\
@@ -682,3 +683,41 @@ def test_template_only_nat_gateway_routed_to_itself_gives_no_internet():
         "than to an internet gateway (a public NAT gateway reaches the internet only through an internet gateway route of its own subnet), "
         "so they fail with CannotPullContainerError; route 0.0.0.0/0 of the NAT gateway's subnet to an internet gateway (a public NAT "
         "gateway sits in a public subnet), or serve the image from ECR in this region.")]
+
+
+# ---------------------------------------------------------------------------------- anchors per workload
+WORKER = """\
+  Worker:
+    Type: AWS::ECS::Service
+    Properties:
+      LaunchType: FARGATE
+      TaskDefinition: !Ref TaskDef
+      DeploymentConfiguration:
+        DeploymentCircuitBreaker:
+          Enable: true
+          Rollback: true
+      NetworkConfiguration:
+        AwsvpcConfiguration:
+          SecurityGroups:
+            - sg-task
+          Subnets:
+            - subnet-0b
+            - subnet-0a
+"""
+
+
+def test_an_unknown_shared_by_two_workloads_anchors_on_each_workloads_own_subnets():
+    """Issue 11 point 5: the NAT gateway the subnets' route tables name is missing from the
+    snapshot; it was first reached through Service's Subnets, yet Worker's IN9001 anchors on
+    Worker's own Subnets entry (the subnet its first verdict is about: subnet-0b, line 52), and
+    each workload gets one IN9001 for that unknown value, not one per subnet."""
+    lists = _nat_ok()
+    lists["nat_gateways"] = []
+    rows, _ = _rows(_template(image="nginx:1.25") + WORKER, Snapshot(lists))
+    assert _errors(rows) == []
+    why = ("NAT gateway nat-0live is not in account 123456789012 (snapshot snap); check the ID, or take the snapshot in the account and "
+           "region the template deploys into (capture it with `aws ec2 describe-nat-gateways --output json`).")
+    assert [(r, line, m) for r, line, m in rows if r == "IN9001"] == [
+        ("IN9001", 36, f"Could not verify that tasks of service Service in subnet subnet-0a can pull image nginx:1.25 from Docker Hub: {why}"),
+        ("IN9001", 52, f"Could not verify that tasks of service Worker in subnet subnet-0b can pull image nginx:1.25 from Docker Hub: {why}"),
+    ]

@@ -67,18 +67,19 @@ def _workload_anchor(a: Analysis, path: Path, w: Any, subnet: Any) -> Path:
         return (subnet_path(subnet) or path) if subnet is not None else path
     if tuple(path[:2]) == tuple(w.path[:2]):
         return path  # another property of the workload itself (its security groups...)
+    verdict_path = subnet_path(subnet) if subnet is not None else None
     for other in a.state.workloads.values():
         if other is w:
             continue
         for sid, p in _entries(other.subnets):
-            if p == path and subnet_path(sid) is not None:
-                return subnet_path(sid)
+            if p == path:
+                return verdict_path or subnet_path(sid) or tuple(w.subnets_path)
         for gid, p in _entries(other.security_groups):
             if p == path:
                 mine = next((q for g, q in groups if g == gid), None)
                 if mine is not None:
                     return mine
-    return (subnet_path(subnet) if subnet is not None else None) or tuple(w.subnets_path)
+    return verdict_path or tuple(w.subnets_path)
 
 
 def in9001(a: Analysis) -> Iterator[Raw]:
@@ -120,16 +121,27 @@ def in9001(a: Analysis) -> Iterator[Raw]:
                 allowed, _entry = a.state.nacl_decision(subnet, egress, ports, peer, public=peer is ANY_V4)
                 if isinstance(allowed, Unknown):
                     items.extend((u, v.workload, f"that network ACLs pass the HTTPS traffic of tasks of {{w}} in subnet {v.subnet}", v.subnet) for u in _blockers(allowed) if u.path)
-    seen = set()
     account_paths = _account_paths(a)
+    placed = []  # (anchor, unknown, workload, what, re-anchored)
     for unk, w, what, subnet in ((u, w, what, sn) for blocked, w, what, sn in items for u in _blockers(blocked)):
         path = _strip_intrinsic(unk.path) or w.path
         if path in account_paths:
-            path = _workload_anchor(a, path, w, subnet)
+            anchored = _workload_anchor(a, path, w, subnet)
+            placed.append((anchored, unk, w, what, True))
+        else:
+            placed.append((path, unk, w, what, False))
+    # one IN9001 per unknown value per workload: an unknown about an account resource (its `why`
+    # names the resource) reached through several subnets or questions, re-anchored on this
+    # workload's property, is reported once, and not at all when it is reported where it arose
+    direct = {(unk.why, w.lid) for _p, unk, w, _what, moved in placed if not moved}
+    seen = set()
+    for path, unk, w, what, moved in placed:
         key = (path, unk.why, w.lid)
-        if key in seen:
+        if key in seen or (moved and ((unk.why, w.lid) in direct or ("moved", unk.why, w.lid) in seen)):
             continue
         seen.add(key)
+        if moved:
+            seen.add(("moved", unk.why, w.lid))
         hint = unk.hint or "supply parameter values (ecsnetpolicy check --parameter NAME=VALUE, cfn-lint --parameters) or pass the templates that define it"
         yield Raw(
             "IN9001",
