@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 import textwrap
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 import pytest
 
@@ -90,7 +90,7 @@ class Snapshot:
             return "vpcs" in self._kinds
         return kind in self._kinds
 
-    def capture_command(self, kind: str) -> str:
+    def capture_command(self, kind: str, resource_id: Optional[str] = None) -> str:
         return CAPTURE[kind]
 
     def origin_of(self, resource_id: str) -> Optional[str]:
@@ -454,7 +454,10 @@ def test_a_deleted_resource_gives_in9001_naming_it_and_no_new_error(account, rid
     assert _faults(after_raws) <= _faults(before)
     named = [m for r, _l, m in after if r == "IN9001" and DELETED[rid] in m]
     assert named, after
-    assert all(m.endswith("check the ID, or take the snapshot in the account and region the template deploys into.") for m in named)
+    command = CAPTURE[{"subnet": "subnets", "sg": "security_groups", "vpc": "vpcs"}[rid.split("-")[0]]]
+    # issue 11 point 4: the IN9001 names the AWS CLI command that would capture the missing resource
+    assert all(m.endswith(f"check the ID, or take the snapshot in the account and region the template deploys into "
+                          f"(capture it with `{command}`).") for m in named), named
 
 
 @pytest.mark.parametrize("account", ["runbook", "endpoint-sg"])
@@ -499,3 +502,222 @@ def test_get_stack_output_reads_the_snapshot_stacks():
     snap = Snapshot(_runbook_incident(), stacks={"network": {"Outputs": {"SubnetB": "subnet-0b"}, "Parameters": {}}})
     rows, _ = _rows(_template(subnets=subnets), snap)
     assert rows == [("EN3001", 37, _one_subnet_b_message())]
+
+
+# ---------------------------------------------------------------------------------- AWS CLI documents
+def _cli_documents(lists: Dict[str, List[Dict[str, Any]]], *, rules_only: Sequence[str] = ()) -> List[Any]:
+    """The stand-in lists as the AWS CLI prints them (one document per describe call), read by
+    load/snapshot.py's own reader; the groups of `rules_only` appear only in the output of
+    `aws ec2 describe-security-group-rules`, each permission one SecurityGroupRules entry."""
+    keys = {"subnets": "Subnets", "route_tables": "RouteTables", "vpc_endpoints": "VpcEndpoints", "network_acls": "NetworkAcls",
+            "nat_gateways": "NatGateways", "internet_gateways": "InternetGateways", "dhcp_options": "DhcpOptions"}
+    docs: List[Any] = [(f"{kind}.json", {key: copy.deepcopy(lists.get(kind, []))}) for kind, key in keys.items()]
+    vpcs = copy.deepcopy(lists["vpcs"])
+    for v in vpcs:
+        for attr in ("EnableDnsSupport", "EnableDnsHostnames"):
+            docs.append((f"vpc-attribute-{v['VpcId']}-{attr}.json", {"VpcId": v["VpcId"], attr: {"Value": v.pop(attr)}}))
+    docs.append(("vpcs.json", {"Vpcs": vpcs}))
+    groups, rules = [], []
+    for sg in copy.deepcopy(lists["security_groups"]):
+        if sg["GroupId"] not in rules_only:
+            groups.append(sg)
+            continue
+        for egress, perms in ((False, sg["IpPermissions"]), (True, sg["IpPermissionsEgress"])):
+            for perm in perms:
+                base = {"GroupId": sg["GroupId"], "GroupOwnerId": ACCOUNT, "IsEgress": egress, "IpProtocol": perm["IpProtocol"],
+                        "FromPort": perm.get("FromPort", -1), "ToPort": perm.get("ToPort", -1)}
+                peers = ([{"CidrIpv4": x["CidrIp"]} for x in perm.get("IpRanges", [])]
+                         + [{"ReferencedGroupInfo": {"GroupId": x["GroupId"], "UserId": ACCOUNT}} for x in perm.get("UserIdGroupPairs", [])])
+                for peer in peers:
+                    rules.append({**base, **peer, "SecurityGroupRuleId": f"sgr-{len(rules):04d}"})
+    docs.append(("security-groups.json", {"SecurityGroups": groups}))
+    docs.append(("security-group-rules.json", {"SecurityGroupRules": rules}))
+    docs.append(("log-groups.json", {"logGroups": [{"logGroupName": "/ecs/app", "arn": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/app:*"}]}))
+    docs.append(("iam.json", {"RoleDetailList": [EXECUTION_ROLE], "Policies": []}))
+    return docs
+
+
+def test_a_group_known_only_from_its_rules_is_judged_from_them():
+    """describe-security-group-rules without describe-security-groups for the endpoints' group:
+    its rules are read (EN2005 for the subnet it does not admit, as with the full entry), never
+    "not in account"."""
+    meta = {"region": REGION, "account_id": ACCOUNT}
+    full = build_snapshot(_cli_documents(_endpoint_sg_one_subnet()), source="snap", meta=meta)
+    rules_only = build_snapshot(_cli_documents(_endpoint_sg_one_subnet(), rules_only=["sg-ep"]), source="snap", meta=meta)
+    assert "sg-ep" not in rules_only.security_groups and "sg-ep" in rules_only.security_group_rules
+    rows, _ = _rows(_template(), full)
+    assert [r for r, _l, _m in rows] == ["EN2005"] * 3 and all("sg-ep" in m and "subnet-0b" in m for _r, _l, m in rows)  # one per endpoint
+    got, _ = _rows(_template(), rules_only)
+    assert got == rows
+    assert not any("not in account" in m for _r, _l, m in got)
+
+
+def test_a_group_known_only_from_its_rules_has_an_unknown_vpc_unless_an_endpoint_says_it():
+    from ecsnetpolicy.adapters.account import Account
+    from ecsnetpolicy.adapters.account.view import view_of
+    from ecsnetpolicy.state import NetworkState
+    from ecsnetpolicy.values import Unknown
+
+    snap = build_snapshot(_cli_documents(_endpoint_sg_one_subnet(), rules_only=["sg-ep", "sg-task"]), source="snap",
+                          meta={"region": REGION, "account_id": ACCOUNT})
+    state = NetworkState()
+    reader = Account(view_of(snap)).reader(state)
+    assert reader.known("sg-task", ("Resources", "Service"), "security_groups") == "sg-task"
+    task = state.sgs["sg-task"]
+    assert isinstance(task.vpc, Unknown) and "security group sg-task" in task.vpc.why and "describe-security-groups" in task.vpc.hint
+    assert [(r.cidr and str(r.cidr), r.from_port, r.to_port) for r in task.egress] == [("0.0.0.0/0", None, None)]
+    reader.known("vpc-1", ("Resources", "Service"), "vpcs")  # brings in the endpoints, whose group is sg-ep
+    assert state.sgs["sg-ep"].vpc == "vpc-1"
+    assert [(str(r.cidr), r.from_port, r.to_port) for r in state.sgs["sg-ep"].ingress] == [("10.0.1.0/24", 443, 443)]
+
+
+# ---------------------------------------------------------------------------------- a NAT gateway behind a NAT gateway
+@pytest.mark.parametrize("upstream", ["nat-0live", "nat-0other"])
+def test_a_public_nat_gateway_whose_subnet_routes_to_a_nat_gateway_gives_no_internet(upstream):
+    """Fact 24: a public NAT gateway reaches the internet only through an internet gateway route of
+    its own subnet.  Everything is in the snapshot, so this is decided (EN4001), not left unknown
+    with a hint to supply parameters."""
+    lists = _nat_ok()
+    rt = next(r for r in lists["route_tables"] if r["RouteTableId"] == "rtb-pub")
+    rt["Routes"][1] = {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": upstream, "State": "active"}
+    lists["nat_gateways"].append({"NatGatewayId": "nat-0other", "SubnetId": "subnet-0a", "VpcId": "vpc-1", "State": "available", "ConnectivityType": "public"})
+    rows, raws = _rows(_template(image="nginx:1.25"), Snapshot(lists))
+    itself = " (itself)" if upstream == "nat-0live" else ""
+    en4001 = [m for r, _l, m in rows if r == "EN4001"]
+    assert en4001 == [
+        "Tasks of service Service in subnets subnet-0a and subnet-0b pull image nginx:1.25 from Docker Hub, which only the internet can "
+        "serve, but public NAT gateway nat-0live sits in subnet subnet-0pub, whose route table rtb-pub sends 0.0.0.0/0 to NAT gateway "
+        f"{upstream}{itself} rather than to an internet gateway (a public NAT gateway reaches the internet only through an internet gateway "
+        "route of its own subnet), so they fail with CannotPullContainerError; in the account, route 0.0.0.0/0 of the NAT gateway's "
+        "subnet to an internet gateway (a public NAT gateway sits in a public subnet), or serve the image from ECR in this region."]
+    assert not [r for r, _l, _m in rows if r == "IN9001"]
+    assert all(r.fix is None for r in raws if r.rule_id == "EN4001")
+
+
+def test_a_nat_gateway_behind_a_transit_gateway_stays_unknown_with_a_hint_that_fits():
+    """A transit gateway is not followed: unknown, and the hint says what to check in the account
+    (no parameter to supply)."""
+    lists = _nat_ok()
+    rt = next(r for r in lists["route_tables"] if r["RouteTableId"] == "rtb-pub")
+    rt["Routes"][1] = {"DestinationCidrBlock": "0.0.0.0/0", "TransitGatewayId": "tgw-1", "State": "active"}
+    rows, _ = _rows(_template(image="nginx:1.25"), Snapshot(lists))
+    assert _errors(rows) == []
+    # one IN9001 for that unknown value (both subnets rest on it), on the first subnet's entry
+    assert [(line, m) for r, line, m in rows if r == "IN9001"] == [(
+        36, "Could not verify that tasks of service Service in subnet subnet-0a can pull image nginx:1.25 from Docker Hub: NAT gateway "
+        "nat-0live reaches the internet through transit gateway tgw-1; check that transit gateway tgw-1 gives the traffic of route table "
+        "rtb-pub a path to the internet.")]
+
+
+NAT_BEHIND_NAT = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  Vpc:
+    Type: AWS::EC2::VPC
+    Properties: {CidrBlock: 10.0.0.0/16, EnableDnsSupport: true, EnableDnsHostnames: true}
+  PublicSubnet:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.0.0/24, AvailabilityZone: us-east-1a}
+  PrivateSubnet:
+    Type: AWS::EC2::Subnet
+    Properties: {VpcId: !Ref Vpc, CidrBlock: 10.0.1.0/24, AvailabilityZone: us-east-1a}
+  Eip:
+    Type: AWS::EC2::EIP
+    Properties: {Domain: vpc}
+  Nat:
+    Type: AWS::EC2::NatGateway
+    Properties: {SubnetId: !Ref PublicSubnet, AllocationId: !GetAtt Eip.AllocationId}
+  PublicRt:
+    Type: AWS::EC2::RouteTable
+    Properties: {VpcId: !Ref Vpc}
+  PublicDefault:
+    Type: AWS::EC2::Route
+    Properties: {RouteTableId: !Ref PublicRt, DestinationCidrBlock: 0.0.0.0/0, NatGatewayId: !Ref Nat}
+  PublicAssoc:
+    Type: AWS::EC2::SubnetRouteTableAssociation
+    Properties: {SubnetId: !Ref PublicSubnet, RouteTableId: !Ref PublicRt}
+  PrivateRt:
+    Type: AWS::EC2::RouteTable
+    Properties: {VpcId: !Ref Vpc}
+  PrivateDefault:
+    Type: AWS::EC2::Route
+    Properties: {RouteTableId: !Ref PrivateRt, DestinationCidrBlock: 0.0.0.0/0, NatGatewayId: !Ref Nat}
+  PrivateAssoc:
+    Type: AWS::EC2::SubnetRouteTableAssociation
+    Properties: {SubnetId: !Ref PrivateSubnet, RouteTableId: !Ref PrivateRt}
+  TaskSg:
+    Type: AWS::EC2::SecurityGroup
+    Properties: {GroupDescription: tasks, VpcId: !Ref Vpc}
+  TaskDef:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      RequiresCompatibilities: [FARGATE]
+      NetworkMode: awsvpc
+      Cpu: "256"
+      Memory: "512"
+      ContainerDefinitions:
+        - Name: app
+          Image: nginx:1.25
+  Service:
+    Type: AWS::ECS::Service
+    Properties:
+      LaunchType: FARGATE
+      TaskDefinition: !Ref TaskDef
+      NetworkConfiguration:
+        AwsvpcConfiguration:
+          AssignPublicIp: DISABLED
+          SecurityGroups: [!Ref TaskSg]
+          Subnets: [!Ref PrivateSubnet]
+"""
+
+
+def test_template_only_nat_gateway_routed_to_itself_gives_no_internet():
+    """The same fact for a template's own network (no account): EN4001 on the workload's
+    NetworkConfiguration, where it was an IN9001 asking for parameters."""
+    template = loads(NAT_BEHIND_NAT, "t.yaml")
+    rows = [(f.rule_id, f.line, f.message) for f in to_findings(raw_for(template, region=REGION, stack_name="t"), template, "t.yaml", locate)]
+    assert [r for r in rows if r[0] != "WN6001"] == [(
+        "EN4001", 54,
+        "Tasks of service Service in subnet PrivateSubnet pull image nginx:1.25 from Docker Hub, which only the internet can serve, but "
+        "public NAT gateway Nat sits in subnet PublicSubnet, whose route table PublicRt sends 0.0.0.0/0 to NAT gateway Nat (itself) rather "
+        "than to an internet gateway (a public NAT gateway reaches the internet only through an internet gateway route of its own subnet), "
+        "so they fail with CannotPullContainerError; route 0.0.0.0/0 of the NAT gateway's subnet to an internet gateway (a public NAT "
+        "gateway sits in a public subnet), or serve the image from ECR in this region.")]
+
+
+# ---------------------------------------------------------------------------------- anchors per workload
+WORKER = """\
+  Worker:
+    Type: AWS::ECS::Service
+    Properties:
+      LaunchType: FARGATE
+      TaskDefinition: !Ref TaskDef
+      DeploymentConfiguration:
+        DeploymentCircuitBreaker:
+          Enable: true
+          Rollback: true
+      NetworkConfiguration:
+        AwsvpcConfiguration:
+          SecurityGroups:
+            - sg-task
+          Subnets:
+            - subnet-0b
+            - subnet-0a
+"""
+
+
+def test_an_unknown_shared_by_two_workloads_anchors_on_each_workloads_own_subnets():
+    """Issue 11 point 5: the NAT gateway the subnets' route tables name is missing from the
+    snapshot; it was first reached through Service's Subnets, yet Worker's IN9001 anchors on
+    Worker's own Subnets entry (the subnet its first verdict is about: subnet-0b, line 52), and
+    each workload gets one IN9001 for that unknown value, not one per subnet."""
+    lists = _nat_ok()
+    lists["nat_gateways"] = []
+    rows, _ = _rows(_template(image="nginx:1.25") + WORKER, Snapshot(lists))
+    assert _errors(rows) == []
+    why = ("NAT gateway nat-0live is not in account 123456789012 (snapshot snap); check the ID, or take the snapshot in the account and "
+           "region the template deploys into (capture it with `aws ec2 describe-nat-gateways --output json`).")
+    assert [(r, line, m) for r, line, m in rows if r == "IN9001"] == [
+        ("IN9001", 36, f"Could not verify that tasks of service Service in subnet subnet-0a can pull image nginx:1.25 from Docker Hub: {why}"),
+        ("IN9001", 52, f"Could not verify that tasks of service Worker in subnet subnet-0b can pull image nginx:1.25 from Docker Hub: {why}"),
+    ]

@@ -44,37 +44,15 @@ PREFIX_LIST_PENDING = "a prefix list of another region (absent from describe-man
 PENDING_ACCOUNTS = {
     "wrong-region-prefix-list": PREFIX_LIST_PENDING + " (EN1001 does not name pl-63a5400a)",
 }
-# An IN9001 about an account resource reached through the workload's subnets (a NAT gateway of
-# their route table, the group of an endpoint of their VPC) anchors on
-# TaskSecurityGroup.Properties.VpcId (another resource, reached through the VpcId parameter)
-# instead of the workload's Subnets that brought the account resource in (issue 11 point 5).
-ANCHOR_ON_GROUP_VPC = ("IN9001 about an account resource reached through the workload's subnets anchors on "
-                       "TaskSecurityGroup.Properties.VpcId instead of the workload's Subnets (issue 11 point 5)")
-ROLE_NOT_JUDGED = ("an execution role given as an ARN is not judged from the snapshot's RoleDetailList: no IN9001 "
-                   "when the role is missing from it (nor EN5001 when it lacks permissions)")
 # deleted variants failing today, by (account, index in `deleted`)
 PENDING_DELETED: Dict[Tuple[str, int], str] = {
-    ("no-private-dns", 0): ANCHOR_ON_GROUP_VPC,
-    ("endpoint-sg-one-subnet", 0): "a second IN9001 for the same missing subnet (one per unknown value per workload), "
-                                   "anchored on TaskSecurityGroup.Properties.VpcId",
-    ("imported-subnets", 0): ANCHOR_ON_GROUP_VPC,
-    ("clean-nat", 0): ANCHOR_ON_GROUP_VPC,
     # IN9001 anchors on SecurityGroupEgress[1] (line 35), not its DestinationPrefixListId (line 39):
     # the expectation's anchor is the property carrying the pl- ID, the better one by point 5
     ("wrong-region-prefix-list", 0): PREFIX_LIST_PENDING + " (IN9001 on the egress entry, not its DestinationPrefixListId)",
-    ("missing-log-group", 1): ROLE_NOT_JUDGED,
 }
 # IN9001 naming the AWS CLI command that would capture the missing resource (issue 11 point 4):
-# the SSM parameter, log-group listing, endpoint-service and prefix-list cases do; a subnet,
-# group or NAT gateway missing from a snapshot that holds others of its kind says "check the ID,
-# or take the snapshot in the account and region ..." instead.
-NO_CAPTURE_COMMAND = ("IN9001 for an ID missing from a snapshot that holds others of its kind names no AWS CLI "
-                      "command to capture it (issue 11 point 4)")
-_COMMAND_PENDING: Dict[Tuple[str, int], str] = {
-    **{(name, 0): NO_CAPTURE_COMMAND for name in ("runbook-incident", "no-private-dns", "endpoint-sg-one-subnet", "imported-subnets",
-                                                   "blackhole-nat", "clean-private", "clean-nat")},
-    ("missing-log-group", 1): ROLE_NOT_JUDGED,
-}
+# every deleted variant's IN9001 does now.
+_COMMAND_PENDING: Dict[Tuple[str, int], str] = {}
 
 Expected = Tuple[str, int, Sequence[str], Sequence[str]]  # rule, line, patterns, must-not-name
 Got = Tuple[str, int, str, str]  # rule, line, level, message

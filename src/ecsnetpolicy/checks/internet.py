@@ -19,6 +19,9 @@ def en4001(a: Analysis) -> Iterator[Raw]:
             fix = "set AssignPublicIp: ENABLED (public subnets), or route 0.0.0.0/0 through a public NAT gateway"
         elif "private NAT" in why:
             fix = "route 0.0.0.0/0 to a public NAT gateway in a subnet with an internet gateway route"
+        elif "rather than to an internet gateway" in why:
+            fix = ("route 0.0.0.0/0 of the NAT gateway's subnet to an internet gateway (a public NAT gateway sits in a public subnet), "
+                   "or serve the image from ECR in this region")
         else:
             fix = "add a 0.0.0.0/0 route to a public NAT gateway, or serve the image from ECR in this region"
         subnet = a.state.subnets[v.subnet]
@@ -30,6 +33,8 @@ def en4001(a: Analysis) -> Iterator[Raw]:
                 fix = (f"in the account, point the 0.0.0.0/0 route of route table {rt} at an available public NAT gateway "
                        f"(aws ec2 replace-route --route-table-id {rt} --destination-cidr-block 0.0.0.0/0 --nat-gateway-id nat-...), "
                        f"or serve the image from ECR in this region")
+            elif "rather than to an internet gateway" in why:
+                fix = "in the account, " + fix
         yield Raw(
             "EN4001",
             path,

@@ -26,6 +26,11 @@ from .network import (
 )
 
 
+def _is_nat(route: Any) -> bool:
+    """A route to a NAT gateway: one the state holds, or one named by its nat- ID."""
+    return route.target == "nat" or (route.target == "other" and isinstance(route.target_id, str) and route.target_id.startswith("nat-"))
+
+
 class NetworkState:
     """The typed network (see module docstring).  An adapter fills the dicts, in its source's
     order (their orders feed the orders of findings); then only the queries read them."""
@@ -178,7 +183,19 @@ class NetworkState:
                         return False, f"NAT gateway {route.target_id} sits in subnet {nat_subnet}, whose route table {nrt} sends 0.0.0.0/0 to {up[-1].detail}, which no longer exists (a blackhole route)"
                     if not up:
                         return False, f"NAT gateway {route.target_id} sits in subnet {nat_subnet}, whose route table {nrt} has no route to an internet gateway"
-                    return Unknown(f"NAT gateway {route.target_id} reaches the internet through {up[-1].detail}", up[-1].path), ""
+                    if up and _is_nat(up[-1]):
+                        # fact 24: a public NAT gateway reaches the internet only through an internet
+                        # gateway route of its own subnet (a public subnet); a route to a NAT gateway is not one
+                        itself = " (itself)" if up[-1].target_id == route.target_id else ""
+                        return False, (f"public NAT gateway {route.target_id} sits in subnet {nat_subnet}, whose route table {nrt} sends 0.0.0.0/0 "
+                                       f"to {up[-1].detail}{itself} rather than to an internet gateway (a public NAT gateway reaches the "
+                                       f"internet only through an internet gateway route of its own subnet)")
+                    hint = ""
+                    table = self.route_tables[nrt]
+                    if table.origin is not None and table.origin.source == "account":
+                        # nothing to supply: the account's route leaves the VPC through something not followed here
+                        hint = f"check that {up[-1].detail} gives the traffic of route table {nrt} a path to the internet"
+                    return Unknown(f"NAT gateway {route.target_id} reaches the internet through {up[-1].detail}", up[-1].path, hint), ""
                 if nrt is None and not isinstance(self.subnets[nat_subnet].vpc, Unknown):
                     return False, f"NAT gateway {route.target_id} sits in subnet {nat_subnet}, which uses the VPC main route table (no internet gateway route)"
             return Unknown(f"the subnet of NAT gateway {route.target_id} is not known", nat.path), ""

@@ -42,6 +42,7 @@ KIND_OF_PREFIX: Dict[str, Tuple[str, str]] = {
 }
 
 _GONE = ("deleted", "deleting", "failed", "rejected", "expired")
+_RULES_ONLY = "ecsnetpolicy:rules-only"  # marks a group entry built from its describe-security-group-rules rules
 
 # a route's target keys, in the order that picks one, and what each is called
 _TARGET_NAMES: Dict[str, str] = {
@@ -115,17 +116,24 @@ class Account:
         acct = f"account {s.account_id}" if getattr(s, "account_id", None) else "the account"
         return f"{acct} (snapshot {place})" if place else f"{acct}'s snapshot"
 
-    def capture_hint(self, kind: str) -> str:
-        return f"add the output of `{self.snapshot.capture_command(kind)}` to the snapshot directory"
+    def capture_command(self, kind: str, rid: Optional[str] = None) -> str:
+        """The AWS CLI command that captures `kind` (naming `rid` where the command takes an ID)."""
+        return self.snapshot.capture_command(kind, rid)
+
+    def capture_hint(self, kind: str, rid: Optional[str] = None) -> str:
+        return f"add the output of `{self.capture_command(kind, rid)}` to the snapshot directory"
 
     def missing(self, kind: str, what: str, rid: str, path: Path) -> Unknown:
-        """The Unknown for a resource the snapshot lacks: its kind not captured, or not there."""
+        """The Unknown for a resource the snapshot lacks: its kind not captured, or not there
+        (then the ID may be wrong, or the snapshot of another account or region); either way
+        it names the AWS CLI command that captures it (issue 11 point 4)."""
         if not self.has(kind):
-            return Unknown(f"{what} {rid} is not in the snapshot, which holds no {kind.replace('_', ' ')}", path, self.capture_hint(kind))
+            return Unknown(f"{what} {rid} is not in the snapshot, which holds no {kind.replace('_', ' ')}", path, self.capture_hint(kind, rid))
         return Unknown(
             f"{what} {rid} is not in {self.where()}",
             path,
-            "check the ID, or take the snapshot in the account and region the template deploys into",
+            "check the ID, or take the snapshot in the account and region the template deploys into "
+            f"(capture it with `{self.capture_command(kind, rid)}`)",
         )
 
     def file_of(self, rid: str) -> Optional[str]:
@@ -194,6 +202,10 @@ class AccountReader:
             return None  # not an ID of the kind asked for: the caller words it
         snap_kind, what = kind
         entry = self.acct.table(snap_kind).get(rid)
+        if entry is None and snap_kind == "security_groups" and rid in self.acct.table("security_group_rules"):
+            # a group known from describe-security-group-rules only (no SecurityGroups entry): its
+            # rules are all the adapter needs; its VPC stays unknown (the rules do not say it)
+            entry = {"GroupId": rid, _RULES_ONLY: True}
         if entry is None:
             return self.acct.missing(snap_kind, what, rid, path)
         adder = getattr(self, "_add_" + snap_kind)
@@ -251,7 +263,7 @@ class AccountReader:
                 return value
             why = f"the {name} attribute of VPC {vid} is not in the snapshot"
             if not attrs:
-                return Unknown(why, path, self.acct.capture_hint("vpc_attributes"))
+                return Unknown(why, path, self.acct.capture_hint("vpc_attributes", vid))
             return Unknown(why, path, f"add the output of `aws ec2 describe-vpc-attribute --vpc-id {vid} --attribute {name[0].lower() + name[1:]}` to the snapshot directory")
 
         origin = self.origin(vid, path)
@@ -410,7 +422,11 @@ class AccountReader:
     # ------------------------------------------------------------------ security groups
     def _add_security_groups(self, gid: str, sg: Dict[str, Any], path: Path) -> None:
         origin = self.origin(gid, path)
-        group = SecurityGroup(gid, sg.get("VpcId"), path, default_egress=False, egress_path=path, origin=origin)
+        vpc: Any = sg.get("VpcId")
+        if sg.get(_RULES_ONLY):
+            vpc = Unknown(f"the VPC of security group {gid} is not in the snapshot, which holds its rules only", path,
+                          self.acct.capture_hint("security_groups", gid))
+        group = SecurityGroup(gid, vpc, path, default_egress=False, egress_path=path, origin=origin)
         rules = (getattr(self.acct.snapshot, "security_group_rules", None) or {}).get(gid)
         if rules is not None:
             for r in rules:
@@ -475,6 +491,11 @@ class AccountReader:
         groups: Any = None
         if vtype == "Interface" or ep.get("Groups"):
             groups = [(self._ref(g.get("GroupId"), path, "security_groups"), path) for g in ep.get("Groups") or []]
+            for gid, _ in groups:
+                # an endpoint's groups are in the endpoint's VPC: what a group known from its rules only lacked
+                fact = self.state.sgs.get(gid) if isinstance(gid, str) else None
+                if fact is not None and isinstance(fact.vpc, Unknown) and isinstance(vid, str):
+                    fact.vpc = vid
         policy = ep.get("PolicyDocument")
         if isinstance(policy, str):
             try:
