@@ -38,18 +38,9 @@ ANCHOR_FIXES: Dict[Tuple[str, str, int], int] = {
     ("blackhole-nat", "EN4001", 78): 81,
 }
 
-PREFIX_LIST_PENDING = "a prefix list of another region (absent from describe-managed-prefix-lists) is under review by the lead"
-# the accounts whose findings with the full snapshot fail today (confirmed failing).
-# wrong-region-prefix-list: EN1001 fires on line 29 but does not name pl-63a5400a, the wrong ID.
-PENDING_ACCOUNTS = {
-    "wrong-region-prefix-list": PREFIX_LIST_PENDING + " (EN1001 does not name pl-63a5400a)",
-}
-# deleted variants failing today, by (account, index in `deleted`)
-PENDING_DELETED: Dict[Tuple[str, int], str] = {
-    # IN9001 anchors on SecurityGroupEgress[1] (line 35), not its DestinationPrefixListId (line 39):
-    # the expectation's anchor is the property carrying the pl- ID, the better one by point 5
-    ("wrong-region-prefix-list", 0): PREFIX_LIST_PENDING + " (IN9001 on the egress entry, not its DestinationPrefixListId)",
-}
+# accounts / deleted variants whose findings fail today, with the reason (none left)
+PENDING_ACCOUNTS: Dict[str, str] = {}
+PENDING_DELETED: Dict[Tuple[str, int], str] = {}
 # IN9001 naming the AWS CLI command that would capture the missing resource (issue 11 point 4):
 # every deleted variant's IN9001 does now.
 _COMMAND_PENDING: Dict[Tuple[str, int], str] = {}

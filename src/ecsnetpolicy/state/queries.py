@@ -306,7 +306,8 @@ class NetworkState:
         if name is None:
             if pl in self.absent_prefix_lists:
                 return False
-            return Unknown(f"prefix list {pl} is not in the account snapshot", rule.path,
+            where = tuple(rule.path) + ("DestinationPrefixListId",) if rule.path and rule.path[-1] != "DestinationPrefixListId" else tuple(rule.path)
+            return Unknown(f"prefix list {pl} is not in the account snapshot", where,
                            "add the output of `aws ec2 describe-managed-prefix-lists --output json` to the snapshot directory")
         if self.region and name == f"com.amazonaws.{self.region}.s3":
             return True
