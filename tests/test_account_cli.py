@@ -292,3 +292,16 @@ def test_aws_snapshot_in_the_configuration_matches_the_option_and_the_plugin(cap
     plugin = sorted((m["rule"], int(m["line"])) for m in matches if OUR_RULE.match(m["rule"]))
     assert plugin == sorted((r, l) for r, l, _ in by_config), proc.stdout
     assert proc.returncode != 0  # an error of ours is a failing lint
+
+
+def test_a_log_group_another_stack_of_the_deployment_creates_is_not_missing(capsys, tmp_path):
+    """EN5002 judges the account's log groups; a group another template given creates (deployed
+    with it, not yet in the account) exists too, even when nothing links the two stacks."""
+    folder = _account_copy(tmp_path, "missing-log-group")
+    args = [*_check_args(folder, "missing-log-group"), "--aws-snapshot", str(folder), "--fail-on", "none"]
+    rc, rows = findings(capsys, *args)
+    assert [r[0] for r in rows] == ["EN5002"]
+    logs = folder / "logs.yaml"
+    logs.write_text("Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: /ecs/orders-api\n")
+    rc, rows = findings(capsys, *args[:2], str(logs), *args[2:])
+    assert rows == [] and rc == 0

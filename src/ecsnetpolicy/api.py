@@ -176,6 +176,7 @@ def deployment_raws(
     EN9000 on each of its top-level stacks."""
     from .load.deployment import unloaded_raws
 
+    account = _with_deployment_log_groups(account, stacks)
     out: List[Tuple["Stack", Raw]] = []
     for unit in deployment_units(stacks, region=region, load=load, allow_outside=allow_outside, account=account):
         if unit.error is not None:
@@ -196,6 +197,26 @@ def deployment_raws(
                 r = Raw(r.rule_id, path, r.message, r.workload, _translate_fix(r.fix, unit.merged))
             out.append((stack, r))
     return out
+
+
+def _with_deployment_log_groups(account: Any, stacks: Sequence["Stack"]) -> Any:
+    """The account, with the log groups another stack of the deployment creates (LogGroupName
+    given as a plain string): they exist once that stack is deployed, so EN5002 must not call them
+    missing, even when the stacks are judged apart (no import links them)."""
+    import dataclasses
+
+    if account is None or len(stacks) < 2 or not dataclasses.is_dataclass(account) or not isinstance(getattr(account, "log_groups", None), set):
+        return account
+    names = set()
+    for stack in stacks:
+        resources = stack.template.get("Resources") if isinstance(stack.template, Mapping) else None
+        for res in (resources.values() if isinstance(resources, Mapping) else ()):
+            props = res.get("Properties") if isinstance(res, Mapping) and res.get("Type") == "AWS::Logs::LogGroup" else None
+            if isinstance(props, Mapping) and isinstance(props.get("LogGroupName"), str):
+                names.add(str(props["LogGroupName"]))
+    if names <= account.log_groups:
+        return account
+    return dataclasses.replace(account, log_groups=account.log_groups | names)
 
 
 def _translate_fix(fix: Any, merged: Any) -> Any:
