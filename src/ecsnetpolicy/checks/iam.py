@@ -328,6 +328,20 @@ def _account_en5001(a: Analysis, td: str, who: str, anchor: Any, value: Any, hit
         return  # no account, or the role is not in it: IN9001 (execution_role_unknowns)
     name = perms.name
     partition = ROLE_ARN.fullmatch(value).group(1)
+    yield from _role_raws(
+        perms, hits, execution_actions, anchor, f"Execution role {value} (account role {name}) of task definition {td} ({who})",
+        attach=(f"attach the AWS managed policy AmazonECSTaskExecutionRolePolicy to role {name} (aws iam attach-role-policy "
+                f"--role-name {name} --policy-arn arn:{partition}:iam::aws:policy/{EXECUTION_POLICY})"),
+        allow=lambda others: (f"allow {_join(others)} on {_resource_words(others)} only in a policy of role {name} (aws iam put-role-policy "
+                              f"--role-name {name} --policy-name POLICY_NAME --policy-document file://policy.json)"),
+        where="in the account, ",
+    )
+
+
+def _role_raws(perms: Any, hits: Sequence[Any], execution_actions: Any, anchor: Any, subject: str, *, attach: str,
+               allow: Any, where: str = "") -> Iterator[Raw]:
+    """EN5001 per need an execution role (of the template or of the account) does not grant:
+    `subject` names the role and its task definition, `attach`/`allow` word the two fixes."""
     for hit in hits:
         actions = role_actions(hit.need)
         missing, denied, deny_where = _judge(perms, actions)
@@ -340,13 +354,11 @@ def _account_en5001(a: Analysis, td: str, who: str, anchor: Any, value: Any, hit
             in_managed = [x for x in missing if x.lower() in execution_actions]
             others = [x for x in missing if x.lower() not in execution_actions]
             if in_managed and not perms.has_execution_policy:
-                fixes.append(f"attach the AWS managed policy AmazonECSTaskExecutionRolePolicy to role {name} (aws iam attach-role-policy "
-                             f"--role-name {name} --policy-arn arn:{partition}:iam::aws:policy/{EXECUTION_POLICY})")
+                fixes.append(attach)
             else:
                 others = missing
             if others:
-                fixes.append(f"allow {_join(others)} on {_resource_words(others)} only in a policy of role {name} (aws iam put-role-policy "
-                             f"--role-name {name} --policy-name POLICY_NAME --policy-document file://policy.json)")
+                fixes.append(allow(others))
         if denied:
             problems.append(f"explicitly denies {_join(denied)} ({_join(deny_where)})")
             fixes.append(f"narrow that Deny so it no longer covers {'them' if len(denied) > 1 else 'it'}")
@@ -354,9 +366,8 @@ def _account_en5001(a: Analysis, td: str, who: str, anchor: Any, value: Any, hit
         yield Raw(
             "EN5001",
             anchor,
-            f"Execution role {value} (account role {name}) of task definition {td} ({who}) {' and '.join(problems)}, which its tasks "
-            f"need to {_describe(hit.need, hit.image, hit.detail)}, so they fail with {_role_symptom(hit.need, first)} (not authorized "
-            f"to perform: {first}); in the account, {' and '.join(fixes)}.",
+            f"{subject} {' and '.join(problems)}, which its tasks need to {_describe(hit.need, hit.image, hit.detail)}, so they "
+            f"fail with {_role_symptom(hit.need, first)} (not authorized to perform: {first}); {where}{' and '.join(fixes)}.",
             None,
         )
 
@@ -444,35 +455,11 @@ def en5001(a: Analysis) -> Iterator[Raw]:
         if r.resource_type(role) != "AWS::IAM::Role" or not r.present(role):
             continue
         perms = RolePolicies(a, role)
-        for hit in hits:
-            actions = role_actions(hit.need)
-            missing, denied, deny_where = _judge(perms, actions)
-            if not missing and not denied:
-                continue
-            problems = []
-            fixes = []
-            if missing:
-                problems.append(f"does not allow {_join(missing)}")
-                in_managed = [x for x in missing if x.lower() in execution_actions]
-                others = [x for x in missing if x.lower() not in execution_actions]
-                if in_managed and not perms.has_execution_policy:
-                    fixes.append(f"attach the AWS managed policy AmazonECSTaskExecutionRolePolicy to {role}")
-                else:
-                    others = missing
-                if others:
-                    fixes.append(f"allow {_join(others)} on {_resource_words(others)} only in a policy of {role}")
-            if denied:
-                problems.append(f"explicitly denies {_join(denied)} ({_join(deny_where)})")
-                fixes.append(f"narrow that Deny so it no longer covers {'them' if len(denied) > 1 else 'it'}")
-            first = next(x for x in actions if x in missing or x in denied)
-            yield Raw(
-                "EN5001",
-                anchor,
-                f"Execution role {role} of task definition {td} ({who}) {' and '.join(problems)}, which its tasks need to "
-                f"{_describe(hit.need, hit.image, hit.detail)}, so they fail with {_role_symptom(hit.need, first)} (not authorized "
-                f"to perform: {first}); {' and '.join(fixes)}.",
-                None,
-            )
+        yield from _role_raws(
+            perms, hits, execution_actions, anchor, f"Execution role {role} of task definition {td} ({who})",
+            attach=f"attach the AWS managed policy AmazonECSTaskExecutionRolePolicy to {role}",
+            allow=lambda others, role=role: f"allow {_join(others)} on {_resource_words(others)} only in a policy of {role}",
+        )
 
 
 def execution_role_allows(a: Analysis, td: str, action: str) -> Any:
