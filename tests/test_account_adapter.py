@@ -504,6 +504,34 @@ def test_get_stack_output_reads_the_snapshot_stacks():
     assert rows == [("EN3001", 37, _one_subnet_b_message())]
 
 
+NESTED = "Resources:\n  VpcStack:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://example.com/vpc.yaml\n"
+
+
+def _nested_template() -> str:
+    """The service with subnet B from an output of a nested stack whose template is not loaded."""
+    subnets = "            - subnet-0a\n            - !GetAtt VpcStack.Outputs.SubnetB"
+    return _template(subnets=subnets).replace("Resources:\n", NESTED, 1)
+
+
+def test_an_output_of_a_nested_stack_is_read_from_the_deployed_nested_stack():
+    """CloudFormation names a nested stack <parent>-<logical ID>-<suffix>: exactly one such stack in
+    the snapshot is the deployed nested stack, and its output stands for the GetAtt."""
+    stacks = {"t-VpcStack-1A2B3C": {"Outputs": {"SubnetB": "subnet-0b"}, "Parameters": {}}, "other": {"Outputs": {}, "Parameters": {}}}
+    rows, _ = _rows(_nested_template(), Snapshot(_runbook_incident(), stacks=stacks))
+    assert [(r[0], r[2]) for r in rows] == [("EN3001", _one_subnet_b_message())]
+
+
+@pytest.mark.parametrize("stacks", [
+    {},  # no stack of that name: not deployed yet, or the parent is deployed under another name
+    {"t-VpcStack-1A2B3C": {"Outputs": {"SubnetB": "subnet-0b"}, "Parameters": {}},
+     "t-VpcStack-9Z8Y7X": {"Outputs": {"SubnetB": "subnet-0a"}, "Parameters": {}}},  # two candidates: cannot say which
+], ids=["none", "two"])
+def test_a_nested_stack_the_snapshot_cannot_identify_stays_unknown(stacks):
+    rows, _ = _rows(_nested_template(), Snapshot(_runbook_incident(), stacks=stacks))
+    assert _errors(rows) == []
+    assert any(r[0] == "IN9001" and "output SubnetB of nested stack VpcStack" in r[2] for r in rows)
+
+
 # ---------------------------------------------------------------------------------- AWS CLI documents
 def _cli_documents(lists: Dict[str, List[Dict[str, Any]]], *, rules_only: Sequence[str] = ()) -> List[Any]:
     """The stand-in lists as the AWS CLI prints them (one document per describe call), read by

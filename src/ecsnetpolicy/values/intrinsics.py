@@ -365,7 +365,25 @@ class Resolver:
             self._getatt_memo[key] = value
             if value is not None:
                 return value
+        if attr.startswith("Outputs.") and self.account is not None and self.resource_type(lid) == "AWS::CloudFormation::Stack":
+            found = self._nested_output(lid, attr[len("Outputs."):])
+            if found is not None:
+                return found
         return ResAtt(lid, attr)
+
+    def _nested_output(self, lid: str, output: str) -> Any:
+        """An output of nested stack `lid` whose template is not loaded, from the account snapshot:
+        CloudFormation names a nested stack "<parent stack>-<logical ID>-<suffix>", so exactly one
+        snapshot stack of that prefix is it.  None when the snapshot cannot say (the reference then
+        stays unknown, as without an account)."""
+        if not self.account.has("stacks"):
+            return None
+        prefix = f"{self.stack_name}-{lid}-"
+        matches = [name for name in (self.account.stacks or {}) if isinstance(name, str) and name.startswith(prefix)]
+        if len(matches) != 1:
+            return None
+        found = ((self.account.stacks or {}).get(matches[0]) or {}).get("Outputs", {}).get(output)
+        return found if isinstance(found, str) else None
 
     def _fn_Sub(self, args: Any, path: Path) -> Any:
         variables: Mapping[str, Any] = {}
@@ -567,8 +585,7 @@ class Resolver:
     def _fn_GetStackOutput(self, args: Any, path: Path) -> Any:
         """Fn::GetStackOutput {StackName, OutputName[, Region, RoleArn]}: an output of another stack,
         read from the account snapshot's Stacks (describe-stacks) when one is given.  (Outputs of
-        nested stacks whose template is not loaded stay unknown: the snapshot names stacks by their
-        physical name, which the template does not know before deploy.)"""
+        nested stacks whose template is not loaded: _nested_output.)"""
         if self.account is None:
             return Unknown(f"{short_name('Fn::GetStackOutput')} is not evaluated", path)
         if isinstance(args, list) and len(args) >= 2:
