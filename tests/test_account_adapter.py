@@ -504,6 +504,23 @@ def test_get_stack_output_reads_the_snapshot_stacks():
     assert rows == [("EN3001", 37, _one_subnet_b_message())]
 
 
+def test_the_policy_of_an_account_s3_endpoint_that_refuses_the_layer_bucket():
+    """EN3002 for the S3 gateway endpoint of the account: its policy as the snapshot holds it,
+    anchored on the service's subnet entry, the fix made in the account."""
+    lists = _private_network()
+    ep = next(e for e in lists["vpc_endpoints"] if e["VpcEndpointId"] == "vpce-s3")
+    ep["PolicyDocument"] = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject",'
+                            '"Resource":"arn:aws:s3:::my-bucket/*"}]}')
+    rows, raws = _rows(_template(), Snapshot(lists))
+    assert [(r[0], r[1]) for r in rows] == [("EN3002", 36)]
+    assert "S3 gateway endpoint vpce-s3 in the account does not allow s3:GetObject" in rows[0][2]
+    assert rows[0][2].endswith("to the policy of vpce-s3 (aws ec2 modify-vpc-endpoint --vpc-endpoint-id vpce-s3 --policy-document file://policy.json).")
+    assert raws[0].fix is None
+    # the endpoint's policy allowing everything (as _private_network has it): nothing
+    rows, _ = _rows(_template(), Snapshot(_private_network()))
+    assert _errors(rows) == []
+
+
 NESTED = "Resources:\n  VpcStack:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://example.com/vpc.yaml\n"
 
 

@@ -11,7 +11,7 @@ from ..findings import Fix, Raw
 from ..load.policy import Need
 from ..phrasing import join as _join, subnets as _subnets
 from ..state import Endpoint
-from ..values import MARK, NOVALUE, Partial
+from ..values import MARK, NOVALUE, Partial, Unknown
 from .base import _as_list, _describe, _group, _key_path, _need, _note, _props, _symptom, in_template, ref_or_id, subnet_anchor
 from .policy_documents import _match_any, _tri_and, parse_document
 
@@ -178,10 +178,10 @@ def _is_ecr_pull(need: Need) -> bool:
 def en3002(a: Analysis) -> Iterator[Raw]:
     net, r = a.state, a.resolver
     for ep in net.endpoints.values():
-        if ep.service != "s3" or ep.type != "Gateway" or not in_template(ep):
-            continue  # (the policy of an account endpoint is not judged yet)
-        props = r.properties(ep.lid)
-        if "PolicyDocument" not in props:
+        if ep.service != "s3" or ep.type != "Gateway":
+            continue
+        ours = in_template(ep)
+        if ours and "PolicyDocument" not in r.properties(ep.lid):
             continue  # no policy: full access
         users = [
             v for v in a.verdicts
@@ -189,9 +189,12 @@ def en3002(a: Analysis) -> Iterator[Raw]:
         ]
         if not users:
             continue
-        path = _props(ep.lid) + ("PolicyDocument",)
-        doc = r.resolve(props.get("PolicyDocument"), path)
-        if doc is NOVALUE or doc is None:
+        if ours:
+            path = _props(ep.lid) + ("PolicyDocument",)
+            doc = r.resolve(r.properties(ep.lid).get("PolicyDocument"), path)
+        else:  # an endpoint of the account: its policy as the snapshot holds it, anchored where its users run
+            path, doc = subnet_anchor(users[0]), ep.policy
+        if doc is NOVALUE or doc is None or isinstance(doc, Unknown):
             continue
         allowed, why = layer_bucket_access(doc, a.region)
         if allowed is not False:
@@ -203,13 +206,17 @@ def en3002(a: Analysis) -> Iterator[Raw]:
         labels = _join([x.workload.label for x in users])
         need = v.need.need
         symptom = need.symptom_for("s3") if hasattr(need, "symptom_for") else need.symptom
+        statement = (f"a statement allowing s3:GetObject on {bucket} for Principal \"*\" with no aws:PrincipalAccount, "
+                     f"aws:PrincipalOrgID or s3:ResourceAccount condition")
+        where = "The PolicyDocument of S3 gateway endpoint" if ours else "The policy of S3 gateway endpoint"
+        fix = (f"add {statement}." if ours else
+               f"in the account, add {statement} to the policy of {ep.lid} (aws ec2 modify-vpc-endpoint --vpc-endpoint-id {ep.lid} "
+               f"--policy-document file://policy.json).")
         yield Raw(
             "EN3002",
             path,
-            f"The PolicyDocument of S3 gateway endpoint {ep.lid} does not allow s3:GetObject on {bucket} ({why}), and tasks "
+            f"{where} {ep.lid}{'' if ours else ' in the account'} does not allow s3:GetObject on {bucket} ({why}), and tasks "
             f"of {labels} in {_subnets([x.subnet for x in users])} reach S3 through it{route}, so "
-            f"they cannot {_describe(need, v.need.image, v.need.detail)} and fail with {symptom}; add a statement allowing "
-            f"s3:GetObject on {bucket} for Principal \"*\" with no aws:PrincipalAccount, aws:PrincipalOrgID or "
-            f"s3:ResourceAccount condition.",
+            f"they cannot {_describe(need, v.need.image, v.need.detail)} and fail with {symptom}; {fix}",
             v.workload.lid if len({x.workload.lid for x in users}) == 1 else None,
         )
