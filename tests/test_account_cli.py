@@ -305,3 +305,8 @@ def test_a_log_group_another_stack_of_the_deployment_creates_is_not_missing(caps
     logs.write_text("Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: /ecs/orders-api\n")
     rc, rows = findings(capsys, *args[:2], str(logs), *args[2:])
     assert rows == [] and rc == 0
+    # the name as that stack resolves it (its parameters, its stack name)
+    logs.write_text("Parameters:\n  App: {Type: String, Default: orders-api}\nResources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n"
+                    "    Properties:\n      LogGroupName: !Sub /ecs/${App}\n")
+    rc, rows = findings(capsys, *args[:2], str(logs), *args[2:])
+    assert rows == [] and rc == 0

@@ -200,20 +200,28 @@ def deployment_raws(
 
 
 def _with_deployment_log_groups(account: Any, stacks: Sequence["Stack"]) -> Any:
-    """The account, with the log groups another stack of the deployment creates (LogGroupName
-    given as a plain string): they exist once that stack is deployed, so EN5002 must not call them
-    missing, even when the stacks are judged apart (no import links them)."""
+    """The account, with the log groups another stack of the deployment creates (their
+    LogGroupName as that stack resolves it, with its parameters and name): they exist once that
+    stack is deployed, so EN5002 must not call them missing, even when the stacks are judged apart
+    (no import links them)."""
     import dataclasses
 
     if account is None or len(stacks) < 2 or not dataclasses.is_dataclass(account) or not isinstance(getattr(account, "log_groups", None), set):
         return account
+    from .values import Resolver
+
     names = set()
     for stack in stacks:
         resources = stack.template.get("Resources") if isinstance(stack.template, Mapping) else None
-        for res in (resources.values() if isinstance(resources, Mapping) else ()):
+        resolver = None
+        for lid, res in (resources.items() if isinstance(resources, Mapping) else ()):
             props = res.get("Properties") if isinstance(res, Mapping) and res.get("Type") == "AWS::Logs::LogGroup" else None
-            if isinstance(props, Mapping) and isinstance(props.get("LogGroupName"), str):
-                names.add(str(props["LogGroupName"]))
+            if not isinstance(props, Mapping) or "LogGroupName" not in props:
+                continue
+            resolver = resolver or Resolver(stack.template, params=stack.params, region=getattr(account, "region", None) or "us-east-1", stack_name=stack.name)
+            name = resolver.resolve(props["LogGroupName"], ("Resources", lid, "Properties", "LogGroupName"))
+            if isinstance(name, str):
+                names.add(name)
     if names <= account.log_groups:
         return account
     return dataclasses.replace(account, log_groups=account.log_groups | names)
