@@ -305,6 +305,12 @@ def test_a_log_group_another_stack_of_the_deployment_creates_is_not_missing(caps
     logs.write_text("Resources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: /ecs/orders-api\n")
     rc, rows = findings(capsys, *args[:2], str(logs), *args[2:])
     assert rows == [] and rc == 0
+    # a group whose name that stack cannot resolve may be this one: not verified, never an error
+    logs.write_text("Parameters:\n  App: {Type: String}\nResources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n"
+                    "    Properties:\n      LogGroupName: !Sub /ecs/${App}\n")
+    rc, rows = findings(capsys, *args[:2], str(logs), *args[2:])
+    assert [r[0] for r in rows] == ["IN9001"] and rc == 0
+    assert "stack logs (" in rows[0][2] and "creates log group Logs, whose name is not known, which may be this group" in rows[0][2]
     # the name as that stack resolves it (its parameters, its stack name)
     logs.write_text("Parameters:\n  App: {Type: String, Default: orders-api}\nResources:\n  Logs:\n    Type: AWS::Logs::LogGroup\n"
                     "    Properties:\n      LogGroupName: !Sub /ecs/${App}\n")

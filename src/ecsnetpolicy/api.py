@@ -211,6 +211,7 @@ def _with_deployment_log_groups(account: Any, stacks: Sequence["Stack"]) -> Any:
     from .values import Resolver
 
     names = set()
+    unresolved: List[str] = []
     for stack in stacks:
         resources = stack.template.get("Resources") if isinstance(stack.template, Mapping) else None
         resolver = None
@@ -222,9 +223,19 @@ def _with_deployment_log_groups(account: Any, stacks: Sequence["Stack"]) -> Any:
             name = resolver.resolve(props["LogGroupName"], ("Resources", lid, "Properties", "LogGroupName"))
             if isinstance(name, str):
                 names.add(name)
-    if names <= account.log_groups:
+            else:
+                unresolved.append(f"stack {stack.name} ({stack.filename}) creates log group {lid}, whose name is not known")
+    if names <= account.log_groups and not unresolved:
         return account
-    return dataclasses.replace(account, log_groups=account.log_groups | names)
+    groups = _LogGroups(account.log_groups | names)
+    groups.unresolved = tuple(unresolved)  # EN5002 cannot call a group missing while one of these may be it
+    return dataclasses.replace(account, log_groups=groups)
+
+
+class _LogGroups(set):
+    """Log group names, and what the deployment creates under names it cannot resolve."""
+
+    unresolved: Tuple[str, ...] = ()
 
 
 def _translate_fix(fix: Any, merged: Any) -> Any:

@@ -106,6 +106,9 @@ def _in_account(a: Analysis, group: Any, groups: Any, td: str, cpath: Path, regi
         return first_unknown(region) or Unknown("the awslogs-region is not known", opath)
     if group in groups:
         return True
+    pending = getattr(groups, "unresolved", ())  # groups another stack creates under a name it cannot resolve
+    if pending:
+        return Unknown(f"{pending[0]}, which may be this group", opath, "supply that stack's parameters so its log group's name is known")
     raw = _raw_value(a, td, cpath)
     try:
         stack_named = "AWS::StackName" in json.dumps(raw, default=str)

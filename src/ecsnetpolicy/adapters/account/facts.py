@@ -170,7 +170,7 @@ class AccountReader:
         self._direct: Set[str] = set()
         s = account.snapshot
         if state.log_groups is None and account.has("log_groups"):
-            state.log_groups = set(s.log_groups or ())
+            state.log_groups = s.log_groups if isinstance(s.log_groups, set) else set(s.log_groups or ())
         elif state.log_groups is None:  # an account without its log groups: EN5002 says what to capture
             state.log_groups = Unknown(f"{account.where()} holds no log groups", (), account.capture_hint("log_groups"))
         if state.service_azs is None and account.has("service_details"):

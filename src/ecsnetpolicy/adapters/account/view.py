@@ -109,7 +109,7 @@ class SnapshotView:
         }
         self.exports = dict(s.exports or {})
         self.ssm_parameters = dict(s.ssm_parameters or {})
-        self.log_groups = set(s.log_groups or ())
+        self.log_groups = s.log_groups if isinstance(s.log_groups, set) else set(s.log_groups or ())  # kept: it may say what it misses
         self.stacks = {name: {"Outputs": dict(rec.outputs), "Parameters": dict(rec.parameters)} for name, rec in (s.stacks or {}).items()}
         self.roles = s.roles
         self.managed_policies = s.managed_policies
