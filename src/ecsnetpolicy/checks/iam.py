@@ -221,7 +221,7 @@ def _account_of(a: Analysis) -> Any:
 
 def _role_fields(rec: Any) -> Tuple[str, Optional[str], Mapping[str, Any], Sequence[Any]]:
     """(name, ARN, inline policy documents by name, attached policy ARNs) of a role of the
-    snapshot: a load/snapshot.py `Role`, or a RoleDetailList entry as the AWS CLI prints it."""
+    snapshot: a load/snapshot/ `Role`, or a RoleDetailList entry as the AWS CLI prints it."""
     if isinstance(rec, Mapping):
         inline = {str(p.get("PolicyName")): p.get("PolicyDocument") for p in rec.get("RolePolicyList") or [] if isinstance(p, Mapping)}
         attached = [p.get("PolicyArn") for p in rec.get("AttachedManagedPolicies") or [] if isinstance(p, Mapping)]
@@ -231,7 +231,7 @@ def _role_fields(rec: Any) -> Tuple[str, Optional[str], Mapping[str, Any], Seque
 
 def _decoded(doc: Any) -> Any:
     """A policy document as get-account-authorization-details prints it: a mapping, or a JSON
-    string, URL-encoded or not (load/snapshot.py already decodes; stand-ins may not)."""
+    string, URL-encoded or not (load/snapshot/ already decodes; stand-ins may not)."""
     if isinstance(doc, str):
         for text in (doc, unquote(doc)):
             try:
@@ -243,7 +243,7 @@ def _decoded(doc: Any) -> Any:
 
 def _managed_document(rec: Any) -> Any:
     """The default version's document of a customer managed policy of the snapshot (a
-    load/snapshot.py `ManagedPolicy` or a get-account-authorization-details entry), or None."""
+    load/snapshot/ `ManagedPolicy` or a get-account-authorization-details entry), or None."""
     if rec is None:
         return None
     if isinstance(rec, Mapping):

@@ -1,6 +1,6 @@
 """What templates name in the AWS account: resource IDs (literal or as parameter values), export
 names, SSM parameter names, log groups, role ARNs.  `--aws` fetches exactly these (load/aws.py
-fetch_live), and the snapshot's account is checked against the ARNs (load/snapshot.py)."""
+fetch_live), and the snapshot's account is checked against the ARNs (load/snapshot/)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The account snapshot (load/snapshot.py: typed records, each keeping its AWS entry as `raw`) seen
+"""The account snapshot (load/snapshot/: typed records, each keeping its AWS entry as `raw`) seen
 as the plain AWS CLI data the account adapter reads: tables of raw entries keyed by ID, and the
 few derived values (VPC DNS attributes, prefix-list CIDRs, service AZs, stack outputs).  The large
 tables (subnets, route tables, security groups: thousands in a large account) are read through,
@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 
 class _RawEntries(Mapping):
-    """ID -> AWS entry of a table whose records are built on lookup (load/snapshot.py _Records),
+    """ID -> AWS entry of a table whose records are built on lookup (load/snapshot/ _Records),
     read in place: the records are not built, the table not copied."""
 
     __slots__ = ("_entries",)
@@ -142,7 +142,7 @@ def view_of(snapshot: Any) -> Any:
 
 
 class _Absent:
-    """`id in absent`: the snapshot shows that resource is not in the account (load/snapshot.py known_absent)."""
+    """`id in absent`: the snapshot shows that resource is not in the account (load/snapshot/ known_absent)."""
 
     def __init__(self, snapshot: Any, kind: str):
         self.snapshot, self.kind = snapshot, kind
