@@ -18,24 +18,22 @@ from .load.policy import load_policy
 if TYPE_CHECKING:  # pragma: no cover
     from .load.deployment import Stack
 
-_CACHE: "OrderedDict[Tuple, Tuple[Any, Report, List[Raw]]]" = OrderedDict()
+_CACHE: "OrderedDict[Tuple, Tuple[Any, Report, List[Raw], Any]]" = OrderedDict()
 _CACHE_SIZE = 8
 
 
 def _analysed(template: Mapping[str, Any], params: Mapping[str, Any], region: str, stack_name: str, policy_files: Sequence[str], account: Any = None):
     """(report, raw findings) of one template, computed once and cached on the template object
     (and the account snapshot object, when one is given)."""
-    key = (id(template), region, stack_name, tuple(sorted((k, str(v)) for k, v in params.items())), tuple(policy_files))
-    if account is not None:
-        key += (id(account),)
+    key = (id(template), region, stack_name, tuple(sorted((k, str(v)) for k, v in params.items())), tuple(policy_files), id(account))
     hit = _CACHE.get(key)
-    if hit is not None and hit[0] is template and (account is None or hit[-1] is account):
+    if hit is not None and hit[0] is template and hit[3] is account:
         _CACHE.move_to_end(key)
         return hit[1], hit[2]
     policy = load_policy(policy_files)
     report = analyse(template, params=params, region=region, stack_name=stack_name, policy=policy, account=account)
     raws = raw_findings(report)
-    _CACHE[key] = (template, report, raws) if account is None else (template, report, raws, account)
+    _CACHE[key] = (template, report, raws, account)
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return report, raws
@@ -129,10 +127,8 @@ class Unit:
         return self.merged.translate(path)
 
 
-def deployment_units(stacks: Sequence["Stack"], *, region: str = "us-east-1", load: Any = None, allow_outside: Optional[bool] = None, account: Any = None) -> List[Unit]:
+def deployment_units(stacks: Sequence["Stack"], *, region: str = "us-east-1", load: Any = None, allow_outside: Optional[bool] = None) -> List[Unit]:
     """Stacks that import from each other (or nest) are judged together, merged; the rest alone.
-    (`account` is accepted for symmetry: grouping reads only the templates; the account is used
-    when each unit is analysed.)
     A group that cannot be merged becomes a Unit with `error` set (never an exception), so one bad
     deployment never hides the findings of the others."""
     from .load.deployment import groups, merge, merged_params, needs_merge
@@ -178,13 +174,12 @@ def deployment_raws(
 
     account = _with_deployment_log_groups(account, stacks)
     out: List[Tuple["Stack", Raw]] = []
-    for unit in deployment_units(stacks, region=region, load=load, allow_outside=allow_outside, account=account):
+    for unit in deployment_units(stacks, region=region, load=load, allow_outside=allow_outside):
         if unit.error is not None:
             out.extend((s, not_analysed(unit.error)) for s in unit.stacks if s.parent is None)
             continue
         out.extend(unloaded_raws(unit.merged))  # nested stacks left unknown: IN9001 on their TemplateURL
-        extra = {"account": account} if account is not None else {}
-        raws = safe_raw_for(unit.template, params=unit.params, region=region, stack_name=unit.stack_name, policy_files=policy_files, **extra)
+        raws = safe_raw_for(unit.template, params=unit.params, region=region, stack_name=unit.stack_name, policy_files=policy_files, account=account)
         for r in raws:
             if r.rule_id == "EN9000":
                 # the analysis of the whole unit failed: every top-level stack of it is unjudged
