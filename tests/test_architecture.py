@@ -32,7 +32,8 @@ LAYERS: List[List[str]] = [
     ["checks"],
     ["report"],
     ["api"],
-    ["rules", "cli", "__main__"],
+    ["fix"],  # issue 13: `ecsnetpolicy fix` (edits files; uses api and report.suggestions)
+    ["rules", "cli", "__main__", "hook"],  # hook: issue 16, the CloudFormation Lambda hook
 ]
 
 

@@ -164,6 +164,9 @@ class Workload:
     execute_command: Tri
     task_definition: Any  # logical id or Unknown
     instances: Optional[str] = None  # EC2: the Auto Scaling group whose instances pull (fact 2)
+    # the task definition's NetworkMode: "awsvpc", "bridge", "host", "none" or Unknown (issue 14
+    # adds bridge/host workloads; inbound checks of issue 12 read it, e.g. EN7001 is awsvpc-only)
+    network_mode: Any = "awsvpc"
     origin: Optional[Origin] = field(default=None, compare=False, repr=False)
 
     @property
