@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import os
 import sys
 from pathlib import Path
@@ -162,6 +163,7 @@ def _check(args: argparse.Namespace) -> int:
     from .api import deployment_raws, deployment_units, failure_reason, report_for
     from .checks import to_findings
     from .load.deployment import Stack
+    from .load.directives import Suppressions
     from .report import render
     from .load import transforms
     from .load.template import LoadError, locate
@@ -199,10 +201,15 @@ def _check(args: argparse.Namespace) -> int:
             except UsageError as exc:
                 findings.append(_refused(sc.template, f"stack {sc.name} of the configured deployment cannot be loaded: {_load_problem(sc.template, exc)}"))
     account = _account(args, region, stacks, saved) if stacks else None
-    ignored = list(args.ignore) + config.disabled()
+    disabled = config.disabled()
+    suppressions: Dict[int, Any] = {}  # per template: its Metadata's cfn-lint ignore_checks, as cfn-lint honours them
     load_file = functools.partial(transforms.load_file, region=region)  # nested children: Fn::ForEach expanded too
     for stack, raw in deployment_raws(stacks, region=region, policy_files=policy_files, load=load_file, account=account) if stacks else []:
-        if any(raw.rule_id.startswith(p) for p in ignored):
+        if any(raw.rule_id.startswith(p) for p in disabled):
+            continue
+        if id(stack.template) not in suppressions:
+            suppressions[id(stack.template)] = Suppressions(stack.template, args.ignore)
+        if suppressions[id(stack.template)].suppressed(raw.rule_id, raw.path):
             continue
         top = stack
         while top.parent is not None:
@@ -320,6 +327,12 @@ def _saved_account(args: argparse.Namespace, config: Any, region: str):
         account = read_snapshot(directory, warn=_say)
     except SnapshotError as exc:
         raise UsageError(str(exc)) from None
+    # The snapshot's parsed documents live until the command ends (records are built from them on
+    # first lookup) and hold no reference cycles; left in the collector's generations, every later
+    # full collection walks them again (a 5,000-subnet snapshot: a tenth of the run).  This process
+    # is short-lived, so move what exists now out of the collector's reach (the library, which may
+    # live in a long-running process, leaves that choice to its caller).
+    gc.freeze()
     if not _region_given(args, config) and account.region:
         region = account.region
     return account, region
