@@ -240,3 +240,20 @@ def _translate_fix(fix: Any, merged: Any) -> Any:
 
     _stack, path = merged.translate(fix.path)
     return Fix(path, fix.key, fix.value, fix.kind)
+
+
+def with_variants(raw: Raw, where: Sequence[int], region_labels: Sequence[str], set_labels: Sequence[str]) -> Raw:
+    """A finding that holds in only some of the (region, parameter set) combinations a template is
+    judged with says in which: ``(in region us-west-2)``, ``(parameters from prod.json)``.  The
+    labels are per combination (``in region R``; the set's label); both entry points word it so."""
+    if len(where) >= len(region_labels):
+        return raw
+    parts = []
+    for labels in (region_labels, set_labels):
+        if len(set(labels)) > 1:
+            parts.append(" and ".join(dict.fromkeys(labels[i] for i in where)))
+    if not parts:
+        return raw
+    desc = ", ".join(parts)
+    msg = raw.message[:-1] + f" ({desc})." if raw.message.endswith(".") else f"{raw.message} ({desc})"
+    return Raw(raw.rule_id, raw.path, msg, raw.workload, raw.fix)

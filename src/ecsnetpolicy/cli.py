@@ -31,14 +31,14 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _parameters(items: Sequence[str]) -> Dict[str, str]:
-    out: Dict[str, str] = {}
-    for item in items:
-        if "=" not in item:
-            raise UsageError(f"--parameter takes NAME=VALUE, got {item!r}")
-        key, value = item.split("=", 1)
-        out[key.strip()] = value
-    return out
+def _parameters(items: Sequence[str]) -> Dict[str, Any]:
+    """NAME=VALUE assignments (a VALUE written as a JSON list is a list)."""
+    from .load.parameters import ParameterError, parse_assignment
+
+    try:
+        return dict(parse_assignment(item) for item in items)
+    except ParameterError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _is_template(data: object) -> bool:
@@ -55,6 +55,11 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
     check.add_argument("--parameter", "-p", action="append", default=[], metavar="NAME=VALUE", help="a parameter value (repeatable)")
     check.add_argument("--region", default=None, help="the deployment region (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)")
+    check.add_argument("--regions", nargs="+", action="extend", default=[], metavar="REGION",
+                       help="check in each of these regions too (like cfn-lint's --regions); a finding in only some says in which")
+    check.add_argument("--parameter-file", "--parameter-files", dest="parameter_file", nargs="+", action="extend", default=[], metavar="FILE",
+                       help="parameter values, one set per file: AWS CLI ParameterKey/ParameterValue JSON, a CodePipeline template "
+                            "configuration, a cfn-lint deployment file, or a plain NAME: VALUE mapping (--parameter values apply on top)")
     check.add_argument("--config", metavar="FILE", help="the configuration file (default: .ecsnetpolicy.yaml found from the working directory upward)")
     check.add_argument("--policy", action="append", default=[], metavar="FILE", help="an extra policy file or folder (repeatable)")
     check.add_argument("--allow-outside", action="store_true",
@@ -160,16 +165,18 @@ def _expand_paths(paths: Sequence[str]):
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .api import deployment_raws, deployment_units, failure_reason, report_for
-    from .checks import to_findings
-    from .load.deployment import Stack
-    from .load.directives import Suppressions
-    from .report import render
-    from .load import transforms
-    from .load.template import LoadError, locate
+    from collections import OrderedDict
 
-    config, params, region, policy_files = _context(args)
+    from .api import deployment_raws, deployment_units, failure_reason, report_for, with_variants
+    from .checks import to_findings
+    from .load.directives import Suppressions
+    from .load.template import locate
+    from .report import render
+
+    config, _params, region, policy_files = _context(args)
     saved, region = _saved_account(args, config, region)
+    regions = _regions(args, region)
+    psets = _parameter_sets(args)
 
     files, problems = _expand_paths(args.paths)
     for path, reason in problems:  # a pattern that matches nothing is a mistyped command, not a bad file
@@ -178,47 +185,42 @@ def _check(args: argparse.Namespace) -> int:
     findings = [_refused(path, reason) for path, reason in problems]
     if not files and not findings:
         raise UsageError(f"no templates found in {' '.join(args.paths)}")
-    given = {os.path.realpath(f) for f in files}
-    stacks = []
-    for path in files:
-        try:
-            template = load(path, region)
-        except UsageError as exc:  # one bad file is one finding; the others are still judged
-            err = exc.__cause__ if isinstance(exc.__cause__, LoadError) else None
-            findings.append(_refused(path, _load_problem(path, exc), getattr(err, "line", None) or 1))
-            continue
-        if not _is_template(template):
-            # YAML that is not CloudFormation (a Helm values file under templates/, ...): skip it
-            _say(f"{path}: skipped, not a CloudFormation template (no Resources section)")
-            given.discard(os.path.realpath(path))
-            continue
-        sc = config.stack_for(path)
-        stacks.append(Stack(sc.name if sc else Path(path).stem, path, template, {**(sc.parameters if sc else {}), **params}))
-    for sc in config.stacks:  # the rest of the deployment, as context for imports
-        if os.path.realpath(sc.template) not in given:
-            try:
-                stacks.append(Stack(sc.name, sc.template, load(sc.template, region), dict(sc.parameters)))
-            except UsageError as exc:
-                findings.append(_refused(sc.template, f"stack {sc.name} of the configured deployment cannot be loaded: {_load_problem(sc.template, exc)}"))
-    account = _account(args, region, stacks, saved) if stacks else None
+    # every (region, parameter set) combination, as cfn-lint lints a template with each: a finding
+    # that holds in only some says in which (api.with_variants, the plugin's wording)
+    combos = [(r, label, values) for r in regions for label, values in psets]
+    found: "OrderedDict[tuple, tuple]" = OrderedDict()  # (file, rule, path, message) -> (stack, raw, [combination])
     disabled = config.disabled()
-    suppressions: Dict[int, Any] = {}  # per template: its Metadata's cfn-lint ignore_checks, as cfn-lint honours them
-    load_file = functools.partial(transforms.load_file, region=region)  # nested children: Fn::ForEach expanded too
-    for stack, raw in deployment_raws(stacks, region=region, policy_files=policy_files, load=load_file, account=account) if stacks else []:
-        if any(raw.rule_id.startswith(p) for p in disabled):
-            continue
-        if id(stack.template) not in suppressions:
-            suppressions[id(stack.template)] = Suppressions(stack.template, args.ignore)
-        if suppressions[id(stack.template)].suppressed(raw.rule_id, raw.path):
-            continue
-        top = stack
-        while top.parent is not None:
-            top = top.parent[0]
-        if os.path.realpath(top.filename) not in given:
-            continue
+    suppressions: Dict[str, Any] = {}  # per file: its Metadata's cfn-lint ignore_checks, as cfn-lint honours them
+    first = None
+    for i, (reg, _label, values) in enumerate(combos):
+        stacks, given, refused = _stacks(config, files, reg, values, say=i == 0)
+        findings.extend(refused)  # a file that cannot be loaded is said once
+        account = _account(args, reg, stacks, saved) if stacks else None
+        load_file = functools.partial(transforms_load_file, region=reg)  # nested children: Fn::ForEach expanded too
+        if first is None:
+            first = (stacks, given, account, load_file, reg)
+        for stack, raw in deployment_raws(stacks, region=reg, policy_files=policy_files, load=load_file, account=account) if stacks else []:
+            if any(raw.rule_id.startswith(p) for p in disabled):
+                continue
+            if stack.filename not in suppressions:
+                suppressions[stack.filename] = Suppressions(stack.template, args.ignore)
+            if suppressions[stack.filename].suppressed(raw.rule_id, raw.path):
+                continue
+            top = stack
+            while top.parent is not None:
+                top = top.parent[0]
+            if os.path.realpath(top.filename) not in given:
+                continue
+            entry = found.setdefault((stack.filename, raw.rule_id, raw.path, raw.message), (stack, raw, []))
+            if i not in entry[2]:
+                entry[2].append(i)
+    region_labels = [f"in region {r}" for r, _l, _v in combos]
+    set_labels = [label for _r, label, _v in combos]
+    for stack, raw, where in found.values():
         if raw.rule_id == "EN9000":
             _say(f"{stack.filename}: {raw.message}")
-        findings.extend(to_findings([raw], stack.template, stack.filename, locate))
+        findings.extend(to_findings([with_variants(raw, where, region_labels, set_labels)], stack.template, stack.filename, locate))
+    stacks, given, account, load_file, region = first if first is not None else ([], set(), None, None, regions[0])
     findings.sort(key=lambda f: f.sort_key())
     color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     summary = None
@@ -246,6 +248,69 @@ def _check(args: argparse.Namespace) -> int:
     threshold = LEVELS[args.fail_on]
     worst = max((LEVELS[f.severity] for f in findings), default=0)
     return 2 if worst >= threshold else 0
+
+
+def transforms_load_file(path: str, region: str):
+    from .load import transforms
+
+    return transforms.load_file(path, region=region)
+
+
+def _regions(args: argparse.Namespace, region: str) -> list:
+    """The regions to check in (--region and --regions, like cfn-lint's --regions), each one an
+    AWS region cfn-lint knows: a mistyped name is a one-line error, never findings about a region
+    that does not exist."""
+    from .load.regions import RegionError, check_regions
+
+    wanted = ([args.region] if args.region else []) + list(getattr(args, "regions", None) or [])
+    try:
+        return check_regions(wanted or [region])
+    except RegionError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _parameter_sets(args: argparse.Namespace) -> list:
+    from .load.parameters import ParameterError, parameter_sets
+
+    try:
+        return parameter_sets(list(getattr(args, "parameter_file", None) or []), args.parameter)
+    except ParameterError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _stacks(config: Any, files: Sequence[str], region: str, params: Dict[str, Any], say: bool):
+    """(the stacks of the given files and of the configured deployment, the real paths of the
+    given templates, EN9000 findings for files that cannot be loaded) in one region with one
+    parameter set; `say`: whether to tell of refused and skipped files (once per run)."""
+    from .load.deployment import Stack
+    from .load.template import LoadError
+
+    given = {os.path.realpath(f) for f in files}
+    stacks, refused = [], []
+    for path in files:
+        try:
+            template = load(path, region)
+        except UsageError as exc:  # one bad file is one finding; the others are still judged
+            err = exc.__cause__ if isinstance(exc.__cause__, LoadError) else None
+            if say:
+                refused.append(_refused(path, _load_problem(path, exc), getattr(err, "line", None) or 1))
+            continue
+        if not _is_template(template):
+            # YAML that is not CloudFormation (a Helm values file under templates/, ...): skip it
+            if say:
+                _say(f"{path}: skipped, not a CloudFormation template (no Resources section)")
+            given.discard(os.path.realpath(path))
+            continue
+        sc = config.stack_for(path)
+        stacks.append(Stack(sc.name if sc else Path(path).stem, path, template, {**(sc.parameters if sc else {}), **params}))
+    for sc in config.stacks:  # the rest of the deployment, as context for imports
+        if os.path.realpath(sc.template) not in given:
+            try:
+                stacks.append(Stack(sc.name, sc.template, load(sc.template, region), dict(sc.parameters)))
+            except UsageError as exc:
+                if say:
+                    refused.append(_refused(sc.template, f"stack {sc.name} of the configured deployment cannot be loaded: {_load_problem(sc.template, exc)}"))
+    return stacks, given, refused
 
 
 def _load_problem(path: str, exc: Exception) -> str:
