@@ -152,21 +152,18 @@ def test_every_format_renders_empty_and_nonempty(fmt, tmp_path, monkeypatch):
 # text
 
 
-def test_text_groups_by_file_then_workload():
+def test_text_is_one_openable_line_per_finding():
+    """Issue 15: `path:line:col: ID severity message`, the shape editors and terminals open at the
+    place; sorted by file, then line; then the count."""
     out = render(sample_findings(), "text")
     lines = out.splitlines()
-    assert lines[0] == "templates/app.yaml"
-    assert lines[1] == " workload Api"
-    # within a group, sorted by line
-    assert lines[2] == "  12:7  WN2002 warning  Endpoint EcrApi has no subnet in us-east-1b."
-    assert lines[3].startswith("  40:7  EN3001 error  Tasks of service Api")
-    assert lines[4] == " template"
-    assert lines[5] == "  3:3  EN2004 error  VPC Vpc lacks EnableDnsHostnames: true."
-    assert "templates/other.yaml" in lines
-    i = lines.index("templates/other.yaml")
-    assert lines[i + 1] == " workload Worker"
-    assert lines[i + 2].startswith("  5:3  IN9001 informational  Subnet parameter")
+    assert lines[0] == "templates/app.yaml:3:3: EN2004 error VPC Vpc lacks EnableDnsHostnames: true."
+    assert lines[1] == "templates/app.yaml:12:7: WN2002 warning Endpoint EcrApi has no subnet in us-east-1b."
+    assert lines[2].startswith("templates/app.yaml:40:7: EN3001 error Tasks of service Api")
+    assert lines[3].startswith("templates/other.yaml:5:3: IN9001 informational Subnet parameter")
+    assert lines[4] == ""
     assert lines[-1] == "4 findings (2 errors, 1 warning, 1 informational) in 2 files"
+    assert all(re.match(r"^[^:]+:\d+:\d+: [EWI]N\d{4} ", line) for line in lines[:4])
     assert "\033[" not in out
 
 
@@ -186,7 +183,7 @@ def test_text_neutralises_control_characters():
     f = Finding("EN2003", "a\x1b[2J\x1b]0;title\x07b\nc", ("Resources",), "t.yaml", workload="W\x1b[31m")
     out = render([f], "text")
     assert "\x1b" not in out and "\x07" not in out
-    assert len(out.splitlines()) == 5  # file, workload, finding, blank, count
+    assert len(out.splitlines()) == 3  # finding, blank, count
 
 
 # ------------------------------------------------------------------------------------------

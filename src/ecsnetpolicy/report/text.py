@@ -1,4 +1,6 @@
-"""The text format: findings grouped by file and workload, for a terminal (optionally in colour)."""
+"""The text format: one ``path:line:col: ID severity message`` line per finding (the shape editors,
+terminals and cfn-lint's parseable output users open at the place), sorted by file and line, then
+a count; optionally in colour."""
 
 from __future__ import annotations
 
@@ -31,17 +33,13 @@ def render_text(findings: Sequence[Finding], *, color: bool) -> str:
     lines: List[str] = []
     grouped = _grouped(findings)
     for fname, groups in grouped:
-        lines.append(paint(fname or "-", "bold"))
-        for workload, items in groups:
-            label = f"workload {workload}" if workload is not None else "template"
-            lines.append(" " + paint(label, "bold"))
-            for f in items:
-                line, col, _, _ = _span(f)
-                sev = _severity(f)
-                lines.append(
-                    f"  {line}:{col}  {paint(f.rule_id, sev)} "
-                    f"{paint(sev, sev)}  {f.message}"
-                )
+        items = sorted((f for _workload, fs in groups for f in fs), key=lambda f: (_span(f)[0], _span(f)[1]))
+        for f in items:
+            line, col, _, _ = _span(f)
+            sev = _severity(f)
+            place = f"{fname or '-'}:{line}:{col}:"
+            lines.append(f"{paint(place, 'bold')} {paint(f.rule_id, sev)} {paint(sev, sev)} {f.message}")
+    if lines:
         lines.append("")
     counts = _counts(findings)
     total = len(findings)
