@@ -31,6 +31,15 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+class _CommaList(argparse.Action):
+    """A repeatable option whose value may list several items with commas (-i EN3,WN)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+        items = list(getattr(namespace, self.dest, None) or [])
+        items.extend(v.strip() for v in str(values).split(",") if v.strip())
+        setattr(namespace, self.dest, items)
+
+
 def _parameters(items: Sequence[str]) -> Dict[str, Any]:
     """NAME=VALUE assignments (a VALUE written as a JSON list is a list)."""
     from .load.parameters import ParameterError, parse_assignment
@@ -52,7 +61,12 @@ def _build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check templates (files, directories, globs)")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--format", "-f", choices=FORMATS, default="text")
-    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+    check.add_argument("--output", "-o", action="append", default=[], metavar="[FORMAT=]FILE",
+                       help="write the report to FILE instead of standard output; FORMAT=FILE (repeatable) writes one more report "
+                            "in that format, e.g. --output sarif=r.sarif --output markdown=summary.md")
+    check.add_argument("--quiet", "-q", action="store_true", help="print the findings only: no count line, no notes on standard error")
+    check.add_argument("--include-checks", "-c", action="append", default=[], metavar="ID",
+                       help="accepted for cfn-lint compatibility: every ecsnetpolicy rule, informational included, is on by default")
     check.add_argument("--parameter", "-p", action="append", default=[], metavar="NAME=VALUE", help="a parameter value (repeatable)")
     check.add_argument("--region", default=None, help="the deployment region (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)")
     check.add_argument("--regions", nargs="+", action="extend", default=[], metavar="REGION",
@@ -64,7 +78,7 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--policy", action="append", default=[], metavar="FILE", help="an extra policy file or folder (repeatable)")
     check.add_argument("--allow-outside", action="store_true",
                        help="let the configuration's stacks and policies and nested stacks' local TemplateURLs lead outside the template's folder and the repository")
-    check.add_argument("--ignore", "-i", action="append", default=[], metavar="ID", help="rule IDs or prefixes to skip (EN2001, WN, ...)")
+    check.add_argument("--ignore", "--ignore-checks", "-i", dest="ignore", action=_CommaList, default=[], metavar="ID", help="rule IDs or prefixes to skip, repeatable or comma-separated (EN2001, WN, ...)")
     check.add_argument("--fail-on", choices=list(LEVELS), default="error", help="lowest severity that makes the exit code 2 (default: error)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     for cmd in (check,):
@@ -139,6 +153,15 @@ def load(path: str, region: Optional[str] = None):
         raise UsageError(str(exc)) from exc  # the cause keeps the line for EN9000
 
 
+_NOTES = {"on": True}  # --quiet turns the notes off (errors are still said)
+
+
+def _note(text: str) -> None:
+    """A note on stderr (a skipped or refused file, a snapshot file of another shape): not with --quiet."""
+    if _NOTES["on"]:
+        _say(text)
+
+
 def _say(text: str) -> None:
     """One line on stderr, safe to show (file names and messages may come from the user's files)."""
     from .phrasing import safe
@@ -153,7 +176,7 @@ def _refused(path: str, reason: str, line: int = 1):
     from .findings import Finding
 
     raw = not_analysed(reason)
-    _say(f"{path}: {reason}")
+    _note(f"{path}: {reason}")
     return Finding(raw.rule_id, raw.message, (), path, line, 1, line, 2)
 
 
@@ -173,6 +196,7 @@ def _check(args: argparse.Namespace) -> int:
     from .load.template import locate
     from .report import render
 
+    _NOTES["on"] = not args.quiet
     config, _params, region, policy_files = _context(args)
     saved, region = _saved_account(args, config, region)
     regions = _regions(args, region)
@@ -218,13 +242,16 @@ def _check(args: argparse.Namespace) -> int:
     set_labels = [label for _r, label, _v in combos]
     for stack, raw, where in found.values():
         if raw.rule_id == "EN9000":
-            _say(f"{stack.filename}: {raw.message}")
+            _note(f"{stack.filename}: {raw.message}")
         findings.extend(to_findings([with_variants(raw, where, region_labels, set_labels)], stack.template, stack.filename, locate))
     stacks, given, account, load_file, region = first if first is not None else ([], set(), None, None, regions[0])
     findings.sort(key=lambda f: f.sort_key())
-    color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    outputs = _outputs(args)
+    to_stdout = not any(fmt is None for fmt, _file in outputs)
+    color = args.color == "always" or (args.color == "auto" and to_stdout and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     summary = None
-    if args.format == "markdown" and stacks:  # the coverage matrix of the pull-request summary (only here: keeps check fast)
+    wanted = {fmt or args.format for fmt, _file in outputs} | ({args.format} if to_stdout else set())
+    if "markdown" in wanted and stacks:  # the coverage matrix of the pull-request summary (only then: keeps check fast)
         from .report.graph import deployment_summary
 
         try:
@@ -235,10 +262,10 @@ def _check(args: argparse.Namespace) -> int:
                 raise
             if not any(f.rule_id == "EN9000" for f in findings):  # else already said
                 _say(f"the coverage summary could not be built: {failure_reason(exc)}")
-    text = render(findings, args.format, color=color, summary=summary)
-    if args.output:
-        _write_atomically(args.output, text)
-    else:
+    for fmt, target in outputs:
+        _write_atomically(target, render(findings, fmt or args.format, color=False, summary=summary, quiet=args.quiet))
+    if to_stdout:
+        text = render(findings, args.format, color=color, summary=summary, quiet=args.quiet)
         sys.stdout.write(text)
         if text and not text.endswith("\n"):
             sys.stdout.write("\n")
@@ -298,7 +325,7 @@ def _stacks(config: Any, files: Sequence[str], region: str, params: Dict[str, An
         if not _is_template(template):
             # YAML that is not CloudFormation (a Helm values file under templates/, ...): skip it
             if say:
-                _say(f"{path}: skipped, not a CloudFormation template (no Resources section)")
+                _note(f"{path}: skipped, not a CloudFormation template (no Resources section)")
             given.discard(os.path.realpath(path))
             continue
         sc = config.stack_for(path)
@@ -313,6 +340,23 @@ def _stacks(config: Any, files: Sequence[str], region: str, params: Dict[str, An
     return stacks, given, refused
 
 
+def _outputs(args: argparse.Namespace) -> list:
+    """[(format or None for --format's, file)] of the --output options: ``FORMAT=FILE`` writes one
+    more report in FORMAT; a plain FILE takes --format's report off standard output."""
+    out = []
+    for item in args.output:
+        fmt, sep, target = item.partition("=")
+        if sep and fmt in FORMATS:
+            if not target:
+                raise UsageError(f"--output {item}: give a file after {fmt}=")
+            out.append((fmt, target))
+        else:
+            out.append((None, item))
+    if sum(1 for fmt, _t in out if fmt is None) > 1:
+        raise UsageError("--output FILE takes --format's report off standard output: give it once (use FORMAT=FILE for more)")
+    return out
+
+
 def _load_problem(path: str, exc: Exception) -> str:
     """The reason of a load error, without the file name it starts with (the finding names it)."""
     text = str(exc)
@@ -321,6 +365,18 @@ def _load_problem(path: str, exc: Exception) -> str:
             return text[len(prefix):]
     cause = exc.__cause__
     return getattr(cause, "problem", None) or text
+
+
+def _report_mode(target: str) -> int:
+    """The mode of the file replaced, else what the umask gives a new file."""
+    import stat
+
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _write_atomically(target: str, text: str) -> None:
@@ -335,6 +391,7 @@ def _write_atomically(target: str, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, _report_mode(target))  # mkstemp makes it private: a report is as readable as any new file
         os.replace(tmp, target)
     except OSError as exc:
         try:
@@ -389,7 +446,7 @@ def _saved_account(args: argparse.Namespace, config: Any, region: str):
     from .load.snapshot import SnapshotError, read_snapshot
 
     try:
-        account = read_snapshot(directory, warn=_say)
+        account = read_snapshot(directory, warn=_note)
     except SnapshotError as exc:
         raise UsageError(str(exc)) from None
     # The snapshot's parsed documents live until the command ends (records are built from them on

@@ -31,6 +31,7 @@ def render(
     *,
     color: bool = False,
     summary: Optional[dict] = None,
+    quiet: bool = False,
 ) -> str:
     """Render findings in format ``fmt`` (one of FORMATS). Findings are sorted by Finding.sort_key.
     Only the module of the format asked for is imported (a pre-commit run pays for one)."""
@@ -41,7 +42,7 @@ def render(
     ordered = sorted((_clean(f) for f in findings), key=lambda f: f.sort_key())
     renderer = getattr(importlib.import_module(f"{__name__}.{fmt}"), f"render_{fmt}")
     if fmt == "text":
-        return renderer(ordered, color=color)
+        return renderer(ordered, color=color, quiet=quiet)
     if fmt == "markdown":
         return renderer(ordered, summary=summary)
     return renderer(ordered)

@@ -26,7 +26,8 @@ def sanitize_terminal(text: str) -> str:
     return safe(text)
 
 
-def render_text(findings: Sequence[Finding], *, color: bool) -> str:
+def render_text(findings: Sequence[Finding], *, color: bool, quiet: bool = False) -> str:
+    """quiet: the finding lines only, without the count."""
     def paint(s: str, style: str) -> str:
         return f"{_ANSI[style]}{s}{_ANSI['reset']}" if color else s
 
@@ -39,6 +40,8 @@ def render_text(findings: Sequence[Finding], *, color: bool) -> str:
             sev = _severity(f)
             place = f"{fname or '-'}:{line}:{col}:"
             lines.append(f"{paint(place, 'bold')} {paint(f.rule_id, sev)} {paint(sev, sev)} {f.message}")
+    if quiet:
+        return "".join(f"{line}\n" for line in lines)
     if lines:
         lines.append("")
     counts = _counts(findings)
