@@ -79,12 +79,12 @@ def test_manifest_is_valid_for_pre_commit():
 
     hooks = {h["id"]: h for h in load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))}
     assert set(hooks) == set(HOOK_IDS)
-    assert hooks["ecsnetpolicy"]["entry"] == "ecsnetpolicy check"
-    assert hooks["ecsnetpolicy-cfn-lint"]["entry"] == "cfn-lint --append-rules=ecsnetpolicy.rules --"
+    assert hooks["ecsnetpolicy"]["entry"] == "ecsnetpolicy check --changed"
+    assert hooks["ecsnetpolicy-cfn-lint"]["entry"] == "ecsnetpolicy lint"
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert hook["pass_filenames"] is True
-        assert hook["require_serial"] is True  # the whole template set in one invocation
+        assert hook["require_serial"] is True  # invocations one after the other (each reads the repository)
 
 
 @pytest.mark.parametrize("hook_id", HOOK_IDS)

@@ -64,6 +64,9 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output", "-o", action="append", default=[], metavar="[FORMAT=]FILE",
                        help="write the report to FILE instead of standard output; FORMAT=FILE (repeatable) writes one more report "
                             "in that format, e.g. --output sarif=r.sarif --output markdown=summary.md")
+    check.add_argument("--changed", action="store_true",
+                       help="the paths are changed files (pre-commit): check, in full, every deployment they belong to, its other "
+                            "templates found in the repository")
     check.add_argument("--quiet", "-q", action="store_true", help="print the findings only: no count line, no notes on standard error")
     check.add_argument("--include-checks", "-c", action="append", default=[], metavar="ID",
                        help="accepted for cfn-lint compatibility: every ecsnetpolicy rule, informational included, is on by default")
@@ -79,7 +82,8 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--allow-outside", action="store_true",
                        help="let the configuration's stacks and policies and nested stacks' local TemplateURLs lead outside the template's folder and the repository")
     check.add_argument("--ignore", "--ignore-checks", "-i", dest="ignore", action=_CommaList, default=[], metavar="ID", help="rule IDs or prefixes to skip, repeatable or comma-separated (EN2001, WN, ...)")
-    check.add_argument("--fail-on", choices=list(LEVELS), default="error", help="lowest severity that makes the exit code 2 (default: error)")
+    check.add_argument("--fail-on", choices=list(LEVELS), default=None,
+                       help="lowest severity that makes the exit code 2 (default: the configuration's fail_on, else error)")
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     for cmd in (check,):
         _account_options(cmd)
@@ -88,6 +92,11 @@ def _build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--vpc-id", action="append", default=[], metavar="ID", help="capture only these VPCs' subnets, route tables, endpoints... (repeatable)")
     snap.add_argument("--profile", default=None, help="the AWS credentials profile (default: boto3's usual chain)")
     snap.add_argument("--out", required=True, metavar="DIR", help="the folder to write: new, empty, or a previous snapshot (replaced whole)")
+    lint = sub.add_parser("lint", help="run cfn-lint with the ecsnetpolicy rules on the changed files' whole deployments (the cfn-lint pre-commit hook)")
+    lint.add_argument("paths", nargs="+", metavar="PATH")
+    lint.add_argument("--region", default=None, help="the deployment region (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)")
+    lint.add_argument("--config", metavar="FILE", help="the configuration file (default: .ecsnetpolicy.yaml found from the working directory upward)")
+    lint.add_argument("--fail-on", choices=list(LEVELS), default=None, help="lowest severity that fails (default: the configuration's fail_on, else error)")
     sub.add_parser("rules", help="list the rule catalogue")
     explain = sub.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("rule_id", metavar="ID")
@@ -209,6 +218,18 @@ def _check(args: argparse.Namespace) -> int:
     findings = [_refused(path, reason) for path, reason in problems]
     if not files and not findings:
         raise UsageError(f"no templates found in {' '.join(args.paths)}")
+    from .load.cdk import select as cdk_select
+
+    files, cdk = cdk_select(files)  # in a cdk.out folder, the manifest's stack templates only (the rest quietly left out)
+    cdk_regions = {s.region for s in cdk.values()}
+    if cdk and not args.regions and not _region_given(args, config) and len(cdk_regions) == 1 and None not in cdk_regions:
+        regions = [next(iter(cdk_regions))]  # the region the assembly's stacks deploy to
+    if not files and not findings:
+        raise UsageError(f"no templates found in {' '.join(args.paths)}")
+    if getattr(args, "changed", False):  # pre-commit: the whole deployments of the changed files
+        from .precommit import deployment_files
+
+        files = deployment_files(files, region=regions[0], config=config, suffixes=TEMPLATE_SUFFIXES)
     # every (region, parameter set) combination, as cfn-lint lints a template with each: a finding
     # that holds in only some says in which (api.with_variants, the plugin's wording)
     combos = [(r, label, values) for r in regions for label, values in psets]
@@ -217,7 +238,7 @@ def _check(args: argparse.Namespace) -> int:
     suppressions: Dict[str, Any] = {}  # per file: its Metadata's cfn-lint ignore_checks, as cfn-lint honours them
     first = None
     for i, (reg, _label, values) in enumerate(combos):
-        stacks, given, refused = _stacks(config, files, reg, values, say=i == 0)
+        stacks, given, refused = _stacks(config, files, reg, values, say=i == 0, names={k: v.name for k, v in cdk.items()})
         findings.extend(refused)  # a file that cannot be loaded is said once
         account = _account(args, reg, stacks, saved) if stacks else None
         load_file = functools.partial(transforms_load_file, region=reg)  # nested children: Fn::ForEach expanded too
@@ -272,7 +293,7 @@ def _check(args: argparse.Namespace) -> int:
         sys.stdout.flush()
     if any(f.rule_id == "EN9000" for f in findings):
         return 1  # something was not judged: never a pass, whatever --fail-on says
-    threshold = LEVELS[args.fail_on]
+    threshold = LEVELS[args.fail_on or config.fail_on or "error"]
     worst = max((LEVELS[f.severity] for f in findings), default=0)
     return 2 if worst >= threshold else 0
 
@@ -305,7 +326,7 @@ def _parameter_sets(args: argparse.Namespace) -> list:
         raise UsageError(str(exc)) from None
 
 
-def _stacks(config: Any, files: Sequence[str], region: str, params: Dict[str, Any], say: bool):
+def _stacks(config: Any, files: Sequence[str], region: str, params: Dict[str, Any], say: bool, names: Optional[Dict[str, str]] = None):
     """(the stacks of the given files and of the configured deployment, the real paths of the
     given templates, EN9000 findings for files that cannot be loaded) in one region with one
     parameter set; `say`: whether to tell of refused and skipped files (once per run)."""
@@ -329,7 +350,8 @@ def _stacks(config: Any, files: Sequence[str], region: str, params: Dict[str, An
             given.discard(os.path.realpath(path))
             continue
         sc = config.stack_for(path)
-        stacks.append(Stack(sc.name if sc else Path(path).stem, path, template, {**(sc.parameters if sc else {}), **params}))
+        name = sc.name if sc else (names or {}).get(os.path.realpath(path)) or Path(path).stem
+        stacks.append(Stack(name, path, template, {**(sc.parameters if sc else {}), **params}))
     for sc in config.stacks:  # the rest of the deployment, as context for imports
         if os.path.realpath(sc.template) not in given:
             try:
@@ -355,6 +377,27 @@ def _outputs(args: argparse.Namespace) -> list:
     if sum(1 for fmt, _t in out if fmt is None) > 1:
         raise UsageError("--output FILE takes --format's report off standard output: give it once (use FORMAT=FILE for more)")
     return out
+
+
+def _lint(args: argparse.Namespace) -> int:
+    """cfn-lint with our rules on the whole deployments of the changed files, failing at the same
+    severity as `check` (the configuration's fail_on): the cfn-lint pre-commit hook."""
+    from .load.config import ConfigError, load_config
+    from .precommit import deployment_files, run_cfn_lint
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    region = _regions(args, _region(args.region or config.region))[0]
+    files, problems = _expand_paths(args.paths)
+    for path, reason in problems:
+        _note(f"{path}: {reason}")
+    if not files:
+        raise UsageError(f"no templates found in {' '.join(args.paths)}")
+    templates = deployment_files(files, region=region, config=config, suffixes=TEMPLATE_SUFFIXES)
+    code = run_cfn_lint(templates, args.fail_on or config.fail_on or "error")
+    return 1 if problems and code == 0 else code
 
 
 def _load_problem(path: str, exc: Exception) -> str:
@@ -556,6 +599,8 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
             return _graph(args)
         if args.command == "snapshot":
             return _snapshot(args)
+        if args.command == "lint":
+            return _lint(args)
         parser.print_help()
         return 1
     except UsageError as exc:

@@ -44,6 +44,7 @@ class Config:
     # allow_paths_outside, or the caller's allow_outside): also meant for nested stacks' TemplateURLs
     allow_outside: bool = False
     aws_snapshot: Optional[str] = None  # absolute path of the account snapshot folder
+    fail_on: Optional[str] = None  # the lowest severity that fails a run when the command line does not say
 
     def disabled(self) -> List[str]:
         return [rid for rid, opts in self.rules.items() if opts.get("enabled") is False]
@@ -133,4 +134,5 @@ def load_config(path: Optional[str] = None, *, search: bool = True, allow_outsid
     snapshot = resolved(data["aws_snapshot"], ["aws_snapshot"], True) if data.get("aws_snapshot") else None
     if snapshot is not None and not os.path.isdir(snapshot):
         raise _error(path, line_of(data, ["aws_snapshot"]), "aws_snapshot", f"{excerpt(data['aws_snapshot'])} is not a folder")
-    return Config(path, str(region) if region is not None else None, stacks, policies, plain(dict(data.get("rules") or {})), allow, snapshot)
+    return Config(path, str(region) if region is not None else None, stacks, policies, plain(dict(data.get("rules") or {})), allow, snapshot,
+                  data.get("fail_on"))

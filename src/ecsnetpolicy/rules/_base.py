@@ -6,6 +6,7 @@ that subclasses CloudFormationLintRule) does not instantiate the base itself."""
 from __future__ import annotations
 
 import functools
+import json
 import os
 from collections import OrderedDict
 from pathlib import Path
@@ -90,6 +91,31 @@ def _variants(labels: Sequence[str], where: Sequence[int]) -> str:
     return " and ".join(dict.fromkeys(labels[i] for i in where))
 
 
+def _deployment_partners(filename: Any, others: Sequence[Stack], region: str) -> List[Stack]:
+    """The other templates `ecsnetpolicy lint` (the cfn-lint pre-commit hook) judges this one
+    with: the whole deployments of the changed files, as our command judges them
+    (precommit.DEPLOYMENT_ENV; unset in a plain cfn-lint run)."""
+    from ..precommit import DEPLOYMENT_ENV
+
+    try:
+        listed = json.loads(os.environ.get(DEPLOYMENT_ENV) or "[]")
+    except ValueError:
+        return []
+    own = os.path.realpath(filename) if isinstance(filename, str) else None
+    known = {os.path.realpath(o.filename) for o in others}
+    out = []
+    for path in listed if isinstance(listed, list) else []:
+        if not isinstance(path, str) or os.path.realpath(path) in known or os.path.realpath(path) == own:
+            continue
+        try:
+            template = _load(path, region)
+        except Exception:  # cfn-lint reports a file it cannot read itself
+            continue
+        if isinstance(template, dict) and isinstance(template.get("Resources"), dict):
+            out.append(Stack(Path(path).stem, path, template, {}))
+    return out
+
+
 def raws_for_cfn(cfn: Any) -> List[Raw]:
     """This template's findings, judged within the deployment the configuration describes, in
     every region and with every parameter set cfn-lint lints it with.  A finding that holds in
@@ -124,6 +150,7 @@ def _judge(cfn: Any, template: Any) -> List[Raw]:
                 others.append(Stack(other.name, other.template, _load(other.template, regions[0]), dict(other.parameters)))
             except Exception as exc:  # the deployment is incomplete: say so, never pass silently
                 problems.append(not_analysed(f"stack {other.name} of the configured deployment ({other.template}) cannot be loaded: {failure_reason(exc)}"))
+    others.extend(_deployment_partners(filename, others, regions[0]))
     psets = _parameter_sets(cfn)
     account = _snapshot(config)
     if isinstance(account, str):
