@@ -32,7 +32,7 @@ LAYERS: List[List[str]] = [
     ["checks"],
     ["report"],
     ["api"],
-    ["fix"],  # issue 13: `ecsnetpolicy fix` (edits files; uses api and report.suggestions)
+    ["fix", "runner"],  # runner: judging many templates group by group (issue 15); fix: issue 13: `ecsnetpolicy fix` (edits files; uses api and report.suggestions)
     ["precommit"],  # issue 15: the pre-commit hooks' whole-deployment view (used by cli and the plugin)
     ["rules", "cli", "__main__", "hook"],  # hook: issue 16, the CloudFormation Lambda hook
 ]

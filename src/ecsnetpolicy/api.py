@@ -203,6 +203,27 @@ def _with_deployment_log_groups(account: Any, stacks: Sequence["Stack"]) -> Any:
 
     if account is None or len(stacks) < 2 or not dataclasses.is_dataclass(account) or not isinstance(getattr(account, "log_groups", None), set):
         return account
+    names, unresolved = created_log_groups(stacks, getattr(account, "region", None) or "us-east-1")
+    return with_log_groups(account, names, unresolved)
+
+
+def with_log_groups(account: Any, names: Any, unresolved: Sequence[str]) -> Any:
+    """The account with these log groups too (created by stacks of the deployment), and the
+    descriptions of those created under names that do not resolve (kept with any it had)."""
+    import dataclasses
+
+    if account is None or not dataclasses.is_dataclass(account) or not isinstance(getattr(account, "log_groups", None), set):
+        return account
+    if set(names) <= account.log_groups and not unresolved:
+        return account
+    groups = _LogGroups(account.log_groups | set(names))
+    groups.unresolved = tuple(dict.fromkeys(tuple(getattr(account.log_groups, "unresolved", ())) + tuple(unresolved)))
+    return dataclasses.replace(account, log_groups=groups)
+
+
+def created_log_groups(stacks: Sequence["Stack"], region: str) -> Tuple[set, List[str]]:
+    """(the LogGroupName of every AWS::Logs::LogGroup the stacks create, as each stack resolves
+    it with its parameters and name; descriptions of those whose name does not resolve)."""
     from .values import Resolver
 
     names = set()
@@ -214,17 +235,13 @@ def _with_deployment_log_groups(account: Any, stacks: Sequence["Stack"]) -> Any:
             props = res.get("Properties") if isinstance(res, Mapping) and res.get("Type") == "AWS::Logs::LogGroup" else None
             if not isinstance(props, Mapping) or "LogGroupName" not in props:
                 continue
-            resolver = resolver or Resolver(stack.template, params=stack.params, region=getattr(account, "region", None) or "us-east-1", stack_name=stack.name)
+            resolver = resolver or Resolver(stack.template, params=stack.params, region=region, stack_name=stack.name)
             name = resolver.resolve(props["LogGroupName"], ("Resources", lid, "Properties", "LogGroupName"))
             if isinstance(name, str):
                 names.add(name)
             else:
                 unresolved.append(f"stack {stack.name} ({stack.filename}) creates log group {lid}, whose name is not known")
-    if names <= account.log_groups and not unresolved:
-        return account
-    groups = _LogGroups(account.log_groups | names)
-    groups.unresolved = tuple(unresolved)  # EN5002 cannot call a group missing while one of these may be it
-    return dataclasses.replace(account, log_groups=groups)
+    return names, unresolved
 
 
 class _LogGroups(set):

@@ -64,6 +64,8 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--output", "-o", action="append", default=[], metavar="[FORMAT=]FILE",
                        help="write the report to FILE instead of standard output; FORMAT=FILE (repeatable) writes one more report "
                             "in that format, e.g. --output sarif=r.sarif --output markdown=summary.md")
+    check.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                       help="judge deployment groups in N processes (default: all cores; many files only)")
     check.add_argument("--changed", action="store_true",
                        help="the paths are changed files (pre-commit): check, in full, every deployment they belong to, its other "
                             "templates found in the repository")
@@ -180,12 +182,17 @@ def _say(text: str) -> None:
 
 def _refused(path: str, reason: str, line: int = 1):
     """EN9000 for a file that could not be judged (as cfn-lint reports E0000 for one it cannot
-    parse): the run goes on with the other files and the exit code says an error occurred."""
+    parse), said on stderr: the run goes on with the other files and the exit code says an error
+    occurred."""
+    _note(f"{path}: {reason}")
+    return _refused_finding(path, reason, line)
+
+
+def _refused_finding(path: str, reason: str, line: int = 1):
     from .api import not_analysed
     from .findings import Finding
 
     raw = not_analysed(reason)
-    _note(f"{path}: {reason}")
     return Finding(raw.rule_id, raw.message, (), path, line, 1, line, 2)
 
 
@@ -197,12 +204,7 @@ def _expand_paths(paths: Sequence[str]):
 
 
 def _check(args: argparse.Namespace) -> int:
-    from collections import OrderedDict
-
-    from .api import deployment_raws, deployment_units, failure_reason, report_for, with_variants
-    from .checks import to_findings
-    from .load.directives import Suppressions
-    from .load.template import locate
+    from . import runner
     from .report import render
 
     _NOTES["on"] = not args.quiet
@@ -232,57 +234,30 @@ def _check(args: argparse.Namespace) -> int:
         files = deployment_files(files, region=regions[0], config=config, suffixes=TEMPLATE_SUFFIXES)
     # every (region, parameter set) combination, as cfn-lint lints a template with each: a finding
     # that holds in only some says in which (api.with_variants, the plugin's wording)
-    combos = [(r, label, values) for r in regions for label, values in psets]
-    found: "OrderedDict[tuple, tuple]" = OrderedDict()  # (file, rule, path, message) -> (stack, raw, [combination])
-    disabled = config.disabled()
-    suppressions: Dict[str, Any] = {}  # per file: its Metadata's cfn-lint ignore_checks, as cfn-lint honours them
-    first = None
-    for i, (reg, _label, values) in enumerate(combos):
-        stacks, given, refused = _stacks(config, files, reg, values, say=i == 0, names={k: v.name for k, v in cdk.items()})
-        findings.extend(refused)  # a file that cannot be loaded is said once
-        account = _account(args, reg, stacks, saved) if stacks else None
-        load_file = functools.partial(transforms_load_file, region=reg)  # nested children: Fn::ForEach expanded too
-        if first is None:
-            first = (stacks, given, account, load_file, reg)
-        for stack, raw in deployment_raws(stacks, region=reg, policy_files=policy_files, load=load_file, account=account) if stacks else []:
-            if any(raw.rule_id.startswith(p) for p in disabled):
-                continue
-            if stack.filename not in suppressions:
-                suppressions[stack.filename] = Suppressions(stack.template, args.ignore)
-            if suppressions[stack.filename].suppressed(raw.rule_id, raw.path):
-                continue
-            top = stack
-            while top.parent is not None:
-                top = top.parent[0]
-            if os.path.realpath(top.filename) not in given:
-                continue
-            entry = found.setdefault((stack.filename, raw.rule_id, raw.path, raw.message), (stack, raw, []))
-            if i not in entry[2]:
-                entry[2].append(i)
-    region_labels = [f"in region {r}" for r, _l, _v in combos]
-    set_labels = [label for _r, label, _v in combos]
-    for stack, raw, where in found.values():
-        if raw.rule_id == "EN9000":
-            _note(f"{stack.filename}: {raw.message}")
-        findings.extend(to_findings([with_variants(raw, where, region_labels, set_labels)], stack.template, stack.filename, locate))
-    stacks, given, account, load_file, region = first if first is not None else ([], set(), None, None, regions[0])
-    findings.sort(key=lambda f: f.sort_key())
     outputs = _outputs(args)
+    wanted = {fmt or args.format for fmt, _file in outputs} | ({args.format} if not any(f is None for f, _t in outputs) else set())
+    ctx = runner.Context(
+        config=config, combos=[(r, label, values) for r in regions for label, values in psets], policy_files=policy_files,
+        ignore=list(args.ignore), names={k: v.name for k, v in cdk.items()}, load=load, load_error=UsageError,
+        load_problem=_load_problem, account_for=lambda reg, stacks: _account(args, reg, stacks, saved), refused=_refused_finding,
+        note=_note, want_summary="markdown" in wanted)
+    progress = runner.Progress(not args.quiet)
+    try:
+        result = runner.run(ctx, files, _jobs(args), progress)
+    finally:
+        progress.close()
+    findings.extend(result.findings)
+    for line in result.notes:
+        _note(line)
+    if not args.quiet and (len(files) >= runner.PARTITION_MIN or sys.stderr.isatty()):
+        failed = len(result.failed | {f.filename for f in findings if f.rule_id == "EN9000"})
+        _say(f"{len(files)} files: {result.checked} templates checked, {result.skipped} skipped (not CloudFormation), {failed} failed")
+    findings.sort(key=lambda f: f.sort_key())
+    summary = None
+    if result.workloads or result.summary_note:
+        summary = _merge_summary(result)
     to_stdout = not any(fmt is None for fmt, _file in outputs)
     color = args.color == "always" or (args.color == "auto" and to_stdout and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    summary = None
-    wanted = {fmt or args.format for fmt, _file in outputs} | ({args.format} if to_stdout else set())
-    if "markdown" in wanted and stacks:  # the coverage matrix of the pull-request summary (only then: keeps check fast)
-        from .report.graph import deployment_summary
-
-        try:
-            summary = deployment_summary(stacks, region=region, policy_files=policy_files, load=load_file, given=given,
-                                         deployment_units=deployment_units, report_for=functools.partial(report_for, account=account))
-        except Exception as exc:  # the summary is extra: its failure must not lose the findings
-            if os.environ.get("ECSNETPOLICY_DEBUG"):
-                raise
-            if not any(f.rule_id == "EN9000" for f in findings):  # else already said
-                _say(f"the coverage summary could not be built: {failure_reason(exc)}")
     for fmt, target in outputs:
         _write_atomically(target, render(findings, fmt or args.format, color=False, summary=summary, quiet=args.quiet))
     if to_stdout:
@@ -296,12 +271,6 @@ def _check(args: argparse.Namespace) -> int:
     threshold = LEVELS[args.fail_on or config.fail_on or "error"]
     worst = max((LEVELS[f.severity] for f in findings), default=0)
     return 2 if worst >= threshold else 0
-
-
-def transforms_load_file(path: str, region: str):
-    from .load import transforms
-
-    return transforms.load_file(path, region=region)
 
 
 def _regions(args: argparse.Namespace, region: str) -> list:
@@ -326,42 +295,6 @@ def _parameter_sets(args: argparse.Namespace) -> list:
         raise UsageError(str(exc)) from None
 
 
-def _stacks(config: Any, files: Sequence[str], region: str, params: Dict[str, Any], say: bool, names: Optional[Dict[str, str]] = None):
-    """(the stacks of the given files and of the configured deployment, the real paths of the
-    given templates, EN9000 findings for files that cannot be loaded) in one region with one
-    parameter set; `say`: whether to tell of refused and skipped files (once per run)."""
-    from .load.deployment import Stack
-    from .load.template import LoadError
-
-    given = {os.path.realpath(f) for f in files}
-    stacks, refused = [], []
-    for path in files:
-        try:
-            template = load(path, region)
-        except UsageError as exc:  # one bad file is one finding; the others are still judged
-            err = exc.__cause__ if isinstance(exc.__cause__, LoadError) else None
-            if say:
-                refused.append(_refused(path, _load_problem(path, exc), getattr(err, "line", None) or 1))
-            continue
-        if not _is_template(template):
-            # YAML that is not CloudFormation (a Helm values file under templates/, ...): skip it
-            if say:
-                _note(f"{path}: skipped, not a CloudFormation template (no Resources section)")
-            given.discard(os.path.realpath(path))
-            continue
-        sc = config.stack_for(path)
-        name = sc.name if sc else (names or {}).get(os.path.realpath(path)) or Path(path).stem
-        stacks.append(Stack(name, path, template, {**(sc.parameters if sc else {}), **params}))
-    for sc in config.stacks:  # the rest of the deployment, as context for imports
-        if os.path.realpath(sc.template) not in given:
-            try:
-                stacks.append(Stack(sc.name, sc.template, load(sc.template, region), dict(sc.parameters)))
-            except UsageError as exc:
-                if say:
-                    refused.append(_refused(sc.template, f"stack {sc.name} of the configured deployment cannot be loaded: {_load_problem(sc.template, exc)}"))
-    return stacks, given, refused
-
-
 def _outputs(args: argparse.Namespace) -> list:
     """[(format or None for --format's, file)] of the --output options: ``FORMAT=FILE`` writes one
     more report in FORMAT; a plain FILE takes --format's report off standard output."""
@@ -377,6 +310,21 @@ def _outputs(args: argparse.Namespace) -> list:
     if sum(1 for fmt, _t in out if fmt is None) > 1:
         raise UsageError("--output FILE takes --format's report off standard output: give it once (use FORMAT=FILE for more)")
     return out
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    if args.jobs is not None:
+        if args.jobs < 1:
+            raise UsageError("--jobs takes a number of processes, 1 or more")
+        return args.jobs
+    return os.cpu_count() or 1
+
+
+def _merge_summary(result: Any) -> dict:
+    """The markdown summary from the groups' workloads (graph.merge_summary's shape)."""
+    from .report.graph import merge_summary
+
+    return merge_summary(result.workloads, result.summary_note)
 
 
 def _lint(args: argparse.Namespace) -> int:

@@ -24,7 +24,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from collections.abc import Mapping
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..findings import Raw
 from ..phrasing import safe
@@ -537,5 +537,21 @@ def needs_merge(stacks: Sequence[Stack]) -> bool:
     return False
 
 
-__all__ = ["Stack", "Merged", "DeploymentError", "merge", "merged_params", "needs_merge", "local_template_path", "child_location",
+def links(stack: Stack, region: str) -> Tuple[Set[str], Set[str]]:
+    """(the export names `stack` declares, the names it imports), as far as they resolve: what
+    groups() joins stacks on, for indexing many templates without keeping them loaded."""
+    r = Resolver(stack.template, params=stack.params, region=region, stack_name=stack.name)
+    exports: Set[str] = set()
+    for out_def in _section(stack.template, "Outputs").values():
+        if isinstance(out_def, Mapping) and isinstance(out_def.get("Export"), Mapping):
+            name = r.resolve(out_def["Export"].get("Name"), ())
+            if isinstance(name, str):
+                exports.add(name)
+    found: List[Any] = []
+    _walk_imports(stack.template.get("Resources"), found)
+    imports = {name for name in (r.resolve(node, ()) for node in found) if isinstance(name, str)}
+    return exports, imports
+
+
+__all__ = ["Stack", "Merged", "links", "DeploymentError", "merge", "merged_params", "needs_merge", "local_template_path", "child_location",
            "unloaded_raws", "MAX_STACKS", "MAX_NESTING_DEPTH", "MAX_DEPLOYMENT_BYTES", "ALLOW_OUTSIDE", "Unknown"]

@@ -688,6 +688,17 @@ def deployment_summary(
     return {"workloads": workloads, "legend": legend} if legend else {"workloads": workloads}
 
 
+def merge_summary(workloads: List[dict], note: Optional[str] = None) -> Optional[dict]:
+    """One summary from the workloads of several groups judged apart (runner), as
+    deployment_summary gives for all of them at once."""
+    if not workloads:
+        return {"note": note} if note else None
+    workloads = sorted(workloads, key=lambda w: (str(w.get("template", "")), str(w.get("name", ""))))
+    account = ACCOUNT_MARK in repr(workloads)
+    legend = _summary_legend(workloads, account)
+    return {"workloads": workloads, "legend": legend} if legend else {"workloads": workloads}
+
+
 def render_deployment_graph(
     stacks: Sequence[Any],
     fmt: str = "text",
