@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -86,13 +87,15 @@ def _pytest_in(clone: Path, report: Path, *args: str) -> subprocess.CompletedPro
     script = report.with_suffix(".py")
     script.write_text(AUDIT, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ECSNETPOLICY", "AWS_", "PYTEST_", "HYPOTHESIS_"))}
-    env.update(PYTHONPATH=str(clone / "src"), NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1")
+    scratch = report.parent / "scratch"  # pytest's capture files (TemporaryFile) go here, not to /tmp
+    scratch.mkdir(exist_ok=True)
+    env.update(PYTHONPATH=str(clone / "src"), NO_COLOR="1", PYTHONDONTWRITEBYTECODE="1", TMPDIR=str(scratch))
     return subprocess.run([sys.executable, str(script), str(clone.resolve()), str(report), *args], capture_output=True,
                           text=True, cwd=str(clone), env=env, timeout=HANG_GUARD)
 
 
-def _outside(seen, clone: Path):
-    allowed = [str(clone.resolve())]
+def _outside(seen, clone: Path, report: Path):
+    allowed = [str(clone.resolve()), str(report.resolve()), str((report.parent / "scratch").resolve())]
     allowed += [os.path.realpath(p) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}]
     allowed += list(SYSTEM)
     return [p for p in seen if not any(p == a or p.startswith(a.rstrip("/") + "/") for a in allowed)]
@@ -108,16 +111,27 @@ def test_a_fresh_clone_collects_the_whole_suite_reading_only_itself(clone, tmp_p
     assert result["ecsnetpolicy"] and result["ecsnetpolicy"].startswith(str(clone.resolve())), result["ecsnetpolicy"]
     here = [p for p in result["seen"] if p.startswith(str(ROOT.resolve()) + "/") or p.startswith(str(ROOT.parent.resolve() / "shared"))]
     assert not here, here[:20]  # nothing from the checkout the clone was made from, nor from ../shared
-    outside = _outside(result["seen"], clone)
+    outside = _outside(result["seen"], clone, report)
     assert not outside, outside[:20]
     assert any(p.endswith("tests/test_fresh_clone.py") for p in result["seen"])  # the hook did see the collection
 
 
 def test_without_the_corpus_its_tests_skip(clone, tmp_path):
     report = tmp_path / "corpus.json"
-    done = _pytest_in(clone, report, "-q", "-rs", "-p", "no:cacheprovider", "tests/test_corpus.py")
+    done = _pytest_in(clone, report, "-rs", "-p", "no:cacheprovider", "tests/test_corpus.py")
     tail = (done.stdout + done.stderr)[-4000:]
     assert done.returncode == 0, tail
-    last = done.stdout.strip().splitlines()[-1]
-    assert "skipped" in last and "error" not in last and "failed" not in last and "passed" not in last, tail
+    (counts,) = [line for line in done.stdout.splitlines() if re.match(r"^=*\s*\d+ skipped", line)]
+    assert "error" not in counts and "failed" not in counts and "passed" not in counts, tail
     assert "../shared/corpus is not beside the project" in done.stdout, tail
+
+
+def test_the_clone_validates_sarif_with_its_own_schema(clone, tmp_path):
+    """The SARIF schema (and its licence) ship under tests/schemas: validation runs, not skips."""
+    report = tmp_path / "sarif.json"
+    done = _pytest_in(clone, report, "-p", "no:cacheprovider", "tests/test_formats.py", "-k", "sarif_valid_against_schema")
+    tail = (done.stdout + done.stderr)[-4000:]
+    assert done.returncode == 0 and re.search(r"^=*\s*1 passed", done.stdout, re.M), tail
+    assert (clone / "tests" / "schemas" / "SARIF-LICENSE.md").is_file()
+    outside = _outside(json.loads(report.read_text(encoding="utf-8"))["seen"], clone, report)
+    assert not outside, outside[:20]
