@@ -43,7 +43,7 @@ def _check_options() -> set:
 def _commands(text: str) -> List[List[str]]:
     """The `ecsnetpolicy check ...` command lines in a file (comments included: they are advice too)."""
     out = []
-    for line in text.splitlines():
+    for line in re.sub(r"\\\n\s*", " ", text).splitlines():  # shell line continuations joined
         m = re.search(r"ecsnetpolicy check\b(.*)", line)
         if m:
             out.append(m.group(1).split(">>")[0].split("||")[0].split())
