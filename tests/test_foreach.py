@@ -212,7 +212,7 @@ def test_a_fan_out_bomb_is_refused_before_it_is_expanded(tmp_path):
     path.write_text(text, encoding="utf-8")
     proc = subprocess.run(
         [sys.executable, "-m", "ecsnetpolicy", "check", str(path), "--format", "json"],
-        capture_output=True, text=True, timeout=60, cwd=str(ROOT),
+        capture_output=True, text=True, timeout=600, cwd=str(ROOT),
     )
     assert proc.returncode == 1, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "expanding Fn::ForEach here would take too long" in proc.stderr
@@ -225,7 +225,7 @@ def _imported_modules(path: Path) -> List[str]:
     """The modules `python -X importtime -m ecsnetpolicy check PATH` imports."""
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "ecsnetpolicy", "check", str(path), "--fail-on", "none"],
-        capture_output=True, text=True, timeout=60, cwd=str(ROOT),
+        capture_output=True, text=True, timeout=600, cwd=str(ROOT),
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return [line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:") and "|" in line]

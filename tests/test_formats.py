@@ -24,7 +24,7 @@ from ecsnetpolicy.report.suggestions import apply_suggestion, build_suggestion
 from ecsnetpolicy.phrasing import safe
 
 # ../shared beside the clone (CI lays it there); the test using it skips when it is absent
-SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"  # shipped, with its licence
 
 EVIL = (
     "Tasks of service Api\n::error::pwned %0A <img src=x onerror=alert(1)> @someone "
@@ -278,7 +278,6 @@ def _git_init(path: Path):
     subprocess.run(["git", "init", "-q", str(path)], check=True)
 
 
-@pytest.mark.skipif(not SARIF_SCHEMA.exists(), reason="shared SARIF schema not available")
 def test_sarif_valid_against_schema(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     validator = _sarif_validator()

@@ -37,7 +37,7 @@ from helpers import corpus_files, fixture_files, plugin_run
 PROFILE_NAME = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 PROFILE = settings.get_profile(PROFILE_NAME)
 FULL = PROFILE_NAME == "fuzz"
-TIMEOUT = 20  # seconds per subprocess: generous; the target (5 s) is measured by benchmarks/run.py
+TIMEOUT = 600  # seconds per subprocess: a hang guard only, far above any figure (the 5 s target is benchmarks/run.py's business)
 INTERNAL_ERROR = "internal error"
 
 # Every property the engine reads, once (the base of the wrong-type sweep, and of hostile variants).
@@ -783,7 +783,7 @@ def test_cli_many_files_at_once(hostile_dir):
     names = [n for n in HOSTILE_NAMES if cli_results_ok_to_batch(n)]
     env = dict(os.environ, NO_COLOR="1")
     proc = subprocess.run([sys.executable, "-m", "ecsnetpolicy", "check", *names], capture_output=True, text=True,
-                          timeout=TIMEOUT * 3, cwd=str(hostile_dir), env=env, errors="replace")
+                          timeout=TIMEOUT, cwd=str(hostile_dir), env=env, errors="replace")
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     assert INTERNAL_ERROR not in proc.stderr, proc.stderr[-3000:]
     assert proc.returncode in (0, 1, 2)

@@ -24,7 +24,7 @@ from ecsnetpolicy.load.deployment import DeploymentError, Stack, merge, unloaded
 from ecsnetpolicy.load.template import LoadError, check_template_file, load_file
 from ecsnetpolicy.load.policy import PolicyError, load_policy, load_policy_file
 
-GUARD = 60  # seconds: far above every measured figure (each answers in well under 1 s)
+GUARD = 600  # seconds: a hang guard, far above every measured figure (each answers in well under 1 s)
 SUFFIXES = (".yaml", ".yml", ".json", ".template")
 TOKEN = "ghp_Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0LmNbVc"
 TOPIC = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n"

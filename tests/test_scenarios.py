@@ -403,7 +403,7 @@ def test_a_parameter_read_only_in_conditions_does_not_multiply_scenarios():
 def test_importing_either_module_first_works():
     for first in ("ecsnetpolicy.values.conditions", "ecsnetpolicy.values"):
         code = f"import {first}; from ecsnetpolicy.values import scenarios, describe_scenarios, Scenario, MAX_SCENARIOS, ConditionEvaluator"
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, done.stderr
 
 

@@ -32,7 +32,7 @@ from ecsnetpolicy.values import MAX_LIST, MAX_STRING, Budget, Resolver, Unknown,
 from helpers import plugin_run
 
 BIG = "1" * 5000  # int() refuses over 4,300 digits
-GUARD = 120  # seconds: a hang guard for subprocesses, far above the measured figures
+GUARD = 600  # seconds: a hang guard for subprocesses, far above the measured figures
 
 
 def _id(value: Any) -> str:

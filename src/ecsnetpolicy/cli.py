@@ -54,11 +54,30 @@ def _is_template(data: object) -> bool:
     return isinstance(data, dict) and (isinstance(data.get("Resources"), dict) or "AWSTemplateFormatVersion" in data)
 
 
+EPILOG = """\
+exit codes:
+  0  every template checked, no finding at or above --fail-on
+  2  findings at or above --fail-on (default: error)
+  1  usage or input error (one line on stderr), or a template that could not be analysed (EN9000)
+
+examples:
+  ecsnetpolicy check templates/                         every template under a folder
+  ecsnetpolicy check network.yaml service.yaml          two stacks judged as one deployment
+  ecsnetpolicy check -p Subnets=subnet-a,subnet-b --region eu-west-1 service.yaml
+  ecsnetpolicy check --format sarif --output results.sarif templates/
+  ecsnetpolicy rules                                    the rule catalogue, sorted by ID
+  ecsnetpolicy explain EN3001                           a rule's page, as plain text
+  ecsnetpolicy graph template.yaml                      AZ x endpoint coverage per workload
+"""
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="ecsnetpolicy", description="Check that ECS tasks in CloudFormation templates can reach what they need.")
-    parser.add_argument("--version", action="version", version=f"ecsnetpolicy {__version__}")
+    parser = _Parser(prog="ecsnetpolicy", description="Check that ECS tasks in CloudFormation templates can reach what they need.",
+                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", "-v", action="version", version=f"ecsnetpolicy {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-    check = sub.add_parser("check", help="check templates (files, directories, globs)")
+    check = sub.add_parser("check", help="check templates (files, directories, globs)", epilog=EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--format", "-f", choices=FORMATS, default="text")
     check.add_argument("--output", "-o", action="append", default=[], metavar="[FORMAT=]FILE",
@@ -102,6 +121,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sub.add_parser("rules", help="list the rule catalogue")
     explain = sub.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("rule_id", metavar="ID")
+    explain.add_argument("--markdown", action="store_true", help="print the page's Markdown source instead of plain text")
     graph = sub.add_parser("graph", help="show per workload the AZ x endpoint coverage, route tables and internet paths")
     graph.add_argument("path", metavar="FILE")
     graph.add_argument("--format", "-f", choices=("text", "mermaid"), default="text")
@@ -505,12 +525,12 @@ def _snapshot(args: argparse.Namespace) -> int:
 
 
 def _rules() -> int:
-    for info in RULES.values():
+    for info in sorted(RULES.values(), key=lambda info: info.rule_id):  # by ID, as cfn-lint lists its rules
         print(f"{info.rule_id}  {info.severity:<13} {info.name:<28} {info.shortdesc}")
     return 0
 
 
-def _explain(rule_id: str) -> int:
+def _explain(rule_id: str, markdown: bool = False) -> int:
     rule_id = rule_id.upper()
     if rule_id not in RULES:
         raise UsageError(f"unknown rule {rule_id!r}; `ecsnetpolicy rules` lists them")
@@ -518,7 +538,12 @@ def _explain(rule_id: str) -> int:
     for candidate in (here / "docs" / "rules", here.parent.parent / "docs" / "rules"):
         page = candidate / f"{rule_id}.md"
         if page.is_file():
-            sys.stdout.write(page.read_text(encoding="utf-8"))
+            text = page.read_text(encoding="utf-8")
+            if not markdown:
+                from .report.doctext import markdown_to_text
+
+                text = markdown_to_text(text)
+            sys.stdout.write(text)
             return 0
     raise UsageError(f"the documentation page of {rule_id} is missing from this installation")
 
@@ -542,7 +567,7 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "rules":
             return _rules()
         if args.command == "explain":
-            return _explain(args.rule_id)
+            return _explain(args.rule_id, args.markdown)
         if args.command == "graph":
             return _graph(args)
         if args.command == "snapshot":
