@@ -75,10 +75,9 @@ def test_upload_never_fails_the_job_and_skips_read_only_tokens():
     assert "github.event.pull_request.head.repo.full_name != github.repository" in upload["if"]
     assert "dependabot[bot]" in upload["if"]
     assert upload["with"]["sarif_file"] == "${{ inputs.sarif-file }}"
-    # annotations and the summary do not depend on the upload: they run before it, whatever happens
+    # annotations and the summary do not depend on the upload: the check writes them before it, whatever happens
     names = [s.get("name") for s in _action()["runs"]["steps"]]
-    assert names.index("Annotate findings") < names.index("Upload SARIF to code scanning")
-    assert names.index("Job summary") < names.index("Upload SARIF to code scanning")
+    assert names.index("Check templates") < names.index("Upload SARIF to code scanning")
 
 
 @pytest.mark.parametrize("path", [ACTION, *EXAMPLES, ROOT / "README.md"], ids=lambda p: p.name)
@@ -177,16 +176,13 @@ def test_one_action_run_writes_sarif_annotations_and_summary(runner):
     steps = _steps()
     context = _context(paths="templates/incident.yaml\n  templates/clean.yaml", sarif_file="out/r.sarif")
     (work / "out").mkdir()
-    check = _run_step(steps["Check templates (SARIF)"], context, env, work)
+    check = _run_step(steps["Check templates"], context, env, work)
     assert check.returncode == 0, check.stderr  # the step records the exit code, it does not fail
     assert (tmp / "output").read_text(encoding="utf-8").splitlines() == ["exit-code=2"]
+    # one run: the SARIF file, the annotations on stdout, the job summary
     sarif = json.loads((work / "out" / "r.sarif").read_text(encoding="utf-8"))
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["EN3001"]
-
-    notes = _run_step(steps["Annotate findings"], context, env, work)
-    assert notes.returncode == 0 and notes.stdout.startswith("::error file=templates/incident.yaml,"), notes.stdout
-    summary = _run_step(steps["Job summary"], context, env, work)
-    assert summary.returncode == 0, summary.stderr
+    assert check.stdout.startswith("::error file=templates/incident.yaml,"), check.stdout
     text = (tmp / "summary.md").read_text(encoding="utf-8")
     assert text.startswith("## ❌ ecsnetpolicy") and "EN3001" in text
 
@@ -200,7 +196,7 @@ def test_the_action_passes_a_clean_folder_and_quotes_its_inputs(runner):
     (work / "templates" / "incident.yaml").unlink()
     # extra arguments are split into words but never run as shell: `$(...)` stays a literal value
     context = _context(paths="templates/", args="--region eu-west-1 -p Name=$(touch${IFS}pwned)")
-    check = _run_step(_steps()["Check templates (SARIF)"], context, env, work)
+    check = _run_step(_steps()["Check templates"], context, env, work)
     assert check.returncode == 0, check.stderr
     assert (tmp / "output").read_text(encoding="utf-8").strip() == "exit-code=0", check.stderr
     assert not (work / "pwned").exists()
