@@ -708,3 +708,20 @@ def test_apply_suggestion_column_based():
     text = "a: haya15busa\nb: 1\n"
     sugg = {"range": {"start": {"line": 1, "column": 8}, "end": {"line": 1, "column": 10}}, "text": "14"}
     assert apply_suggestion(text, sugg) == "a: haya14busa\nb: 1\n"
+
+
+def test_github_annotations_beyond_the_per_step_limit_are_summarised_not_lost():
+    """GitHub shows 10 annotations of a kind per step: the 10th says how many more, and every
+    finding past it is still printed, as a plain log line."""
+    errors = [Finding("EN3001", f"fault {i}", ("Resources", f"R{i}"), "t.yaml", i + 1, 1, i + 1, 5) for i in range(14)]
+    warnings = [Finding("WN2002", f"warn {i}", ("Resources", f"W{i}"), "t.yaml", 100 + i, 1, 100 + i, 5) for i in range(3)]
+    lines = render(errors + warnings, "github").splitlines()
+    error_commands = [l for l in lines if l.startswith("::error ")]
+    assert len(error_commands) == 10
+    assert error_commands[-1] == ("::error title=ecsnetpolicy::5 more error findings than GitHub shows as annotations in one step; "
+                                  "they follow in this log, and are in the job summary and the SARIF upload")
+    assert [l for l in lines if l.startswith("::warning ")].__len__() == 3  # under the limit: all annotated
+    plain = [l for l in lines if not l.startswith("::")]
+    assert plain == [f"ecsnetpolicy: t.yaml:{i + 1}:1: EN3001 error fault {i}" for i in range(9, 14)]
+    for i in range(14):  # none lost
+        assert any(f"fault {i}" in l for l in lines)
