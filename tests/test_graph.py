@@ -183,11 +183,10 @@ def test_template_without_workloads(capsys, tmp_path):
     "argv",
     [
         ["graph", "tests/fixtures/templates/no_such_file.yaml"],
-        ["graph", "tests/fixtures/templates"],
         ["graph", THREE_AZ, "--format", "dot"],
         ["graph", THREE_AZ, "--parameter", "oops"],
         ["graph"],
-        ["graph", THREE_AZ, INCIDENT],
+        ["graph", "tests/fixtures/no_such_folder/*.yaml"],
     ],
 )
 def test_graph_errors_are_one_line(capsys, argv):
@@ -326,3 +325,17 @@ def test_golden_graph_three_az(capsys, fmt, suffix):
     rc, out, err = run(capsys, "graph", THREE_AZ, "--format", fmt)
     assert rc == 0 and err == ""
     check_golden(f"graph_three_az.{suffix}", out)
+
+
+def test_graph_takes_several_files_and_folders_like_check(capsys):
+    """Issue 15: `graph` over files and folders; each template judged with the others given."""
+    rc, out, err = run(capsys, "graph", THREE_AZ, INCIDENT)
+    assert rc == 0, err
+    assert out.startswith(f"{THREE_AZ}\n") and f"\n{INCIDENT}\n" in out
+    rc, out, _ = run(capsys, "graph", "tests/fixtures/deployments/split")
+    assert rc == 0
+    # the service's graph knows the network stack it imports from (the folder is one deployment)
+    service = out[out.index("tests/fixtures/deployments/split/service.yaml\n"):]
+    assert "NOT in RouteTableIds of S3GatewayEndpoint" in service.split("tests/fixtures/deployments/split/service_wrong_export.yaml")[0]
+    rc, out, _ = run(capsys, "graph", "tests/fixtures/deployments/split", "--format", "mermaid")
+    assert rc == 0 and out.count("```mermaid\n") == 3 and out.startswith("### tests/fixtures/deployments/split/network.yaml\n")

@@ -123,7 +123,7 @@ def _build_parser() -> argparse.ArgumentParser:
     explain.add_argument("rule_id", metavar="ID")
     explain.add_argument("--markdown", action="store_true", help="print the page's Markdown source instead of plain text")
     graph = sub.add_parser("graph", help="show per workload the AZ x endpoint coverage, route tables and internet paths")
-    graph.add_argument("path", metavar="FILE")
+    graph.add_argument("paths", nargs="+", metavar="PATH", help="templates, folders or globs, as check takes them")
     graph.add_argument("--format", "-f", choices=("text", "mermaid"), default="text")
     graph.add_argument("--parameter", "-p", action="append", default=[], metavar="NAME=VALUE", help="a parameter value (repeatable)")
     graph.add_argument("--region", default=None, help="the deployment region (default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1)")
@@ -413,6 +413,9 @@ def _write_atomically(target: str, text: str) -> None:
 
 
 def _graph(args: argparse.Namespace) -> int:
+    """The graph of each template given (files, folders, globs, as `check` takes them), each
+    judged with the others given and the configured deployment.  Several Mermaid diagrams come as
+    Markdown, one fenced diagram under a heading per template."""
     from .api import deployment_units, report_for
     from .load.deployment import Stack
     from .report.graph import render_deployment_graph
@@ -420,23 +423,52 @@ def _graph(args: argparse.Namespace) -> int:
 
     config, params, region, policy_files = _context(args)
     saved, region = _saved_account(args, config, region)
+    files, problems = _expand_paths(args.paths)
+    for path, reason in problems:
+        if len(args.paths) == 1 or reason == "no file matches this pattern":
+            raise UsageError(f"{path}: {reason}")  # the one thing asked for cannot be drawn: one line
+        _say(f"{path}: {reason}")
+    from .load.cdk import select as cdk_select
 
-    if os.path.isdir(args.path):
-        raise UsageError(f"{args.path}: is a directory; graph takes one template file")
-    template = load(args.path, region)
-    if not _is_template(template):
-        raise UsageError(f"{args.path}: not a CloudFormation template (no Resources section)")
-    sc = config.stack_for(args.path)
-    stacks = [Stack(sc.name if sc else Path(args.path).stem, args.path, template, {**(sc.parameters if sc else {}), **params})]
-    target = os.path.realpath(args.path)
-    for other in config.stacks:  # the rest of the deployment, as context for imports
-        if os.path.realpath(other.template) != target:
-            stacks.append(Stack(other.name, other.template, load(other.template, region), dict(other.parameters)))
-    account = _account(args, region, stacks, saved)
+    files, cdk = cdk_select(files)
+    given = []
+    for path in files:
+        try:
+            template = load(path, region)
+        except UsageError as exc:
+            if len(args.paths) == 1 and len(files) == 1:
+                raise
+            _say(str(exc))
+            problems.append((path, str(exc)))
+            continue
+        if not _is_template(template):
+            if len(files) == 1:
+                raise UsageError(f"{path}: not a CloudFormation template (no Resources section)")
+            _note(f"{path}: skipped, not a CloudFormation template (no Resources section)")
+            continue
+        sc = config.stack_for(path)
+        name = sc.name if sc else (cdk[os.path.realpath(path)].name if os.path.realpath(path) in cdk else Path(path).stem)
+        given.append(Stack(name, path, template, {**(sc.parameters if sc else {}), **params}))
+    if not given:
+        raise UsageError(f"no templates found in {' '.join(args.paths)}")
+    targets = {os.path.realpath(s.filename) for s in given}
+    context = [Stack(o.name, o.template, load(o.template, region), dict(o.parameters)) for o in config.stacks
+               if os.path.realpath(o.template) not in targets]  # the rest of the deployment, as context for imports
+    account = _account(args, region, given + context, saved)
     load_file = functools.partial(transforms.load_file, region=region)
-    sys.stdout.write(render_deployment_graph(stacks, args.format, region=region, policy_files=policy_files, load=load_file,
-                                             deployment_units=deployment_units, report_for=functools.partial(report_for, account=account)))
-    return 0
+    several = len(given) > 1
+    for i, stack in enumerate(given):
+        stacks = [stack] + [s for s in given if s is not stack] + context
+        text = render_deployment_graph(stacks, args.format, region=region, policy_files=policy_files, load=load_file,
+                                       deployment_units=deployment_units, report_for=functools.partial(report_for, account=account))
+        if several and args.format == "mermaid":
+            from .phrasing import safe
+
+            text = f"### {safe(stack.filename, 300)}\n\n```mermaid\n{text.rstrip()}\n```\n"
+        if i:
+            sys.stdout.write("\n")
+        sys.stdout.write(text)
+    return 1 if problems else 0
 
 
 def _region_given(args: argparse.Namespace, config: Any) -> bool:
