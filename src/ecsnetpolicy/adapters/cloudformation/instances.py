@@ -263,7 +263,7 @@ def joining_asgs(cx: Reader, cluster: Any) -> List[str]:
     return out
 
 
-def _default_strategy(cx: Reader, cluster: Any) -> Tuple[Any, Path]:
+def default_strategy(cx: Reader, cluster: Any) -> Tuple[Any, Path]:
     """The cluster's default capacity provider strategy: the last association's in template
     order, else the cluster's own (None when neither sets one)."""
     r = cx.r
@@ -300,7 +300,7 @@ def workload_instances(cx: Reader, props: Mapping[str, Any], p: Path, launch_typ
     if "CapacityProviderStrategy" in props:
         providers = _strategy_providers(cx, props["CapacityProviderStrategy"], p + ("CapacityProviderStrategy",))
     elif not launch_type_given:
-        strategy, spath = _default_strategy(cx, cluster)
+        strategy, spath = default_strategy(cx, cluster)
         if strategy is not None:
             providers = _strategy_providers(cx, strategy, spath)
     if isinstance(providers, Unknown):

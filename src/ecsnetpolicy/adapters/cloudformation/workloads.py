@@ -12,7 +12,7 @@ from typing import Any, List
 
 from ...state import Workload
 from ...values import TOO_COSTLY, TOO_LARGE, Path, ResAtt, ResRef, Unknown, as_bool, first_unknown
-from .instances import Instances, cluster_of, cluster_providers, provider_instances, workload_instances
+from .instances import Instances, cluster_of, cluster_providers, default_strategy, provider_instances, workload_instances
 from .references import Reader
 
 
@@ -239,14 +239,7 @@ def _launch_type(cx: Reader, lid: str, props: Mapping[str, Any], p: Path, task_d
         return first_unknown(lt) or Unknown("launch type is not known")
     strategy = props.get("CapacityProviderStrategy")
     if strategy is None:
-        cluster = r.resolve(props.get("Cluster"), p + ("Cluster",))
-        if isinstance(cluster, ResRef):
-            strategy = r.properties(cluster.logical_id).get("DefaultCapacityProviderStrategy")
-            by_cluster = cx.by_attached("AWS::ECS::ClusterCapacityProviderAssociations", "Cluster", False)
-            order = cx.by_type.get("AWS::ECS::ClusterCapacityProviderAssociations", [])
-            last = [found[-1] for found in (by_cluster.get(cluster), by_cluster.get(cluster.logical_id)) if found]
-            if last:  # the last association in template order names the strategy
-                strategy = r.properties(max(last, key=order.index)).get("DefaultCapacityProviderStrategy")
+        strategy, _spath = default_strategy(cx, cluster_of(cx, props, p))
     if strategy is not None:
         items = r.items(strategy, p + ("CapacityProviderStrategy",))
         if isinstance(items, Unknown):
