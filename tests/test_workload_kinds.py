@@ -242,3 +242,33 @@ def test_express_without_security_groups_is_in9001_only():
     raws = raw_for(t)
     assert raws and {r.rule_id for r in raws} == {"IN9001"}
     assert all("names no security groups" in r.message for r in raws)
+
+
+def test_a_bridge_scheduled_task_runs_on_the_instances_of_its_target_cluster():
+    """An EventBridge rule's target Arn names the cluster: bridge tasks it starts are judged on the
+    instances that join that cluster."""
+    t = _t(BRIDGE_BAD)
+    res = t["Resources"]
+    del res["Service"]
+    res["EventsRole"] = {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}}
+    res["Nightly"] = {"Type": "AWS::Events::Rule", "Properties": {
+        "ScheduleExpression": "rate(1 day)",
+        "Targets": [{"Id": "report", "Arn": {"Fn::GetAtt": ["Cluster", "Arn"]}, "RoleArn": {"Fn::GetAtt": ["EventsRole", "Arn"]},
+                     "EcsParameters": {"TaskDefinitionArn": {"Ref": "TaskDefinition"}, "LaunchType": "EC2"}}]}}
+    raws = raw_for(t)
+    assert [r.rule_id for r in raws] == ["EN2001"]
+    assert raws[0].message.startswith("Tasks of scheduled task Nightly (on container instances of Auto Scaling group AutoScalingGroup)")
+    # the same rule aimed at a cluster no template defines: IN9001 on the target's Arn
+    t = copy.deepcopy(t)  # raw_for caches per template object
+    t["Resources"]["Nightly"]["Properties"]["Targets"][0]["Arn"] = "arn:aws:ecs:us-east-1:123456789012:cluster/batch"
+    raws = raw_for(t)
+    assert [r.rule_id for r in raws] == ["IN9001"]
+    assert raws[0].path == ("Resources", "Nightly", "Properties", "Targets", 0, "Arn")
+
+
+def test_the_external_launch_type_is_in9001_never_an_error():
+    t = _t(BRIDGE_BAD)
+    t["Resources"]["Service"]["Properties"]["LaunchType"] = "EXTERNAL"
+    raws = raw_for(t)
+    assert [r.rule_id for r in raws] == ["IN9001"]
+    assert "ECS Anywhere" in raws[0].message and raws[0].path[-1] == "LaunchType"

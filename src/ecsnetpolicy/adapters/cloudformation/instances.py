@@ -287,15 +287,14 @@ def _strategy_providers(cx: Reader, strategy: Any, path: Path) -> Any:
     return [(v.get("CapacityProvider"), ipath + ("CapacityProvider",)) for v, ipath in items if isinstance(v, Mapping)]
 
 
-def workload_instances(cx: Reader, props: Mapping[str, Any], p: Path, launch_type_given: bool) -> List[Any]:
-    """Every group of instances a workload's tasks may run on (Instances, or an Unknown for a
-    group the template set does not show); [] when none is found.
+def workload_instances(cx: Reader, props: Mapping[str, Any], p: Path, launch_type_given: bool, cluster: Any) -> List[Any]:
+    """Every group of instances a workload's tasks may run on in `cluster` (Instances, or an
+    Unknown for a group the template set does not show); [] when none is found.
 
     The workload's CapacityProviderStrategy decides; without one and without a launch type, the
     cluster's default strategy; with the EC2 launch type (or no strategy at all), any instance
     registered to the cluster: those of its capacity providers, and Auto Scaling groups whose user
     data joins it."""
-    cluster = cluster_of(cx, props, p)
     providers: Any = None
     if "CapacityProviderStrategy" in props:
         providers = _strategy_providers(cx, props["CapacityProviderStrategy"], p + ("CapacityProviderStrategy",))

@@ -39,7 +39,8 @@ def add_scheduled(cx: Reader, lid: str) -> None:
         target = props.get("Target")
         if isinstance(target, Mapping) and isinstance(target.get("EcsParameters"), Mapping):
             ep = p + ("Target", "EcsParameters")
-            _add_placement(cx, lid, lid, "scheduled task", target["EcsParameters"], ep, "TaskDefinitionArn", ("Resources", lid))
+            _add_placement(cx, lid, lid, "scheduled task", target["EcsParameters"], ep, "TaskDefinitionArn", ("Resources", lid),
+                           (target.get("Arn"), p + ("Target", "Arn")))
         return
     targets = props.get("Targets")
     if not isinstance(targets, list):
@@ -48,7 +49,8 @@ def add_scheduled(cx: Reader, lid: str) -> None:
     for n, (i, t) in enumerate(ecs_targets):
         key = lid if n == 0 else f"{lid}#{n + 1}"
         ep = p + ("Targets", i, "EcsParameters")
-        _add_placement(cx, key, key, "scheduled task", t["EcsParameters"], ep, "TaskDefinitionArn", ("Resources", lid))
+        _add_placement(cx, key, key, "scheduled task", t["EcsParameters"], ep, "TaskDefinitionArn", ("Resources", lid),
+                       (t.get("Arn"), p + ("Targets", i, "Arn")))
 
 
 def _task_definition(cx: Reader, lid: str, kind: str, props: Mapping[str, Any], p: Path, td_key: str, path: Path) -> Any:
@@ -83,7 +85,9 @@ def _network_mode(cx: Reader, task_def: Any, has_net: bool) -> Any:
     return first_unknown(mode) or Unknown("the network mode of the task definition is not known", where)
 
 
-def _add_placement(cx: Reader, key: str, lid: str, kind: str, props: Mapping[str, Any], p: Path, td_key: str, path: Path) -> None:
+def _add_placement(cx: Reader, key: str, lid: str, kind: str, props: Mapping[str, Any], p: Path, td_key: str, path: Path,
+                   target: Any = None) -> None:
+    """`target`: for a scheduled task, (the target's Arn, its path): the cluster its tasks start in."""
     r = cx.r
     task_def = _task_definition(cx, lid, kind, props, p, td_key, path)
     net = props.get("NetworkConfiguration")
@@ -136,9 +140,17 @@ def _add_placement(cx: Reader, key: str, lid: str, kind: str, props: Mapping[str
     )
     cx.state.workloads[key] = w
     if w.launch_type == "EC2" and (net is not None or on_instances):
+        if target is not None:
+            cluster, anchor = (r.resolve(target[0], target[1]) if target[0] is not None else "default"), target[1]
+        else:
+            cluster, anchor = cluster_of(cx, props, p), (p + ("Cluster",) if "Cluster" in props else path)
+        if r.resolve(props.get("LaunchType"), p + ("LaunchType",)) == "EXTERNAL":
+            w.subnets = w.security_groups = Unknown(
+                f"the tasks of {kind} {lid} run on external instances (ECS Anywhere, EXTERNAL launch type), outside any VPC a template describes",
+                p + ("LaunchType",), "check the network of the external instances by hand")
+            return
         why = f"{mode} network mode" if on_instances and isinstance(mode, str) else "EC2 launch type"
-        groups = workload_instances(cx, props, p, "LaunchType" in props)
-        anchor = p + ("Cluster",) if "Cluster" in props else path
+        groups = workload_instances(cx, props, p, "LaunchType" in props, cluster)
         _place_on_instances(cx, key, w, groups, why, anchor)
 
 
