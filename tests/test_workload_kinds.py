@@ -272,3 +272,24 @@ def test_the_external_launch_type_is_in9001_never_an_error():
     raws = raw_for(t)
     assert [r.rule_id for r in raws] == ["IN9001"]
     assert "ECS Anywhere" in raws[0].message and raws[0].path[-1] == "LaunchType"
+
+
+def test_user_data_naming_an_undecided_cluster_asks_for_it():
+    t = _t(BRIDGE_BAD)
+    t.setdefault("Parameters", {})["ClusterName"] = {"Type": "String"}
+    t["Resources"]["LaunchTemplate"]["Properties"]["LaunchTemplateData"]["UserData"] = {
+        "Fn::Base64": {"Fn::Sub": "#!/bin/bash\necho ECS_CLUSTER=${ClusterName} >> /etc/ecs/ecs.config\n"}}
+    raws = raw_for(t)
+    assert [r.rule_id for r in raws] == ["IN9001"]
+    assert "which cluster the user data of Auto Scaling group AutoScalingGroup joins (ECS_CLUSTER=) is not known" in raws[0].message
+    assert "--parameter ClusterName=VALUE" in raws[0].message
+    assert raws[0].path == ("Resources", "LaunchTemplate", "Properties", "LaunchTemplateData", "UserData")
+    # once supplied, the name decides: the cluster's own name joins it
+    t = copy.deepcopy(t)
+    t["Resources"]["Cluster"]["Properties"]["ClusterName"] = "api"
+    assert _rules_with(t, {"ClusterName": "api"}) == ["EN2001"]
+    assert _rules_with(copy.deepcopy(t), {"ClusterName": "batch"}) == ["IN9001"]
+
+
+def _rules_with(t, params):
+    return sorted(r.rule_id for r in raw_for(t, params=params))

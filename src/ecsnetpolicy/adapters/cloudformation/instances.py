@@ -248,10 +248,12 @@ def _user_data(cx: Reader, asg: str) -> Tuple[Any, Path]:
     return None, ap
 
 
-def joining_asgs(cx: Reader, cluster: Any) -> List[str]:
-    """Auto Scaling groups whose instances' user data surely joins `cluster` (ECS_CLUSTER=)."""
+def joining_asgs(cx: Reader, cluster: Any) -> Tuple[List[str], List[Unknown]]:
+    """Auto Scaling groups whose instances' user data surely joins `cluster` (ECS_CLUSTER=), and an
+    Unknown for each whose user data names a cluster that cannot be decided (it may be this one)."""
     name = cluster_name(cx, cluster)
-    out = []
+    out: List[str] = []
+    undecided: List[Unknown] = []
     for asg in cx.by_type.get(_ASG, []):
         node, path = _user_data(cx, asg)
         joined = _joined_cluster(cx, node, path)
@@ -260,7 +262,11 @@ def joining_asgs(cx: Reader, cluster: Any) -> List[str]:
                 out.append(asg)
         elif isinstance(joined, str) and name is not None and joined == name:
             out.append(asg)
-    return out
+        elif joined is not None and not isinstance(joined, (str, ResRef, ResAtt)):
+            unk = first_unknown(joined) or Unknown("the cluster is not known", path)
+            undecided.append(Unknown(f"which cluster the user data of Auto Scaling group {asg} joins (ECS_CLUSTER=) is not known: {unk.why}",
+                                     unk.path or path, unk.hint))
+    return out, undecided
 
 
 def default_strategy(cx: Reader, cluster: Any) -> Tuple[Any, Path]:
@@ -305,9 +311,10 @@ def workload_instances(cx: Reader, props: Mapping[str, Any], p: Path, launch_typ
     if isinstance(providers, Unknown):
         return [providers]
     out: List[Any] = []
+    undecided: List[Unknown] = []
     if providers is None:  # the EC2 launch type: any instance registered to the cluster
         providers = cluster_providers(cx, cluster)
-        asgs = joining_asgs(cx, cluster)
+        asgs, undecided = joining_asgs(cx, cluster)
     else:
         asgs = []
     seen = set()
@@ -323,4 +330,5 @@ def workload_instances(cx: Reader, props: Mapping[str, Any], p: Path, launch_typ
         if asg not in seen:
             seen.add(asg)
             out.append(asg_instances(cx, asg))
+    out.extend(undecided)  # the tasks may run there too: judged once the cluster is known
     return out
