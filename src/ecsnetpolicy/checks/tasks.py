@@ -44,7 +44,11 @@ def _containers(a: Analysis, td: str) -> List[Tuple[Mapping[str, Any], Path]]:
     r = a.resolver
     if r.resource_type(td) == EXPRESS:
         found = task_containers(a, td)
-        return [] if isinstance(found, Unknown) else found
+        if isinstance(found, Unknown):
+            return []
+        # without its log group name: EN5002 anchors inside LogConfiguration, which an Express
+        # service does not have (its AwsLogsConfiguration is not judged against the account yet)
+        return [({**c, "LogConfiguration": {"LogDriver": "awslogs"}}, cpath) for c, cpath in found]
     base = _props(td)
     items = r.items(r.properties(td).get("ContainerDefinitions", []), base + ("ContainerDefinitions",))
     if isinstance(items, Unknown):
