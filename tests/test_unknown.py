@@ -44,6 +44,14 @@ def _placements(t):
         net = sched["Properties"]["Target"].get("EcsParameters", {}).get("NetworkConfiguration", {})
         if "AwsvpcConfiguration" in net:
             yield net["AwsvpcConfiguration"]
+    # issue 14: Express services, and the instances of ECS Managed Instances capacity providers
+    for _lid, svc in _resources(t, "AWS::ECS::ExpressGatewayService"):
+        if "NetworkConfiguration" in svc["Properties"]:
+            yield svc["Properties"]["NetworkConfiguration"]
+    for _lid, cp in _resources(t, "AWS::ECS::CapacityProvider"):
+        mip = cp["Properties"].get("ManagedInstancesProvider")
+        if mip:
+            yield mip["InstanceLaunchTemplate"]["NetworkConfiguration"]
 
 
 def v_subnets_param(t):
@@ -78,9 +86,12 @@ def v_endpoint_vpc_imported(t):
 
 
 def v_image_param(t):
-    for _lid, td in _resources(t, "AWS::ECS::TaskDefinition"):
-        for c in td["Properties"]["ContainerDefinitions"]:
-            c["Image"] = _no_value_param(t, "ImageFromOutside")
+    for rtype in ("AWS::ECS::TaskDefinition", "AWS::ECS::DaemonTaskDefinition"):
+        for _lid, td in _resources(t, rtype):
+            for c in td["Properties"]["ContainerDefinitions"]:
+                c["Image"] = _no_value_param(t, "ImageFromOutside")
+    for _lid, svc in _resources(t, "AWS::ECS::ExpressGatewayService"):
+        svc["Properties"]["PrimaryContainer"]["Image"] = _no_value_param(t, "ImageFromOutside")
 
 
 def v_task_definition_literal(t):
@@ -89,6 +100,46 @@ def v_task_definition_literal(t):
         for _lid, svc in _resources(t, rtype):
             if "TaskDefinition" in svc["Properties"]:
                 svc["Properties"]["TaskDefinition"] = arn
+    for _lid, daemon in _resources(t, "AWS::ECS::Daemon"):
+        daemon["Properties"]["DaemonTaskDefinitionArn"] = "arn:aws:ecs:us-east-1:123456789012:daemon-task-definition/agent:3"
+
+
+# ------------------------------------------------------------ issue 14: the new workload kinds
+def v_network_mode_param(t):
+    """The task definition's NetworkMode from a parameter without a value."""
+    for _lid, td in _resources(t, "AWS::ECS::TaskDefinition"):
+        td["Properties"]["NetworkMode"] = _no_value_param(t, "NetworkModeFromOutside")
+
+
+def v_user_data_cluster_param(t):
+    """User data joins a cluster named by a parameter without a value: which cluster is unknown."""
+    for _lid, lt in _resources(t, "AWS::EC2::LaunchTemplate"):
+        data = lt["Properties"]["LaunchTemplateData"]
+        if "UserData" in data:
+            _no_value_param(t, "ClusterFromOutside")
+            data["UserData"] = {"Fn::Base64": {"Fn::Sub": "#!/bin/bash\necho ECS_CLUSTER=${ClusterFromOutside} >> /etc/ecs/ecs.config\n"}}
+
+
+def v_capacity_provider_literal(t):
+    """Workloads name a capacity provider by a literal name the template set does not define."""
+    for rtype in ("AWS::ECS::Service", "AWS::ECS::TaskSet"):
+        for _lid, svc in _resources(t, rtype):
+            for item in svc["Properties"].get("CapacityProviderStrategy", []):
+                item["CapacityProvider"] = "shared-capacity"
+    for _lid, assoc in _resources(t, "AWS::ECS::ClusterCapacityProviderAssociations"):
+        assoc["Properties"]["CapacityProviders"] = ["shared-capacity"]
+        for item in assoc["Properties"].get("DefaultCapacityProviderStrategy", []):
+            item["CapacityProvider"] = "shared-capacity"
+    for _lid, daemon in _resources(t, "AWS::ECS::Daemon"):
+        daemon["Properties"]["CapacityProviderArns"] = ["arn:aws:ecs:us-east-1:123456789012:capacity-provider/shared-capacity"]
+
+
+def v_asg_imported(t):
+    """The capacity provider's Auto Scaling group comes from another stack."""
+    for _lid, cp in _resources(t, "AWS::ECS::CapacityProvider"):
+        asp = cp["Properties"].get("AutoScalingGroupProvider")
+        if asp:
+            asp["AutoScalingGroupArn"] = {"Fn::ImportValue": "compute-AsgArn"}
 
 
 def v_nat_route_to_tgw(t):
@@ -100,7 +151,8 @@ def v_nat_route_to_tgw(t):
 
 
 VARIANTS = [v_subnets_param, v_subnets_imported, v_sg_literal, v_route_tables_param, v_endpoint_vpc_imported,
-            v_image_param, v_task_definition_literal, v_nat_route_to_tgw]
+            v_image_param, v_task_definition_literal, v_nat_route_to_tgw,
+            v_network_mode_param, v_user_data_cluster_param, v_capacity_provider_literal, v_asg_imported]
 
 
 def _ew(raws):
@@ -190,3 +242,44 @@ def test_dns_egress_always_policy_demands_port_53_to_the_vpc_resolver(tmp_path, 
     raws = raw_for(_fixture("good_private_endpoints.yaml"))
     assert [r.rule_id for r in raws] == ["EN1002"]
     assert "the VPC resolver 10.0.0.2 of VPC Vpc" in raws[0].message
+
+
+# ------------------------------------------------------------ issue 14: unknowns of the new kinds
+# each failing fixture of a new workload kind, with the variants that take away what its finding
+# rests on: what is left is IN9001 alone, naming the unknown value, never an error or silence
+KIND_CASES = [
+    ("workloads/bad_bridge_service_no_logs_endpoint.yaml", v_subnets_param, "TaskSubnets"),
+    ("workloads/bad_bridge_service_no_logs_endpoint.yaml", v_subnets_imported, "net-Subnet0"),
+    ("workloads/bad_bridge_service_no_logs_endpoint.yaml", v_user_data_cluster_param, "ECS_CLUSTER="),
+    ("workloads/bad_host_service_default_capacity_provider_no_ecr_dkr.yaml", v_subnets_param, "TaskSubnets"),
+    ("workloads/bad_host_service_default_capacity_provider_no_ecr_dkr.yaml", v_capacity_provider_literal, "shared-capacity"),
+    ("workloads/bad_host_service_default_capacity_provider_no_ecr_dkr.yaml", v_asg_imported, "Auto Scaling group of capacity provider CapacityProvider"),
+    ("workloads/bad_host_service_default_capacity_provider_no_ecr_dkr.yaml", v_image_param, "ImageFromOutside"),
+    ("workloads/bad_managed_instances_daemon_no_logs_endpoint.yaml", v_subnets_param, "TaskSubnets"),
+    ("workloads/bad_managed_instances_daemon_no_logs_endpoint.yaml", v_subnets_imported, "net-Subnet0"),
+    ("workloads/bad_managed_instances_daemon_no_logs_endpoint.yaml", v_capacity_provider_literal, "shared-capacity"),
+    ("workloads/bad_managed_instances_daemon_no_logs_endpoint.yaml", v_task_definition_literal, "the task definition of daemon Daemon"),
+    ("workloads/bad_express_service_docker_hub_image.yaml", v_subnets_param, "TaskSubnets"),
+    ("workloads/bad_express_service_docker_hub_image.yaml", v_subnets_imported, "net-Subnet0"),
+    ("workloads/bad_express_service_docker_hub_image.yaml", v_image_param, "ImageFromOutside"),
+]
+
+
+@pytest.mark.parametrize("name,variant,named", KIND_CASES, ids=lambda x: getattr(x, "__name__", str(x)))
+def test_new_kinds_unknown_gives_in9001_only(name, variant, named):
+    t = _fixture(name)
+    variant(t)
+    raws = raw_for(t)
+    assert raws and {r.rule_id for r in raws} == {"IN9001"}, [(r.rule_id, r.message) for r in raws]
+    assert any(named in r.message for r in raws), [r.message for r in raws]
+
+
+def test_unknown_network_mode_without_network_configuration_is_judged_on_the_instances():
+    """Without a NetworkConfiguration a task cannot be awsvpc (ECS refuses it), and in bridge, host
+    or none mode the agent pulls and logs through the instance: the instance side decides whatever
+    the mode, so the finding stands on known values only."""
+    name = "workloads/bad_bridge_service_no_logs_endpoint.yaml"
+    before = _ew(raw_for(_fixture(name)))
+    t = _fixture(name)
+    v_network_mode_param(t)
+    assert _ew(raw_for(t)) == before and before

@@ -213,19 +213,54 @@ def container_facts(a: "Analysis", c: Mapping[str, Any], region: str) -> Contain
     return ContainerFacts(facts, image_text, detail, unknowns)
 
 
-def workload_needs(a: Analysis, w: Workload) -> Any:
-    """The needs of a workload's task definition (list of NeedUse), or an Unknown."""
-    policy = a.policy
-    if isinstance(w.task_definition, Unknown):
-        return w.task_definition
-    td_lid = w.task_definition
+EXPRESS = "AWS::ECS::ExpressGatewayService"
+
+
+def express_container(pc: Mapping[str, Any]) -> Dict[str, Any]:
+    """An Express service's (resolved) PrimaryContainer as the container definition it stands for,
+    so that the same container facts and needs apply: its image, secrets and repository
+    credentials, and awslogs, which Express services always use (ECS creates the log group when
+    AwsLogsConfiguration names none: ECS API "ManagedLogGroup")."""
+    c: Dict[str, Any] = {"Name": "PrimaryContainer", "Image": pc.get("Image")}
+    for key in ("Secrets", "RepositoryCredentials", "Environment"):
+        if key in pc:
+            c[key] = pc[key]
+    logs = pc.get("AwsLogsConfiguration")
+    options: Dict[str, Any] = {}
+    if isinstance(logs, Mapping) and "LogGroup" in logs:
+        options["awslogs-group"] = logs["LogGroup"]
+    c["LogConfiguration"] = {"LogDriver": "awslogs", "Options": options}
+    return c
+
+
+def task_containers(a: "Analysis", td_lid: str) -> Any:
+    """[(resolved container definition, its template path)] of a task definition, a daemon task
+    definition or an Express service (its PrimaryContainer), or an Unknown when not decidable."""
+    r = a.resolver
     base = ("Resources", td_lid, "Properties")
-    td = a.resolver.resolve(a.state.task_definitions[td_lid], base)
+    if r.resource_type(td_lid) == EXPRESS:
+        cpath = base + ("PrimaryContainer",)
+        pc = r.resolve(r.properties(td_lid).get("PrimaryContainer"), cpath)
+        if not isinstance(pc, Mapping):
+            return first_unknown(pc) or Unknown(f"the primary container of Express service {td_lid} is not known", cpath)
+        return [(express_container(pc), cpath)]
+    td = r.resolve(a.state.task_definitions[td_lid], base)
     if not isinstance(td, Mapping):
         return first_unknown(td) or Unknown(f"task definition {td_lid} is not known", base)
     containers = td.get("ContainerDefinitions")
     if not isinstance(containers, list):
         return first_unknown(containers) or Unknown(f"containers of task definition {td_lid} are not known", base)
+    return [(c, base + ("ContainerDefinitions", i)) for i, c in enumerate(containers) if isinstance(c, Mapping)]
+
+
+def workload_needs(a: Analysis, w: Workload) -> Any:
+    """The needs of a workload's task definition (list of NeedUse), or an Unknown."""
+    policy = a.policy
+    if isinstance(w.task_definition, Unknown):
+        return w.task_definition
+    found = task_containers(a, w.task_definition)
+    if isinstance(found, Unknown):
+        return found
     pv = w.platform_version
     common: Dict[str, Any] = {
         "execute_command": w.execute_command is True,
@@ -233,10 +268,7 @@ def workload_needs(a: Analysis, w: Workload) -> Any:
         "platform_version_below": pv if isinstance(pv, str) and re.fullmatch(r"\d+\.\d+\.\d+", pv) else None,
     }
     uses: Dict[str, NeedUse] = {}
-    for i, c in enumerate(containers):
-        if not isinstance(c, Mapping):
-            continue
-        cpath = base + ("ContainerDefinitions", i)
+    for c, cpath in found:
         cf = container_facts(a, c, a.region)
         facts = {**common, **cf.facts}
         image_text, detail = cf.image, cf.detail

@@ -6,33 +6,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from ..engine import Analysis, container_facts
+from ..engine import EXPRESS, Analysis, container_facts, task_containers
 from ..load.policy import Need, _matches
-from ..values import Path, ResRef, Unknown
+from ..values import Path, Unknown
 from .base import _props
 
 
 def task_definition_users(a: Analysis, td: str) -> List[Tuple[str, Any]]:
     """(label, launch type or None) of everything in the template that starts tasks of `td`: the
-    state's workloads, plus services and task sets without awsvpc networking (never Fargate)."""
-    net, r = a.state, a.resolver
+    state's workloads, which since issue 14 include bridge and host services and task sets (on
+    their container instances), daemons and Express services (their own PrimaryContainer)."""
     out: List[Tuple[str, Any]] = []
-    for w in net.workloads.values():
+    for w in a.state.workloads.values():
         if w.task_definition == td:
-            out.append((w.label, w.launch_type if isinstance(w.launch_type, str) else None))
-    others = a.__dict__.get("_non_awsvpc_users")
-    if others is None:  # resolved once per scenario, not once per task definition
-        others = {}
-        for rtype, kind in (("AWS::ECS::Service", "service"), ("AWS::ECS::TaskSet", "task set")):
-            for lid in a.by_type.get(rtype, []):
-                props = r.properties(lid)
-                if "NetworkConfiguration" in props:
-                    continue  # a workload of the state (above)
-                ref = r.resolve(props.get("TaskDefinition"), _props(lid) + ("TaskDefinition",))
-                if isinstance(ref, ResRef):
-                    others.setdefault(ref.logical_id, []).append(f"{kind} {lid}")
-        a.__dict__["_non_awsvpc_users"] = others
-    out.extend((label, "EC2") for label in others.get(td, []))  # bridge or host networking: not Fargate
+            label = w.label
+            if (label, w.launch_type) not in out:
+                out.append((label, w.launch_type if isinstance(w.launch_type, str) else None))
     return out
 
 
@@ -50,7 +39,16 @@ def _td_launch_type(a: Analysis, td: str, users: Sequence[Tuple[str, Any]]) -> O
 
 
 def _containers(a: Analysis, td: str) -> List[Tuple[Mapping[str, Any], Path]]:
+    """The containers of a task definition, daemon task definition or Express service (its
+    PrimaryContainer, as engine.express_container shapes it); [] when not decidable."""
     r = a.resolver
+    if r.resource_type(td) == EXPRESS:
+        found = task_containers(a, td)
+        if isinstance(found, Unknown):
+            return []
+        # without its log group name: EN5002 anchors inside LogConfiguration, which an Express
+        # service does not have (its AwsLogsConfiguration is not judged against the account yet)
+        return [({**c, "LogConfiguration": {"LogDriver": "awslogs"}}, cpath) for c, cpath in found]
     base = _props(td)
     items = r.items(r.properties(td).get("ContainerDefinitions", []), base + ("ContainerDefinitions",))
     if isinstance(items, Unknown):

@@ -230,21 +230,21 @@ def _internet_text(a: Analysis, subnet: str, w: Workload) -> Tuple[Any, str]:
 
 
 def workload_views(a: Analysis) -> List[WorkloadView]:
-    """One view per awsvpc workload of the analysis, in template order."""
-    by_workload: Dict[str, List[Verdict]] = {}
+    """One view per workload entry of the analysis (awsvpc tasks, or the container instances
+    bridge/host tasks, daemons and EC2 agents use), in template order."""
+    # keyed by the workload entry: one workload on several groups of instances has an entry per group
+    by_workload: Dict[int, List[Verdict]] = {}
     for v in a.verdicts:
-        by_workload.setdefault(v.workload.lid, []).append(v)
-    notes: Dict[str, List[str]] = {}
+        by_workload.setdefault(id(v.workload), []).append(v)
+    notes: Dict[int, List[str]] = {}
     for unknown, w, what in a.unknowns:
         text = f"{what.format(w=w.label)}: {unknown.why}"
-        bucket = notes.setdefault(w.lid, [])
+        bucket = notes.setdefault(id(w), [])
         if text not in bucket:
             bucket.append(text)
     views = []
     for w in a.state.workloads.values():
-        view = WorkloadView(w, verdicts=by_workload.get(w.lid, []), notes=list(notes.get(w.lid, [])))
-        if w.launch_type == "EC2":
-            view.notes.append("EC2 launch type: tasks pull through the container instance, which is not judged here")
+        view = WorkloadView(w, verdicts=by_workload.get(id(w), []), notes=list(notes.get(id(w), [])))
         subnets: List[str] = []
         if not isinstance(w.subnets, Unknown):
             subnets = [s for s, _ in w.subnets if isinstance(s, str) and s in a.state.subnets]

@@ -168,9 +168,11 @@ class Workload:
     # adds bridge/host workloads; inbound checks of issue 12 read it, e.g. EN7001 is awsvpc-only)
     network_mode: Any = "awsvpc"
     origin: Optional[Origin] = field(default=None, compare=False, repr=False)
+    # what `instances` names: an "Auto Scaling group" or an ECS Managed Instances "capacity provider" (issue 14)
+    instances_kind: str = "Auto Scaling group"
 
     @property
     def label(self) -> str:
         if self.instances:
-            return f"{self.kind} {self.lid} (on container instances of Auto Scaling group {self.instances})"
+            return f"{self.kind} {self.lid} (on container instances of {self.instances_kind} {self.instances})"
         return f"{self.kind} {self.lid}"

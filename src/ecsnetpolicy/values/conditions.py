@@ -96,6 +96,11 @@ ROOT_TYPES = frozenset({
     "AWS::ECS::TaskDefinition",
     "AWS::EC2::VPCEndpoint",
     "AWS::ECR::PullThroughCacheRule",
+    "AWS::ECS::ExpressGatewayService",
+    "AWS::ECS::Daemon",
+    "AWS::ECS::DaemonTaskDefinition",
+    # bridge/host workloads run on any Auto Scaling group whose user data joins their cluster (issue 14)
+    "AWS::AutoScaling::AutoScalingGroup",
 })
 # Scanned types that start ECS tasks only with EcsParameters (a Lambda schedule cannot).
 SCHEDULED_TYPES = frozenset({"AWS::Events::Rule", "AWS::Scheduler::Schedule"})

@@ -14,7 +14,7 @@ from .references import Reader, present_by_type, register_getatts
 from .routing import add_nat_gateway, add_route, add_route_table, add_route_table_association
 from .security_groups import add_security_group, add_standalone_rule
 from .vpc import add_dhcp_association, add_internet_gateway, add_subnet, add_vpc
-from .workloads import add_scheduled, add_task_definition, add_workload
+from .workloads import add_daemon, add_express, add_scheduled, add_task_definition, add_workload
 
 
 def build(resolver: Resolver, file: Optional[str] = None, account: Any = None) -> Tuple[NetworkState, Dict[str, List[str]]]:
@@ -65,6 +65,12 @@ def build(resolver: Resolver, file: Optional[str] = None, account: Any = None) -
         add_workload(cx, lid, "task set")
     for lid in by_type.get("AWS::Events::Rule", []) + by_type.get("AWS::Scheduler::Schedule", []):
         add_scheduled(cx, lid)
+    for lid in by_type.get("AWS::ECS::DaemonTaskDefinition", []):
+        add_task_definition(cx, lid)
+    for lid in by_type.get("AWS::ECS::Daemon", []):
+        add_daemon(cx, lid)
+    for lid in by_type.get("AWS::ECS::ExpressGatewayService", []):
+        add_express(cx, lid)
     return state, by_type
 
 
