@@ -10,6 +10,8 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
 from ecsnetpolicy import cli
 from helpers import FIXTURES
 
@@ -68,3 +70,30 @@ def _umask() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return umask
+
+
+def test_a_report_to_a_device_or_fifo_leaves_it_in_place(tmp_path: Path) -> None:
+    """`--output /dev/null` (or a FIFO) is written to, never replaced by a regular file."""
+    fifo = tmp_path / "pipe"
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    os.mkfifo(fifo)
+    import threading
+
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    code, out, err = _run(INCIDENT, "-f", "json", "--output", str(fifo))
+    reader.join(timeout=600)
+    assert code == 2 and out == "" and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert json.loads(got[0])[0]["Rule"]["Id"] == "EN3001"
+    if os.path.exists(os.devnull):
+        before = os.stat(os.devnull)
+        assert _run(INCIDENT, "--output", os.devnull)[0] == 2
+        assert stat.S_ISCHR(os.stat(os.devnull).st_mode) and os.stat(os.devnull).st_ino == before.st_ino
+    link = tmp_path / "link.json"
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link.symlink_to(real)
+    assert _run(INCIDENT, "-f", "json", "--output", str(link))[0] == 2
+    assert link.is_symlink() and json.loads(real.read_text())[0]["Rule"]["Id"] == "EN3001"

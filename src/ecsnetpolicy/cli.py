@@ -391,9 +391,24 @@ def _report_mode(target: str) -> int:
 
 
 def _write_atomically(target: str, text: str) -> None:
-    """The report file is written whole or not at all (temporary file, then rename)."""
+    """The report file is written whole or not at all (temporary file, then rename).  A target
+    that is not a regular file (/dev/null, /dev/stdout, a FIFO) is written to as it is: replacing
+    it would put a file where the device was.  A symbolic link is written through."""
+    import stat
     import tempfile
 
+    target = os.path.realpath(target) if os.path.islink(target) else target
+    try:
+        special = os.path.exists(target) and not stat.S_ISREG(os.stat(target).st_mode)
+    except OSError:
+        special = False
+    if special:
+        try:
+            with open(target, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise UsageError(f"{target}: cannot write ({exc.strerror})") from None
+        return
     folder = os.path.dirname(os.path.abspath(target))
     try:
         fd, tmp = tempfile.mkstemp(prefix=".ecsnetpolicy-", dir=folder)
