@@ -260,7 +260,7 @@ def _check(args: argparse.Namespace) -> int:
         config=config, combos=[(r, label, values) for r in regions for label, values in psets], policy_files=policy_files,
         ignore=list(args.ignore), names={k: v.name for k, v in cdk.items()}, load=load, load_error=UsageError,
         load_problem=_load_problem, account_for=lambda reg, stacks: _account(args, reg, stacks, saved), refused=_refused_finding,
-        note=_note, want_summary="markdown" in wanted)
+        note=_note, want_summary="markdown" in wanted, with_account=saved is not None or bool(args.aws))
     progress = runner.Progress(not args.quiet)
     try:
         result = runner.run(ctx, files, _jobs(args), progress)

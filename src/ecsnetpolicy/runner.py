@@ -26,7 +26,9 @@ MAX_INDEX_BYTES = 64 * 1024 * 1024  # past CloudFormation's limits: the loader r
 # what a link between stacks needs to be spelled with (Fn::ImportValue / !ImportValue, Outputs'
 # Export, an AWS::Logs::LogGroup another stack's awslogs may name; Fn::ForEach expands from text
 # holding them too)
-_LINK_WORDS = re.compile(rb"ImportValue|Export|AWS::Logs::LogGroup|ForEach")
+_LINK_WORDS = re.compile(rb"ImportValue|Export|ForEach")
+_LOG_GROUP_WORDS = re.compile(rb"ImportValue|Export|ForEach|AWS::Logs::LogGroup")  # when an account is given
+BATCH_FILES = 200  # groups are judged in batches of about this many files: memory bounded, per-call costs shared
 
 
 @dataclass
@@ -43,6 +45,7 @@ class Context:
     refused: Callable[..., Any]  # (path, reason, line) -> EN9000 Finding (saying nothing: the note is the runner's)
     note: Callable[[str], None]  # tells the user (in this process: worker notes travel in Result.notes)
     want_summary: bool = False
+    with_account: bool = False  # an account is given: the log groups other stacks create matter (EN5002)
     log_groups: Tuple[Set[str], List[str]] = field(default_factory=lambda: (set(), []))  # created elsewhere in the run
 
 
@@ -199,7 +202,7 @@ def _index_one(ctx: Context, path: str) -> Tuple[Set[str], Set[str], Set[str], L
     region0 = ctx.combos[0][0]
     try:  # a template that never spells these words links to nothing: no need to parse it here
         with open(path, "rb") as fh:
-            if not _LINK_WORDS.search(fh.read(MAX_INDEX_BYTES + 1)):
+            if not (_LOG_GROUP_WORDS if ctx.with_account else _LINK_WORDS).search(fh.read(MAX_INDEX_BYTES + 1)):
                 return exports, imports, groups, unresolved
     except OSError:
         return exports, imports, groups, unresolved
@@ -217,7 +220,7 @@ def _index_one(ctx: Context, path: str) -> Tuple[Set[str], Set[str], Set[str], L
         stack = Stack(name, path, template, {**(sc.parameters if sc else {}), **values})
         try:
             e, i = links(stack, region)
-            g, u = created_log_groups([stack], region)
+            g, u = created_log_groups([stack], region) if ctx.with_account else (set(), [])
         except Exception:  # the group is judged anyway; the engine says what is wrong
             continue
         exports |= e
@@ -312,11 +315,19 @@ def partitions(ctx: Context, files: Sequence[str], jobs: int, progress: Callable
         by_root.setdefault(find(i), []).append(path)
     configured = {os.path.realpath(p): sc for p, sc in zip(config_paths, ctx.config.stacks)}
     user = {os.path.realpath(f) for f in files}
-    out = []
+    out: List[Tuple[List[str], List[Any]]] = []
+    # independent groups judged together give what each gives alone (the engine groups them again):
+    # batches of about BATCH_FILES files bound the memory and share the per-call costs
     for members in by_root.values():
         mine = [p for p in members if os.path.realpath(p) in user]
-        if mine:
-            out.append((mine, [configured[os.path.realpath(p)] for p in members if os.path.realpath(p) in configured]))
+        if not mine:
+            continue
+        context = [configured[os.path.realpath(p)] for p in members if os.path.realpath(p) in configured]
+        if out and len(out[-1][0]) + len(mine) <= BATCH_FILES:
+            out[-1][0].extend(mine)
+            out[-1][1].extend(c for c in context if c not in out[-1][1])
+        else:
+            out.append((list(mine), list(context)))
     names: Set[str] = set()
     unresolved: List[str] = []
     for sig in index.values():
