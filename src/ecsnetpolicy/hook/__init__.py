@@ -31,12 +31,12 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..api import failure_reason, safe_raw_for
 from ..checks import to_findings
-from ..findings import Finding
+from ..findings import Finding, Raw
 from ..load.aws import AwsError
 from ..load.template import locate
 from . import invocation as _invocation
 from .account import read_account, session_for
-from .invocation import HookInputError, Proposal, token_of
+from .invocation import EXPRESS_NOT_APPLICABLE, HookInputError, Proposal, express_path, token_of
 from .respond import Config, finding_line, in_progress, problem, skipped, verdict
 
 log = logging.getLogger("ecsnetpolicy.hook")
@@ -127,10 +127,10 @@ def judge(event: Any, config: Config) -> Dict[str, Any]:
         if error:
             return _problem(token, config, subject, error)
         for f in findings:
-            log.info("ecsnetpolicy: %s: %s", subject, finding_line(f, proposal.lines))
-        return verdict(token, config, subject, findings, proposal.lines)
+            log.info("ecsnetpolicy: %s: %s", subject, finding_line(f, proposal.lines, proposal.labels))
+        return verdict(token, config, subject, findings, proposal.lines, labels=proposal.labels)
     except (HookInputError, AwsError) as exc:
-        return _problem(token, config, subject, str(exc))
+        return _problem(token, config, subject or getattr(exc, "subject", ""), str(exc))
     except Exception as exc:  # the last guard: an internal error answers per the failure mode, one line
         if os.environ.get("ECSNETPOLICY_DEBUG"):
             log.exception("ecsnetpolicy: internal error")
@@ -149,6 +149,9 @@ def _findings(proposal: Proposal, account: Any) -> Tuple[List[Finding], Optional
     failed = [r for r in raws if r.rule_id == "EN9000"]
     if failed:
         return [], failed[0].message
+    if proposal.express:
+        raws = [Raw(r.rule_id, express_path(r.path, proposal.express), r.message, r.workload)
+                for r in raws if r.rule_id not in EXPRESS_NOT_APPLICABLE]
     return to_findings(raws, proposal.template, "template", locate), None
 
 

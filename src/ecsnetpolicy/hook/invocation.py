@@ -41,7 +41,10 @@ _S3_HOST = re.compile(r"(^|\.)s3[.-]([a-z0-9-]+\.)*amazonaws\.com(\.cn)?$")
 
 
 class HookInputError(Exception):
-    """The invocation or its payload cannot be read; str() is one line for the caller."""
+    """The invocation or its payload cannot be read; str() is one line for the caller, `subject`
+    what was being read ("stack api") when known."""
+
+    subject = ""
 
 
 @dataclass
@@ -60,6 +63,8 @@ class Proposal:
     subject: str = ""  # "stack api", "change set cs1 of stack api", "resource Service (AWS::ECS::Service)"
     task_definition_arns: Dict[str, str] = field(default_factory=dict)  # logical ID -> ARN to read live (RESOURCE)
     lines: Dict[str, int] = field(default_factory=dict)  # logical ID -> line CloudFormation gave (CHANGE_SET)
+    labels: Dict[str, str] = field(default_factory=dict)  # logical ID -> how messages name it (a resource read live)
+    express: Optional[str] = None  # the logical ID of an Express service judged as a service and task definition
     skip: Optional[str] = None  # set when there is nothing to judge (a delete, a type not judged)
 
 
@@ -151,14 +156,18 @@ def read(event: Any, default_region: str, fetch: Callable[[str], bytes] = None) 
         stack = _stack_name(stack_id, str(data.get("targetLogicalId") or "stack"))
         if point == "DELETE_PRE_PROVISION":
             return Proposal(target, None, stack, skip=f"stack {stack} is being deleted: nothing to check", **common)
-        doc = _payload(data.get("payload"), fetch)
-        template = _template(doc.get("template"), region)
-        proposal = Proposal(target, template, stack, subject=f"stack {stack}", **common)
+        subject = f"stack {stack}"
         if target == "CHANGE_SET":
             cs = str(data.get("targetLogicalId") or change_set_id or "")
-            cs_name = cs.split(":")[-1].split("/")[1] if ":changeSet/" in cs else cs
-            proposal.subject = f"change set {cs_name} of stack {stack}"
-            _apply_changes(proposal, doc.get("changedResources"))
+            subject = f"change set {cs.split('/')[1] if ':changeSet/' in cs else cs} of stack {stack}"
+        try:
+            doc = _payload(data.get("payload"), fetch)
+            proposal = Proposal(target, _template(doc.get("template"), region), stack, subject=subject, **common)
+            if target == "CHANGE_SET":
+                _apply_changes(proposal, doc.get("changedResources"))
+        except HookInputError as exc:
+            exc.subject = subject
+            raise
         return proposal
     resource_type = name if name.startswith("AWS::") else target
     if resource_type.startswith("AWS::") or target == "RESOURCE":
@@ -209,7 +218,8 @@ def _merge(after: Any, before: Any) -> Any:
         return before if before is not None else after
     if isinstance(after, Mapping):
         b = before if isinstance(before, Mapping) and not _is_function(before) else {}
-        return {k: _merge(v, b.get(k)) for k, v in after.items()}
+        keys = {k: k for k in b}  # the template's own keys carry their lines: findings still point at them
+        return {keys.get(k, k): _merge(v, b.get(k)) for k, v in after.items()}
     if isinstance(after, list):
         b = before if isinstance(before, list) and len(before) == len(after) else [None] * len(after)
         return [_merge(v, w) for v, w in zip(after, b)]
@@ -247,10 +257,12 @@ def _resource(data: Mapping[str, Any], resource_type: str, point: str, stack_id:
         if isinstance(td, str) and td:
             props["TaskDefinition"] = {"Ref": TASK_DEFINITION}
             arns[TASK_DEFINITION] = td
+    labels = {TASK_DEFINITION: f"task definition {arns[TASK_DEFINITION]}" if TASK_DEFINITION in arns else f"{lid} primary container"}
     template: Dict[str, Any] = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
     if resource_type == "AWS::ECS::ExpressGatewayService":
         template["Parameters"] = dict(EXPRESS_PARAMETERS)
-    return Proposal("RESOURCE", template, stack, subject=subject, task_definition_arns=arns, **common)
+    return Proposal("RESOURCE", template, stack, subject=subject, task_definition_arns=arns, labels=labels,
+                    express=lid if resource_type == "AWS::ECS::ExpressGatewayService" else None, **common)
 
 
 TASK_DEFINITION = "TaskDefinitionOfTheResource"  # logical ID of the task definition read live
@@ -292,6 +304,26 @@ def _express(lid: str, props: Mapping[str, Any], arns: Dict[str, str]) -> Dict[s
 EXPRESS_PARAMETERS = {"ExpressServiceAssignsPublicIp": {
     "Type": "String", "AllowedValues": ["ENABLED", "DISABLED"],
     "Description": "whether the Express service's tasks get a public IP (the resource does not say)"}}
+
+
+# Rules an Express service cannot act on: ECS runs its deployments (no DeploymentConfiguration to set).
+EXPRESS_NOT_APPLICABLE = ("WN6001", "EN6002", "IN6003")
+
+
+def express_path(path: Any, lid: str) -> Any:
+    """A finding's path in the service and task definition an Express service was judged as,
+    back in the Express service's own properties (NetworkConfiguration.Subnets,
+    PrimaryContainer.AwsLogsConfiguration, ExecutionRoleArn...)."""
+    path = tuple(path)
+    props = ("Resources", lid, "Properties")
+    if path[:5] == props + ("NetworkConfiguration", "AwsvpcConfiguration"):
+        return props + ("NetworkConfiguration",) + path[5:]
+    if path[:2] == ("Resources", TASK_DEFINITION):
+        rest = path[3:]
+        if rest[:2] == ("ContainerDefinitions", 0):
+            rest = ("PrimaryContainer",) + tuple("AwsLogsConfiguration" if p == "LogConfiguration" else p for p in rest[2:3])
+        return props + rest
+    return path
 
 
 def task_definition_properties(api: Mapping[str, Any]) -> Dict[str, Any]:

@@ -64,12 +64,12 @@ def fit(message: str, limit: int = MESSAGE_LIMIT) -> str:
     return (cut[:nl] if nl > limit // 2 else cut) + "…"
 
 
-def finding_line(f: Finding, lines: Optional[Dict[str, int]] = None) -> str:
+def finding_line(f: Finding, lines: Optional[Dict[str, int]] = None, labels: Optional[Dict[str, str]] = None) -> str:
     """One finding: rule and severity, the resource and where, the message (which names the fix)."""
     resource = f.path[1] if len(f.path) > 1 and f.path[0] == "Resources" else None
     where = []
     if resource:
-        where.append(str(resource))
+        where.append((labels or {}).get(str(resource), str(resource)))
     line = f.line if f.line > 1 or not lines or not resource else lines.get(str(resource), f.line)
     if line > 1:
         where.append(f"line {line}")
@@ -79,7 +79,7 @@ def finding_line(f: Finding, lines: Optional[Dict[str, int]] = None) -> str:
 
 
 def verdict(token: Optional[str], config: Config, subject: str, findings: Sequence[Finding],
-            lines: Optional[Dict[str, int]] = None, notes: Sequence[str] = ()) -> Dict[str, Any]:
+            lines: Optional[Dict[str, int]] = None, notes: Sequence[str] = (), labels: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
     """The answer for a judged template: the findings, worst first, as many as fit, and a count
     of those left out."""
     threshold = LEVELS[config.fail_on]
@@ -96,7 +96,7 @@ def verdict(token: Optional[str], config: Config, subject: str, findings: Sequen
         head = f"ecsnetpolicy: {subject}: {summary}; none at or above {config.fail_on}."
     extra = [*notes, *config.problems]
     ordered = sorted(findings, key=lambda f: (-LEVELS[f.severity], f.line, f.rule_id, f.message))
-    message = _compose(head, [finding_line(f, lines) for f in ordered], extra)
+    message = _compose(head, [finding_line(f, lines, labels) for f in ordered], extra)
     if blocking and config.mode == "FAIL":
         return _answer(token, "FAILED", message, "NonCompliant")
     return _answer(token, "SUCCESS", message)
