@@ -36,13 +36,20 @@ class Reads:
     denied: List[str] = field(default_factory=list)
 
 
+_SESSIONS: Dict[str, Any] = {}
+
+
 def session_for(region: str) -> Any:
-    """The boto3 session of the Lambda's role (tests run it inside moto's mock_aws)."""
-    try:
-        import boto3
-    except ImportError:
-        raise AwsError("boto3 is not installed (the Lambda Python runtime provides it)") from None
-    return boto3.session.Session(region_name=region)
+    """The boto3 session of the Lambda's role, one per region for the life of the execution
+    environment: a new session re-reads botocore's service models (a few hundred milliseconds for
+    EC2) on every invocation.  Tests run it inside moto's mock_aws."""
+    if region not in _SESSIONS:
+        try:
+            import boto3
+        except ImportError:
+            raise AwsError("boto3 is not installed (the Lambda Python runtime provides it)") from None
+        _SESSIONS[region] = boto3.session.Session(region_name=region)
+    return _SESSIONS[region]
 
 
 def _client_error(exc: Exception) -> Optional[str]:
