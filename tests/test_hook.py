@@ -567,3 +567,46 @@ def test_built_artefact_imports_the_handler_without_cfn_lint(tmp_path):
             " 'actionInvocationPoint': 'DELETE_PRE_PROVISION'}, None)['hookStatus'])")
     done = subprocess.run([sys.executable, "-S", "-c", code, str(unpacked)], capture_output=True, text=True)
     assert done.stdout.strip() == "SUCCESS", done.stderr
+
+
+# ------------------------------------------------------------------ the example deployment
+
+
+def test_example_template_passes_cfn_lint():
+    """examples/cloudformation-hook/template.yaml: cfn-lint reports nothing (no error, no warning)."""
+    from cfnlint.api import ManualArgs, lint_file
+
+    template = ROOT / "examples" / "cloudformation-hook" / "template.yaml"
+    matches = lint_file(template, config=ManualArgs(regions=["us-east-1", "eu-west-1"]))
+    assert [str(m) for m in matches] == []
+    text = template.read_text(encoding="utf-8")
+    for needed in ("Type: AWS::CloudFormation::LambdaHook", "FailureMode: !Ref FailureMode", "Default: WARN",
+                   "Handler: ecsnetpolicy.hook.handler", "Timeout: 30", "Service: hooks.cloudformation.amazonaws.com",
+                   "TargetName: AWS::ECS::ExpressGatewayService", "ECSNETPOLICY_FAILURE_MODE: !Ref FailureMode"):
+        assert needed in text
+    # read-only: every action the function's role is given is a describe, list or get (and its own logs)
+    actions = re.findall(r"^ {18}- ([a-z0-9]+:[A-Za-z]+)$", text, re.M)
+    assert actions and all(re.match(r"^[a-z0-9]+:(Describe|List|Get)", a) or a in ("logs:CreateLogStream", "logs:PutLogEvents")
+                           for a in actions), actions
+    assert "s3:GetObject" not in text
+
+
+def test_stack_parameters_come_from_describe_stacks_and_no_echo_stays_unknown():
+    """create-stack and update-stack start a STACK hook without a change set: the values are the
+    stack's; a NoEcho value (****) is left out, so whatever rests on it stays unknown."""
+    from ecsnetpolicy.hook.account import Reads, stack_parameters
+    from ecsnetpolicy.hook.invocation import Proposal
+
+    class _Cfn:
+        def describe_stacks(self, StackName: str) -> Dict[str, Any]:
+            assert StackName.endswith(":stack/api/1")
+            return {"Stacks": [{"Parameters": [{"ParameterKey": "PrivateSubnetIds", "ParameterValue": "subnet-1,subnet-2"},
+                                               {"ParameterKey": "Token", "ParameterValue": "****"}]}]}
+
+    class _Session:
+        def client(self, name: str) -> Any:
+            assert name == "cloudformation"
+            return _Cfn()
+
+    proposal = Proposal("STACK", {}, "api", REGION, "123456789012", "arn:aws:cloudformation:eu-west-1:123456789012:stack/api/1", None)
+    assert stack_parameters(proposal, _Session(), Reads()) == {"PrivateSubnetIds": "subnet-1,subnet-2"}
