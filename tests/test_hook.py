@@ -342,6 +342,27 @@ def test_resource_target_judged_with_the_account(aws, monkeypatch, fixture, mode
     assert fixed["hookStatus"] == "SUCCESS" and not re.search(r"^[EW]N\d{4} ", fixed["message"], re.M), fixed["message"]
 
 
+def test_resource_whose_stack_also_builds_network_is_left_to_the_stack_hook(aws, monkeypatch):
+    """A service judged alone before its own stack's route or endpoint exists would be blamed for
+    their absence: when the stack's template creates EC2 resources, the RESOURCE answer says it is
+    not judged alone (no false finding), and names the STACK/CHANGE_SET hook."""
+    import boto3
+
+    from accounts_moto import remap
+
+    ids = _account()
+    stack = boto3.client("cloudformation", region_name=REGION).create_stack(StackName="api", TemplateBody=(
+        "Resources:\n  EndpointRule:\n    Type: AWS::EC2::SecurityGroupIngress\n    Properties:\n"
+        f"      GroupId: {ids['sg-0f9749c0703d1ee0b']}\n      IpProtocol: tcp\n      FromPort: 443\n      ToPort: 443\n"
+        "      CidrIp: 10.0.0.0/16\n"))
+    event = remap(_fixture("resource_service_invocation.json"), ids)
+    event["stackId"] = stack["StackId"]
+    answer = _call(event, "FAIL", monkeypatch)
+    assert answer["hookStatus"] == "SUCCESS" and _rules(answer) == []
+    assert "not judged alone, because its stack also creates network resources (AWS::EC2::SecurityGroupIngress)" in answer["message"]
+    assert "activate the hook on STACK and CHANGE_SET operations" in answer["message"]
+
+
 def test_resource_type_not_judged_says_so(aws, monkeypatch):
     event = _fixture("resource_service_invocation.json")
     event["requestData"].update(targetName="AWS::S3::Bucket", targetType="AWS::S3::Bucket")

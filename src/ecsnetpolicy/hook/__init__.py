@@ -119,6 +119,9 @@ def judge(event: Any, config: Config) -> Dict[str, Any]:
             log.info("ecsnetpolicy: %s", proposal.skip)
             return skipped(token, proposal.skip)
         reads = read_account(proposal, session_for(proposal.region))
+        if reads.skip:
+            log.info("ecsnetpolicy: %s", reads.skip)
+            return skipped(token, reads.skip)
         if reads.denied:
             shown = "; ".join(reads.denied[:3]) + (f"; and {len(reads.denied) - 3} more" if len(reads.denied) > 3 else "")
             return _problem(token, config, subject, f"the hook's role may not read the account ({shown}); "

@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Optional
 
 from ..load.aws import AwsError, fetch_live
 from ..load.references import template_references
+from ..load.template import LoadError, loads
 from ..load.snapshot import AccountSnapshot, SnapshotError, check_matches
 from .invocation import Proposal, task_definition_properties
 
@@ -34,6 +35,7 @@ class Reads:
 
     account: Optional[AccountSnapshot] = None
     denied: List[str] = field(default_factory=list)
+    skip: Optional[str] = None  # why the invocation is not judged here (and where it is)
 
 
 _SESSIONS: Dict[str, Any] = {}
@@ -130,9 +132,37 @@ def network(proposal: Proposal, session: Any, reads: Reads) -> AccountSnapshot:
     return account
 
 
+def network_built_alongside(proposal: Proposal, session: Any, reads: Reads) -> Optional[str]:
+    """For a RESOURCE target: why it is not judged alone when its stack also creates network
+    resources (``cloudformation get-template``).  CloudFormation creates a service as soon as what
+    it references exists; a route, endpoint or rule of the same stack that it does not reference
+    may come later, and judged against the account before then its absence would read as a fault
+    (docs/hook.md).  The STACK and CHANGE_SET hook judges the whole template instead."""
+    if proposal.target != "RESOURCE" or not proposal.stack_id:
+        return None
+    cfn = session.client("cloudformation")
+    doc = _call(reads, "cloudformation get-template", cfn.get_template, StackName=proposal.stack_id, TemplateStage="Original")
+    body = (doc or {}).get("TemplateBody")
+    if isinstance(body, str):
+        try:
+            body = loads(body, "stack template")
+        except LoadError:
+            return None
+    resources = body.get("Resources") if isinstance(body, dict) else None
+    network = sorted({str(r.get("Type")) for r in (resources or {}).values() if isinstance(r, dict) and str(r.get("Type", "")).startswith("AWS::EC2::")})
+    if not network:
+        return None
+    shown = ", ".join(network[:3]) + (", ..." if len(network) > 3 else "")
+    return (f"{proposal.subject}: not judged alone, because its stack also creates network resources ({shown}) that may not "
+            "exist yet when it is created; activate the hook on STACK and CHANGE_SET operations to judge them together")
+
+
 def read_account(proposal: Proposal, session: Any) -> Reads:
     """Everything the invocation needs from the account; AwsError (one line) when it cannot be read."""
     reads = Reads()
+    reads.skip = network_built_alongside(proposal, session, reads)
+    if reads.skip or reads.denied:
+        return reads
     if proposal.target in ("STACK", "CHANGE_SET"):
         proposal.params.update(stack_parameters(proposal, session, reads))
     add_task_definitions(proposal, session, reads)
