@@ -272,7 +272,7 @@ def test_change_set_of_the_account_incident(aws, monkeypatch, mode):
     event["requestData"]["targetLogicalId"] = made["changeSetId"]
     answer = _call(event, mode, monkeypatch)
     assert _rules(answer) == ["EN3001"], answer["message"]
-    assert answer["message"].startswith("ecsnetpolicy: change set deploy-api of stack api: 1 errors")
+    assert answer["message"].startswith("ecsnetpolicy: change set deploy-api of stack api: 1 error,")
     # the change set resolved the parameter: the finding names the entry (subnet B), on the template's line
     assert f"[Service, line {SERVICE_SUBNETS_LINE}, NetworkConfiguration.AwsvpcConfiguration.Subnets.1]" in answer["message"]
     assert (answer["hookStatus"], answer.get("errorCode")) == (("FAILED", "NonCompliant") if mode == "FAIL" else ("SUCCESS", None))
@@ -333,7 +333,7 @@ def test_resource_target_judged_with_the_account(aws, monkeypatch, fixture, mode
     answer = _call(event, mode, monkeypatch)
     assert _rules(answer) == ["EN3001"], answer["message"]
     lid = event["requestData"]["targetLogicalId"]
-    assert answer["message"].startswith(f"ecsnetpolicy: resource {lid} ({event['requestData']['targetName']}) of stack api: 1 errors")
+    assert answer["message"].startswith(f"ecsnetpolicy: resource {lid} ({event['requestData']['targetName']}) of stack api: 1 error,")
     assert f"EN3001 error [{lid}, " in answer["message"] and remap("rtb-05de2e2478e7b3cc2", ids) in answer["message"]
     assert answer["hookStatus"] == ("FAILED" if mode == "FAIL" else "SUCCESS")
     _fix_account(ids)

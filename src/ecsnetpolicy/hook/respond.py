@@ -85,7 +85,7 @@ def verdict(token: Optional[str], config: Config, subject: str, findings: Sequen
     threshold = LEVELS[config.fail_on]
     blocking = [f for f in findings if LEVELS[f.severity] >= threshold]
     counts = {s: sum(1 for f in findings if f.severity == s) for s in LEVELS}
-    summary = f"{counts['error']} errors, {counts['warning']} warnings, {counts['informational']} informational"
+    summary = f"{_count(counts['error'], 'error')}, {_count(counts['warning'], 'warning')}, {counts['informational']} informational"
     if not findings:
         head = f"ecsnetpolicy: {subject}: no finding, every ECS task's network needs are met."
     elif blocking and config.mode == "FAIL":
@@ -100,6 +100,10 @@ def verdict(token: Optional[str], config: Config, subject: str, findings: Sequen
     if blocking and config.mode == "FAIL":
         return _answer(token, "FAILED", message, "NonCompliant")
     return _answer(token, "SUCCESS", message)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _compose(head: str, items: List[str], tail: List[str]) -> str:
