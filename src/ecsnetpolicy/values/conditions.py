@@ -113,6 +113,9 @@ ATTACH_KEYS: Dict[str, str] = {
     "AWS::IAM::Policy": "Roles",
     "AWS::IAM::ManagedPolicy": "Roles",
     "AWS::IAM::RolePolicy": "RoleName",
+    # a listener (rule) matters through the target groups its actions forward to (issue 12)
+    "AWS::ElasticLoadBalancingV2::Listener": "DefaultActions",
+    "AWS::ElasticLoadBalancingV2::ListenerRule": "Actions",
 }
 # Types the engine reads only when a scanned resource references them (documentation and the test's
 # cross-check of the sources: a type named in the engine must be in one of these three lists).
@@ -134,6 +137,13 @@ REFERENCED_TYPES = frozenset({
     "AWS::SSM::Parameter",
     "AWS::CloudFormation::Stack",
     "AWS::Serverless::Application",
+    # traffic into the tasks (issue 12): what LoadBalancers entries, listeners and Service
+    # Connect configurations name
+    "AWS::ElasticLoadBalancingV2::TargetGroup",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::ServiceDiscovery::PrivateDnsNamespace",
+    "AWS::ServiceDiscovery::HttpNamespace",
+    "AWS::ServiceDiscovery::PublicDnsNamespace",
 })
 # Types whose properties the engine reads when it reaches them; of any other resource it reaches
 # (a log group, a Lambda function, a custom resource) only the existence (its Condition) matters.
