@@ -98,9 +98,9 @@ def _ports_text(ports: Ports, dynamic: bool = False) -> str:
     return f"TCP {ports[0]}" if ports[0] == ports[1] else f"TCP {ports[0]}-{ports[1]}"
 
 
-def _groups(sgs: Sequence[str]) -> str:
-    """ "Security group X" / "Security groups X and Y" (capitalised: it starts a message)."""
-    return f"Security group{'s' if len(sgs) > 1 else ''} {_label_sgs(sgs)}"
+def _groups(sgs: Sequence[str], first: bool = True) -> str:
+    """ "Security group X" / "Security groups X and Y" (capitalised where it starts a message)."""
+    return f"{'S' if first else 's'}ecurity group{'s' if len(sgs) > 1 else ''} {_label_sgs(sgs)}"
 
 
 def _label_sgs(sgs: Sequence[str]) -> str:
@@ -205,7 +205,7 @@ def _en7001(a: Analysis, tg: TargetGroup, ws: List[Workload], j: Judgement) -> N
         "EN7001",
         _key_path(a, tg.lid, "TargetType"),
         f"Target group {tg.lid} has {kind}, but {labels} {'run' if len(ws) > 1 else 'runs'} tasks in awsvpc network mode, which "
-        f"register with the load balancer by IP address, so CloudFormation cannot create the service (\"target type {tg.target_type} "
+        f"register with the load balancer by IP address, so CloudFormation cannot create {'them' if len(ws) > 1 else 'it'} (\"target type {tg.target_type} "
         f"is incompatible with the awsvpc network mode\"); set TargetType: ip on {tg.lid}.",
         ws[0].lid,
         Fix(_props(tg.lid), "TargetType", "ip"),
@@ -230,7 +230,7 @@ def _ports(a: Analysis, w: Workload, att: LbAttachment, j: Judgement) -> Optiona
             "EN7002",
             att.path,
             f"The LoadBalancers entry of {w.label} names container {att.container}, which task definition {td} does not define, "
-            f"so CloudFormation cannot create the service (\"The container {att.container} does not exist in the task definition\"); "
+            f"so CloudFormation cannot create the {w.kind} (\"The container {att.container} does not exist in the task definition\"); "
             f"set ContainerName to a container of {td}.",
             w.lid,
         ))
@@ -244,7 +244,7 @@ def _ports(a: Analysis, w: Workload, att: LbAttachment, j: Judgement) -> Optiona
             "EN7002",
             att.path,
             f"The LoadBalancers entry of {w.label} sends to port {att.port} of container {att.container}, which maps no such "
-            f"container port in task definition {td}, so CloudFormation cannot create the service (\"The container "
+            f"container port in task definition {td}, so CloudFormation cannot create the {w.kind} (\"The container "
             f"{att.container} did not have a container port {att.port} defined\"); add a PortMappings entry with ContainerPort: "
             f"{att.port} to {att.container}, or set ContainerPort to a port it maps.",
             w.lid,
@@ -393,7 +393,7 @@ def _egress(a: Analysis, flow: Flow, j: Judgement) -> None:
         "EN7004",
         key_anchor(a, sg, "SecurityGroupEgress") if sg is not None else tuple(lb.path),
         f"{_groups(lb_sgs)} of load balancer {lb.lid} {'have' if len(lb_sgs) > 1 else 'has'} egress rules that do not allow {ports_text} out to "
-        f"tasks of {w.label} ({_groups(task_sgs).lower()}), so its health checks on target group {flow.tg.lid} fail "
+        f"tasks of {w.label} ({_groups(task_sgs, False)}), so its health checks on target group {flow.tg.lid} fail "
         f"and ECS stops the tasks as unhealthy and starts new ones (\"Task failed ELB health checks\"); add to {first} an egress "
         f"rule for {_join([_ports_text(p) for p, _ in blocked])} to security group {_label_sgs(task_sgs[:1])}.",
         w.lid,
@@ -543,7 +543,7 @@ def _sc_pair(a: Analysis, client: Workload, server: Workload, port: int, j: Judg
             "WN7007",
             key_anchor(a, sg, "SecurityGroupEgress") if sg is not None else tuple(client.path),
             f"{_groups(c_sgs)} of Service Connect client {client.label} {'do' if len(c_sgs) > 1 else 'does'} not allow TCP {port} out to "
-            f"{server.label} ({_groups(s_sgs).lower()}) of the same namespace, so its requests to that service time "
+            f"{server.label} ({_groups(s_sgs, False)}) of the same namespace, so its requests to that service time "
             f"out; add to {c_sgs[0]} an egress rule for TCP {port} to security group {_label_sgs(s_sgs[:1])}.",
             client.lid,
         ))
@@ -553,7 +553,7 @@ def _sc_pair(a: Analysis, client: Workload, server: Workload, port: int, j: Judg
             "WN7007",
             key_anchor(a, sg, "SecurityGroupIngress") if sg is not None else tuple(server.path),
             f"{_groups(s_sgs)} of Service Connect server {server.label} {'do' if len(s_sgs) > 1 else 'does'} not allow TCP {port} in from "
-            f"{client.label} ({_groups(c_sgs).lower()}) of the same namespace, so that client's requests to it time "
+            f"{client.label} ({_groups(c_sgs, False)}) of the same namespace, so that client's requests to it time "
             f"out; add to {s_sgs[0]} an ingress rule for TCP {port} from security group {_label_sgs(c_sgs[:1])}.",
             server.lid,
         ))
