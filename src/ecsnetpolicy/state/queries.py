@@ -466,42 +466,31 @@ class NetworkState:
     def ingress_from(self, sg_ids: Sequence[str], lo: int, hi: int, src_sgs: Sequence[str] = (), src_net: Any = None) -> Tri:
         """Does the union of these groups' ingress let TCP lo-hi in from a member of `src_sgs`,
         or from every address of network `src_net`?"""
-        rules: List[Tuple[Rule, Tri]] = []
-        for sid in sg_ids:
-            sg = self.sgs.get(sid)
-            if sg is None:
-                return Unknown(f"security group {sid} is not known")
-            for rule in sg.ingress:
-                peer: List[Tri] = []
-                if rule.peer_sg is not None:
-                    peer.append(rule.peer_sg if isinstance(rule.peer_sg, Unknown) else rule.peer_sg in src_sgs)
-                if rule.cidr is not None:
-                    peer.append(covers(rule.cidr, src_net) if src_net is not None else False)
-                if rule.prefix_list is not None:
-                    peer.append(rule.prefix_list if isinstance(rule.prefix_list, Unknown) else Unknown("ingress from a prefix list may cover it", rule.path))
-                rules.append((rule, tri_any(peer)))
-        return self._port_cover(rules, lo, hi, "the ingress")
+        return self._rules_admit(sg_ids, False, lo, hi, src_sgs, src_net)
 
     def egress_toward(self, sg_ids: Sequence[str], lo: int, hi: int, dst_sgs: Sequence[str] = (), dst_net: Any = None) -> Tri:
         """Does the union of these groups' egress let TCP lo-hi out to a member of `dst_sgs` or
         to every address of `dst_net`?  A group without egress rules keeps allow-all (fact 16)."""
+        return self._rules_admit(sg_ids, True, lo, hi, dst_sgs, dst_net)
+
+    def _rules_admit(self, sg_ids: Sequence[str], egress: bool, lo: int, hi: int, peer_sgs: Sequence[str], peer_net: Any) -> Tri:
         rules: List[Tuple[Rule, Tri]] = []
         for sid in sg_ids:
             sg = self.sgs.get(sid)
             if sg is None:
                 return Unknown(f"security group {sid} is not known")
-            if sg.default_egress:
+            if egress and sg.default_egress:
                 return True
-            for rule in sg.egress:
+            for rule in sg.egress if egress else sg.ingress:
                 peer: List[Tri] = []
                 if rule.peer_sg is not None:
-                    peer.append(rule.peer_sg if isinstance(rule.peer_sg, Unknown) else rule.peer_sg in dst_sgs)
+                    peer.append(rule.peer_sg if isinstance(rule.peer_sg, Unknown) else rule.peer_sg in peer_sgs)
                 if rule.cidr is not None:
-                    peer.append(covers(rule.cidr, dst_net) if dst_net is not None else False)
+                    peer.append(covers(rule.cidr, peer_net) if peer_net is not None else False)
                 if rule.prefix_list is not None:
-                    peer.append(rule.prefix_list if isinstance(rule.prefix_list, Unknown) else Unknown("egress to a prefix list may cover it", rule.path))
+                    peer.append(rule.prefix_list if isinstance(rule.prefix_list, Unknown) else Unknown("a rule for a prefix list may cover it", rule.path))
                 rules.append((rule, tri_any(peer)))
-        return self._port_cover(rules, lo, hi, "the egress")
+        return self._port_cover(rules, lo, hi, "the egress" if egress else "the ingress")
 
 
 def _tcp_span(rule: Rule) -> Any:

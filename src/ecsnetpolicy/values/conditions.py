@@ -145,6 +145,10 @@ REFERENCED_TYPES = frozenset({
     "AWS::ServiceDiscovery::HttpNamespace",
     "AWS::ServiceDiscovery::PublicDnsNamespace",
 })
+# Attaching types that matter only through the template resources their key references: a listener
+# (rule) ties a target group of the template to its load balancer, and one forwarding elsewhere (an
+# ARN, a parameter) changes nothing the engine reads, so it is not kept for that (issue 12).
+REFERENCE_ONLY_ATTACH = frozenset({"AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::ListenerRule"})
 # Types whose properties the engine reads when it reaches them; of any other resource it reaches
 # (a log group, a Lambda function, a custom resource) only the existence (its Condition) matters.
 # Types read only when an account snapshot is given (EN5002 looks for a log group of the awslogs
@@ -379,7 +383,7 @@ def slice_template(template: Mapping[str, Any]) -> Slice:
             queue.append((lid, True))
         elif rtype in ATTACH_KEYS:
             key_value = props.get(ATTACH_KEYS[rtype]) if isinstance(props, Mapping) else None
-            if not _plain_reference(key_value, resources):
+            if rtype not in REFERENCE_ONLY_ATTACH and not _plain_reference(key_value, resources):
                 queue.append((lid, True))  # attaches by name or by a value we cannot follow: keep it
             for target in _scan(key_value)[0]:  # what it attaches to is what its key names
                 if target in resources:

@@ -175,7 +175,7 @@ def _namespace(cx: Reader, value: Any, path: Path) -> Any:
 
 def _cluster_namespace(cx: Reader, props: Mapping[str, Any], p: Path) -> Optional[Any]:
     cluster = cx.r.resolve(props.get("Cluster"), p + ("Cluster",))
-    if isinstance(cluster, ResRef) and cx.r.resource_type(cluster.logical_id) == "AWS::ECS::Cluster":
+    if isinstance(cluster, ResRef):  # the adapter reads whatever a Cluster key names (values/conditions.py)
         cp = ("Resources", cluster.logical_id, "Properties", "ServiceConnectDefaults")
         defaults = cx.r.properties(cluster.logical_id).get("ServiceConnectDefaults")
         if isinstance(defaults, Mapping) and "Namespace" in defaults:
