@@ -1,0 +1,160 @@
+"""Traffic into the tasks (issue 12) at the unit level: the port ranges security groups must admit
+(bridge tasks' dynamic host ports, which no workload of this branch has yet: the network mode is set
+on the built Workload), Network Load Balancers with client IP preservation, and the state's
+queries.  The fixtures under tests/fixtures/templates/EN7*/ and inbound/ cover the rest."""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from ecsnetpolicy.checks.coverage import in9001
+from ecsnetpolicy.checks.inbound import DYNAMIC_PORTS, judge
+from ecsnetpolicy.engine import analyse
+from ecsnetpolicy.load.template import loads
+from ecsnetpolicy.state import NetworkState, Rule, SecurityGroup
+from helpers import FIXTURES
+
+BASE = (FIXTURES / "inbound" / "good_alb_fargate_private.yaml").read_text(encoding="utf-8")
+TASK_INGRESS = """          FromPort: 8080
+          ToPort: 8080
+          SourceSecurityGroupId: !Ref LoadBalancerSecurityGroup
+"""
+
+
+def _analysis(text: str, mode: str = "awsvpc"):
+    """The first scenario's analysis, with every workload put in network mode `mode` (as the
+    workload adapter of issue 14 will build bridge and host workloads)."""
+    a = analyse(loads(text, "t.yaml")).analyses[0]
+    for w in a.state.workloads.values():
+        w.network_mode = mode
+    a.__dict__.pop("_inbound", None)
+    return a
+
+
+def _rules(a):
+    j = judge(a)
+    return {rid: [r.message for r in raws] for rid, raws in j.raws.items() if raws}
+
+
+def _bridge(ingress_from: int, ingress_to: int, host_port: str = "") -> str:
+    """The ALB baseline as a bridge service: instance target group, the container's host port
+    (dynamic when `host_port` is empty) and a task group admitting `ingress_from`-`ingress_to`."""
+    text = BASE.replace("      TargetType: ip\n", "      TargetType: instance\n")
+    text = text.replace(TASK_INGRESS, TASK_INGRESS.replace("FromPort: 8080", f"FromPort: {ingress_from}").replace("ToPort: 8080", f"ToPort: {ingress_to}"))
+    if host_port:
+        text = text.replace("            - ContainerPort: 8080\n", f"            - ContainerPort: 8080\n              HostPort: {host_port}\n")
+    return text
+
+
+def test_bridge_dynamic_host_ports_admitted_whole_range_is_clean():
+    a = _analysis(_bridge(*DYNAMIC_PORTS), "bridge")
+    assert _rules(a) == {}
+    assert [r for r in in9001(a) if "load balancer" in r.message] == []
+
+
+@pytest.mark.parametrize("host_port", ["", "0"])
+def test_bridge_dynamic_host_ports_not_admitted_is_en7003(host_port):
+    a = _analysis(_bridge(8080, 8080, host_port), "bridge")
+    got = _rules(a)
+    assert list(got) == ["EN7003"]
+    assert "does not allow the dynamic host ports (32768-65535) (traffic and health checks)" in got["EN7003"][0]
+    assert "an ingress rule for TCP 32768-65535 from security group LoadBalancerSecurityGroup" in got["EN7003"][0]
+    fix = judge(a).raws["EN7003"][0].fix
+    assert fix is not None and fix.kind == "append" and fix.value["FromPort"] == 32768 and fix.value["ToPort"] == 65535
+
+
+def test_bridge_dynamic_host_ports_partly_admitted_is_unknown_never_an_error():
+    """Docker's range is the instance's ip_local_port_range (32768-60999 by default on Linux),
+    else 49153-65535: a group admitting only the latter may or may not be enough."""
+    a = _analysis(_bridge(49153, 65535), "bridge")
+    assert _rules(a) == {}
+    notes = [r.message for r in in9001(a) if "load balancer LoadBalancer" in r.message]
+    assert notes and "admits only part of TCP ports 32768-65535" in notes[0]
+
+
+def test_bridge_static_host_port_needs_that_port_not_the_container_port():
+    a = _analysis(_bridge(8080, 8080, "80"), "bridge")
+    got = _rules(a)
+    assert list(got) == ["EN7003"] and "does not allow TCP 80 (traffic and health checks)" in got["EN7003"][0]
+    assert _rules(_analysis(_bridge(80, 80, "80"), "bridge")) == {}
+
+
+def test_target_type_is_judged_for_awsvpc_only():
+    text = BASE.replace("      TargetType: ip\n", "      TargetType: instance\n")
+    assert list(_rules(_analysis(text))) == ["EN7001"]
+    for mode in ("bridge", "host"):
+        assert "EN7001" not in _rules(_analysis(text, mode))
+
+
+def test_en7001_fix_sets_target_type_ip():
+    a = _analysis(BASE.replace("      TargetType: ip\n", ""))
+    fix = judge(a).raws["EN7001"][0].fix
+    assert (fix.path, fix.key, fix.value, fix.kind) == (("Resources", "TargetGroup", "Properties"), "TargetType", "ip", "set")
+
+
+def test_en7003_fix_appends_ingress_from_the_load_balancer_group_never_open():
+    a = _analysis(BASE.replace(TASK_INGRESS, TASK_INGRESS.replace("8080", "80")))
+    fix = judge(a).raws["EN7003"][0].fix
+    assert fix.kind == "append" and fix.key == "SecurityGroupIngress"
+    assert fix.value == {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "SourceSecurityGroupId": {"Ref": "LoadBalancerSecurityGroup"}}
+    assert "0.0.0.0/0" not in str(fix.value)
+
+
+def _nlb(tg_extra: str, protocol: str = "TCP") -> str:
+    text = (FIXTURES / "inbound" / "good_nlb_without_groups.yaml").read_text(encoding="utf-8")
+    return text.replace("      Protocol: TCP\n      Port: 8080\n", f"      Protocol: {protocol}\n      Port: 8080\n{tg_extra}")
+
+
+def test_nlb_client_ip_preservation_leaves_the_clients_unknown_never_an_error():
+    attr = "      TargetGroupAttributes:\n        - Key: preserve_client_ip.enabled\n          Value: 'true'\n"
+    a = _analysis(_nlb(attr))
+    assert _rules(a) == {}
+    notes = [r.message for r in in9001(a) if "preserves client IP addresses" in r.message]
+    assert len(notes) == 1 and "LoadBalancer" in notes[0]
+
+
+def test_nlb_without_preservation_needs_only_its_subnets():
+    attr = "      TargetGroupAttributes:\n        - Key: preserve_client_ip.enabled\n          Value: 'false'\n"
+    a = _analysis(_nlb(attr))
+    assert _rules(a) == {} and [r for r in in9001(a) if "load balancer" in r.message] == []
+
+
+def test_nlb_subnets_admitted_one_by_one():
+    """Two rules, one per load balancer subnet, admit the nodes together."""
+    a = _analysis(_nlb(""))
+    assert _rules(a) == {}
+    only_a = _nlb("").replace("          CidrIp: 10.0.3.0/24\n", "          CidrIp: 10.0.9.0/24\n")
+    got = _rules(_analysis(only_a))
+    assert list(got) == ["EN7003"] and "PublicSubnetA and PublicSubnetB" in got["EN7003"][0]
+
+
+def _sg(*rules: Rule) -> SecurityGroup:
+    return SecurityGroup("Tasks", "Vpc", ("Resources", "Tasks"), ingress=list(rules))
+
+
+@pytest.mark.parametrize(
+    "rules,expected",
+    [
+        ([Rule("6", 32768, 65535, peer_sg="Lb")], True),
+        ([Rule("6", 32768, 50000, peer_sg="Lb"), Rule("6", 50001, 65535, peer_sg="Lb")], True),
+        ([Rule("-1", None, None, peer_sg="Lb")], True),
+        ([Rule("6", 8080, 8080, peer_sg="Lb")], False),
+        ([Rule("17", 0, 65535, peer_sg="Lb")], False),
+        ([Rule("6", 32768, 65535, peer_sg="Other")], False),
+        ([Rule("6", 49153, 65535, peer_sg="Lb")], "unknown"),
+    ],
+)
+def test_ingress_port_ranges(rules, expected):
+    st = NetworkState()
+    st.sgs["Tasks"] = _sg(*rules)
+    got = st.ingress_from(["Tasks"], *DYNAMIC_PORTS, src_sgs=["Lb"])
+    assert (got if isinstance(got, bool) else "unknown") == expected
+
+
+def test_ingress_from_a_network_needs_a_rule_covering_it():
+    st = NetworkState()
+    st.sgs["Tasks"] = _sg(Rule("6", 8080, 8080, cidr=ipaddress.ip_network("10.0.0.0/16")))
+    assert st.ingress_from(["Tasks"], 8080, 8080, src_net=ipaddress.ip_network("10.0.3.0/24")) is True
+    assert st.ingress_from(["Tasks"], 8080, 8080, src_net=ipaddress.ip_network("10.1.0.0/24")) is False
