@@ -158,3 +158,19 @@ def test_ingress_from_a_network_needs_a_rule_covering_it():
     st.sgs["Tasks"] = _sg(Rule("6", 8080, 8080, cidr=ipaddress.ip_network("10.0.0.0/16")))
     assert st.ingress_from(["Tasks"], 8080, 8080, src_net=ipaddress.ip_network("10.0.3.0/24")) is True
     assert st.ingress_from(["Tasks"], 8080, 8080, src_net=ipaddress.ip_network("10.1.0.0/24")) is False
+
+
+def test_graph_and_summary_show_the_inbound_path_beside_the_outbound_one():
+    from ecsnetpolicy.report.graph import build_summary, render_graph
+
+    report = analyse(loads(BASE.replace(TASK_INGRESS, TASK_INGRESS.replace("8080", "80")), "t.yaml"))
+    text = render_graph(report, "t.yaml")
+    assert "  internet path" in text and "  inbound path (load balancer -> target group -> tasks)" in text
+    assert text.rstrip().splitlines()[-3].split() == [
+        "LoadBalancer", "(application,", "internet-facing)", "TargetGroup", "(ip,", "port", "8080,", "health", "checks", "traffic-port)",
+        "container", "api", "port", "8080", "EN7003"]
+    mermaid = render_graph(report, "t.yaml", "mermaid")
+    assert "lb_LoadBalancer -.->|" in mermaid and "EN7003" in mermaid
+    summary = build_summary(analyse(loads(BASE, "t.yaml")), "t.yaml")
+    assert summary["workloads"][0]["inbound path"] == {
+        "LoadBalancer (application, internet-facing) → TargetGroup (ip, port 8080, health checks traffic-port) → container api port 8080": "ok"}
