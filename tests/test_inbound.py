@@ -174,3 +174,28 @@ def test_graph_and_summary_show_the_inbound_path_beside_the_outbound_one():
     summary = build_summary(analyse(loads(BASE, "t.yaml")), "t.yaml")
     assert summary["workloads"][0]["inbound path"] == {
         "LoadBalancer (application, internet-facing) → TargetGroup (ip, port 8080, health checks traffic-port) → container api port 8080": "ok"}
+
+
+LB_EGRESS_443 = """          CidrIp: 0.0.0.0/0
+      SecurityGroupEgress:
+        - IpProtocol: tcp
+          FromPort: 443
+          ToPort: 443
+          CidrIp: 0.0.0.0/0
+
+  LoadBalancer:"""
+
+
+def _lb_https_only(text: str) -> str:
+    return text.replace("          CidrIp: 0.0.0.0/0\n\n  LoadBalancer:", LB_EGRESS_443, 1)
+
+
+def test_en7004_fix_never_makes_two_groups_name_each_other():
+    """The task group names the load balancer's group inline: an inline egress rule back would be a
+    circular dependency (cfn-lint E3004), so EN7004 carries no Fix; the message still says what to add."""
+    a = _analysis(_lb_https_only(BASE))
+    raw = judge(a).raws["EN7004"][0]
+    assert raw.fix is None and "an egress rule for TCP 8080 to security group TaskSecurityGroup" in raw.message
+    by_cidr = _lb_https_only(BASE.replace(TASK_INGRESS, TASK_INGRESS.replace("SourceSecurityGroupId: !Ref LoadBalancerSecurityGroup", "CidrIp: 10.0.0.0/16")))
+    fix = judge(_analysis(by_cidr)).raws["EN7004"][0].fix
+    assert fix.kind == "append" and fix.value == {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "DestinationSecurityGroupId": {"Ref": "TaskSecurityGroup"}}

@@ -328,6 +328,33 @@ def _source_text(a: Analysis, lb: LoadBalancer, lb_sgs: Any) -> str:
     return f"load balancer {lb.lid} (a Network Load Balancer without security groups, whose nodes send from the CIDRs of its subnets {_join([str(s) for s, _ in lb.subnets])})"
 
 
+def _refers_to(node: Any, lid: str) -> bool:
+    """Does a template value name resource `lid` (Ref, Fn::GetAtt, or ${lid} in Fn::Sub)?  Hand-written
+    walk: only to keep a Fix from making two groups name each other (a circular dependency, E3004)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Mapping):
+            if n.get("Ref") == lid:
+                return True
+            att = n.get("Fn::GetAtt")
+            if (isinstance(att, list) and att and att[0] == lid) or (isinstance(att, str) and att.split(".", 1)[0] == lid):
+                return True
+            sub = n.get("Fn::Sub")
+            text = sub[0] if isinstance(sub, list) and sub else sub
+            if isinstance(text, str) and ("${" + lid + "}" in text or "${" + lid + "." in text):
+                return True
+            stack.extend(n.values())
+        elif isinstance(n, list):
+            stack.extend(n)
+    return False
+
+
+def _cycle_free(a: Analysis, group: str, peer: str) -> bool:
+    """May group `group` name group `peer` inline without a circular dependency?"""
+    return not _refers_to(a.resolver.resources.get(peer, {}).get("Properties") if isinstance(a.resolver.resources.get(peer), Mapping) else None, group)
+
+
 def _en7003(a: Analysis, flow: Flow, task_sgs: List[str], lb_sgs: Any, blocked: List[Tuple[Ports, str]], j: Judgement) -> None:
     st, w, lb = a.state, flow.w, flow.lb
     first = task_sgs[0]
@@ -337,7 +364,7 @@ def _en7003(a: Analysis, flow: Flow, task_sgs: List[str], lb_sgs: Any, blocked: 
     if sg is not None and in_template(sg) and not first.startswith("default-sg:") and len(blocked) == 1:
         lo, hi = blocked[0][0]
         rule: Dict[str, Any] = {"IpProtocol": "tcp", "FromPort": lo, "ToPort": hi}
-        if lb_sgs and len(lb_sgs) == 1 and not lb_sgs[0].startswith("default-sg:"):
+        if lb_sgs and len(lb_sgs) == 1 and not lb_sgs[0].startswith("default-sg:") and _cycle_free(a, first, lb_sgs[0]):
             rule["SourceSecurityGroupId"] = ref_or_id(lb_sgs[0], st.sgs.get(lb_sgs[0]))
             fix = Fix(_props(first), "SecurityGroupIngress", rule, "append")
         elif not lb_sgs and isinstance(lb.subnets, list) and len(lb.subnets) == 1:
@@ -384,7 +411,8 @@ def _egress(a: Analysis, flow: Flow, j: Judgement) -> None:
     first = lb_sgs[0]
     sg = st.sgs.get(first)
     fix = None
-    if sg is not None and in_template(sg) and not first.startswith("default-sg:") and len(blocked) == 1 and not task_sgs[0].startswith("default-sg:"):
+    if (sg is not None and in_template(sg) and not first.startswith("default-sg:") and len(blocked) == 1
+            and not task_sgs[0].startswith("default-sg:") and _cycle_free(a, first, task_sgs[0])):
         lo, hi = blocked[0][0]
         fix = Fix(_props(first), "SecurityGroupEgress", {"IpProtocol": "tcp", "FromPort": lo, "ToPort": hi,
                                                          "DestinationSecurityGroupId": ref_or_id(task_sgs[0], st.sgs.get(task_sgs[0]))}, "append")
