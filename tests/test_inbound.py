@@ -199,3 +199,24 @@ def test_en7004_fix_never_makes_two_groups_name_each_other():
     by_cidr = _lb_https_only(BASE.replace(TASK_INGRESS, TASK_INGRESS.replace("SourceSecurityGroupId: !Ref LoadBalancerSecurityGroup", "CidrIp: 10.0.0.0/16")))
     fix = judge(_analysis(by_cidr)).raws["EN7004"][0].fix
     assert fix.kind == "append" and fix.value == {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "DestinationSecurityGroupId": {"Ref": "TaskSecurityGroup"}}
+
+
+@pytest.mark.parametrize(
+    "old,new,blocked",
+    [
+        ("      TargetType: ip\n", "      TargetType: !Ref TargetType\n", "parameter TargetType has no value"),
+        ("      SecurityGroups:\n        - !Ref LoadBalancerSecurityGroup\n", "      SecurityGroups: !Ref LbGroups\n", "parameter LbGroups has no value"),
+        ("        - !Ref PublicSubnetA\n        - !Ref PublicSubnetB\n      SecurityGroups:", "        - !Ref LbSubnetA\n        - !Ref PublicSubnetB\n      SecurityGroups:", "parameter LbSubnetA has no value"),
+    ],
+    ids=["target-type", "lb-groups", "lb-subnet"],
+)
+def test_unknown_load_balancer_values_give_in9001_never_an_error(old, new, blocked):
+    """The target type, the load balancer's groups, or one of its subnets (the only one that could
+    cover the zone of PrivateSubnetA) made a parameter without a value: IN9001 naming it, no E or W."""
+    name = new.split("!Ref ")[1].split("\n")[0]
+    text = BASE.replace("Resources:\n", f"Parameters:\n  {name}:\n    Type: String\n\nResources:\n", 1)
+    assert old in text
+    a = _analysis(text.replace(old, new, 1))
+    assert _rules(a) == {}
+    notes = [r.message for r in in9001(a)]
+    assert any(blocked in m for m in notes), notes
