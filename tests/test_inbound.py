@@ -220,3 +220,13 @@ def test_unknown_load_balancer_values_give_in9001_never_an_error(old, new, block
     assert _rules(a) == {}
     notes = [r.message for r in in9001(a)]
     assert any(blocked in m for m in notes), notes
+
+
+def test_a_target_type_under_a_condition_is_reported_for_that_scenario():
+    from ecsnetpolicy.api import raw_for
+
+    text = BASE.replace("Resources:\n", "Parameters:\n  Mode:\n    Type: String\n    AllowedValues: [ip, legacy]\nConditions:\n  UseIp: !Equals [!Ref Mode, ip]\n\nResources:\n", 1)
+    text = text.replace("      TargetType: ip\n", "      TargetType: !If [UseIp, ip, instance]\n")
+    raws = raw_for(loads(text, "t.yaml"))
+    assert [r.rule_id for r in raws] == ["EN7001"]
+    assert raws[0].message.endswith("set TargetType: ip on TargetGroup (when condition UseIp is false).")

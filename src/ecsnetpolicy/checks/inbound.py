@@ -531,7 +531,8 @@ def _service_connect(a: Analysis, j: Judgement) -> None:
     by_ns: Dict[Any, List[str]] = {}
     for key, sc in st.service_connect.items():
         if isinstance(sc.namespace, Unknown):
-            j.unknown(sc.namespace, st.workloads[key], "which Service Connect namespace {w} is in")
+            if len(st.service_connect) > 1:  # alone, it has no peer of the template to reach or serve
+                j.unknown(sc.namespace, st.workloads[key], "which Service Connect namespace {w} is in")
             continue
         by_ns.setdefault(sc.namespace, []).append(key)
     for members in by_ns.values():
