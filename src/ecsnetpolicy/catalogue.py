@@ -184,5 +184,58 @@ RULES = {
             "among the account's log groups, so its tasks fail to start. Judged only when the "
             "account's log groups are known (an AWS account snapshot or live account).",
         ),
+        RuleInfo(
+            "EN7001",
+            "lb-target-type",
+            "Target groups of awsvpc tasks must have TargetType ip",
+            "A target group that a service or task set in awsvpc network mode registers its tasks with "
+            "has a TargetType other than ip (CloudFormation's default is instance): the service "
+            "cannot be created.",
+        ),
+        RuleInfo(
+            "EN7002",
+            "lb-container-port",
+            "LoadBalancers entries must name a container and a port it maps",
+            "A LoadBalancers entry of a service or task set names no container of its task "
+            "definition, or a container port that container does not map: the service cannot be created.",
+        ),
+        RuleInfo(
+            "EN7003",
+            "lb-to-task-ingress",
+            "Task security groups must admit the load balancer on the traffic and health-check ports",
+            "The workload's security groups do not admit TCP on the target group's traffic port and "
+            "health-check port from the load balancer (its security groups; for a Network Load "
+            "Balancer without groups, its subnets' CIDRs, and the clients with client IP "
+            "preservation): health checks fail and ECS replaces the tasks.",
+        ),
+        RuleInfo(
+            "EN7004",
+            "lb-egress-to-task",
+            "Load balancer security groups must let the traffic and health checks out to the tasks",
+            "The load balancer's security groups have egress rules that do not allow the traffic and "
+            "health-check ports out to the tasks: health checks fail and ECS replaces the tasks.",
+        ),
+        RuleInfo(
+            "WN7005",
+            "lb-az-coverage",
+            "A load balancer should have a subnet in every Availability Zone its tasks run in",
+            "Tasks run in an Availability Zone where the load balancer has no subnet: their targets "
+            "stay unused and receive no traffic, while the other zones carry the load.",
+        ),
+        RuleInfo(
+            "EN7006",
+            "lb-nacl",
+            "Network ACLs must pass the load balancer's traffic to the tasks both ways",
+            "A custom network ACL on the load balancer's or the tasks' subnets blocks the traffic or "
+            "health-check ports from the load balancer to the tasks, or the return traffic on "
+            "ephemeral ports 1024-65535.",
+        ),
+        RuleInfo(
+            "WN7007",
+            "service-connect-reach",
+            "Service Connect clients must reach the servers of their namespace",
+            "A Service Connect client's egress, or a server's ingress, refuses TCP on the server's "
+            "port between two services of the same namespace.",
+        ),
     )
 }

@@ -18,6 +18,7 @@ from .deployment import en6002, in6003, wn6001
 from .egress import en1001, en1002, en1003
 from .endpoints import en2001, en2003, en2004, en2005, en2006, en2007, en2008, wn2002
 from .iam import en5001
+from .inbound import en7001, en7002, en7003, en7004, en7006, wn7005, wn7007
 from .internet import en4001
 from .logs import en5002
 from .s3 import en3001, en3002
@@ -46,6 +47,13 @@ CHECKS: Dict[str, Callable[[Analysis], Iterator[Raw]]] = {
     "IN6003": in6003,
     "EN2008": en2008,
     "EN5002": en5002,
+    "EN7001": en7001,
+    "EN7002": en7002,
+    "EN7003": en7003,
+    "EN7004": en7004,
+    "WN7005": wn7005,
+    "EN7006": en7006,
+    "WN7007": wn7007,
 }
 
 

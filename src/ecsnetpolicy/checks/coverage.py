@@ -14,6 +14,7 @@ from .base import _need, _workload_sgs
 from .endpoints import service_az_unknowns
 from .flows import _dns_targets, _nacl_flows
 from .iam import execution_role_unknowns
+from .inbound import inbound_unknowns
 from .logs import log_group_unknowns
 
 
@@ -121,6 +122,7 @@ def in9001(a: Analysis) -> Iterator[Raw]:
                 allowed, _entry = a.state.nacl_decision(subnet, egress, ports, peer, public=peer is ANY_V4)
                 if isinstance(allowed, Unknown):
                     items.extend((u, v.workload, f"that network ACLs pass the HTTPS traffic of tasks of {{w}} in subnet {v.subnet}", v.subnet) for u in _blockers(allowed) if u.path)
+    items.extend(inbound_unknowns(a))  # traffic into the tasks (issue 12)
     account_paths = _account_paths(a)
     placed = []  # (anchor, unknown, workload, what, re-anchored)
     for unk, w, what, subnet in ((u, w, what, sn) for blocked, w, what, sn in items for u in _blockers(blocked)):

@@ -9,7 +9,10 @@ For each workload (first condition scenario; the output says how many there are)
   internet gateway), ``MISSING`` / ``NO ROUTE`` / ``NO DNS`` / ``WRONG TYPE`` / ``NO INTERNET``
   (the failing verdicts) or ``?`` (the templates cannot decide);
 - each task subnet's route table, and whether it is in the S3 gateway endpoint's RouteTableIds;
-- each task subnet's internet path.
+- each task subnet's internet path;
+- the inbound path beside the outbound one: each load balancer that sends to the workload, through
+  which target group, to which container and port, and what the inbound rules (EN7001-EN7006)
+  concluded (``ok``, the rule IDs that fired, or ``?``).
 
 A resource the account adapter read (from an ``--aws-snapshot`` folder or live) rather than the
 template is marked wherever its ID is shown: ``subnet-0a1b†`` in the text graph and the coverage
@@ -36,6 +39,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
+from ..checks.inbound import judge
 from ..engine import Analysis, Report, Verdict
 from ..state import Endpoint, Workload, az_label, same_az, tri_any
 from ..phrasing import safe
@@ -137,6 +141,22 @@ class WorkloadView:
     subnets: List[SubnetView] = field(default_factory=list)
     verdicts: List[Verdict] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)  # what could not be shown, and why
+    inbound: List["InboundView"] = field(default_factory=list)  # traffic into the tasks (issue 12)
+
+
+@dataclass
+class InboundView:
+    """One LoadBalancers entry of a workload: load balancer -> target group -> container:port."""
+
+    lb: Optional[str]  # the load balancer's lid; None when not known
+    source: str  # "LoadBalancer (application, internet-facing)", or what is not known
+    target_group: str
+    target: str  # "container api port 8080"
+    status: str  # "ok", "EN7003, EN7004", or "?"
+
+    @property
+    def failing(self) -> bool:
+        return self.status != "ok"
 
 
 def _az_row(a: Analysis, subnet: str) -> Tuple[Tuple[int, Any], str]:
@@ -267,8 +287,42 @@ def workload_views(a: Analysis) -> List[WorkloadView]:
             key = (label, v.service)
             view.cells[key] = _worst(cell_status(a, v), view.cells.get(key))
         view.services.sort(key=lambda s: (s == "internet", s))
+        view.inbound = inbound_views(a, w)
         views.append(view)
     return views
+
+
+_INBOUND_RULES = ("EN7001", "EN7002", "EN7003", "EN7004", "WN7005", "EN7006")
+
+
+def inbound_views(a: Analysis, w: Workload) -> List[InboundView]:
+    """The inbound paths of one workload and what the inbound rules concluded about each."""
+    st = a.state
+    j = judge(a)
+    unknown = any(item[1] is w for item in j.unknowns)
+    out: List[InboundView] = []
+    for att in st.lb_attachments:
+        if st.workloads.get(att.workload) is not w:
+            continue
+        target = f"container {att.container} port {att.port}" if not isinstance(att.container, Unknown) and not isinstance(att.port, Unknown) else "container ?"
+        tg_id = att.target_group
+        if isinstance(tg_id, Unknown):
+            out.append(InboundView(None, "?", f"? ({tg_id.why})", target, "?"))
+            continue
+        tg = st.target_groups[tg_id]
+        tg_text = f"{tg.lid} ({tg.target_type if isinstance(tg.target_type, str) else '?'}, port {tg.port if isinstance(tg.port, int) else '?'}, health checks {tg.health_port if not isinstance(tg.health_port, Unknown) else '?'})"
+        fired = [rid for rid in _INBOUND_RULES for raw in j.raws.get(rid, [])
+                 if raw.workload == w.lid and (tg.lid in raw.message or tuple(raw.path) == tuple(att.path))]
+        status = ", ".join(dict.fromkeys(fired)) or ("?" if unknown else "ok")
+        lbs = tg.load_balancers or [Unknown("no listener forwards to it")]
+        for lb_id in lbs:
+            if isinstance(lb_id, Unknown):
+                out.append(InboundView(None, f"? ({lb_id.why})", tg_text, target, status if fired else "?"))
+                continue
+            lb = st.load_balancers[lb_id]
+            kind = ", ".join(x if isinstance(x, str) else "?" for x in (lb.type, lb.scheme))
+            out.append(InboundView(lb.lid, f"{lb.lid} ({kind})", tg_text, target, status))
+    return out
 
 
 def _views(analysis: Optional[Analysis], include: Optional[Callable[[str], bool]]) -> List[WorkloadView]:
@@ -343,6 +397,10 @@ def render_text(report: Report, filename: str, include: Optional[Callable[[str],
             )
             lines.append("  internet path")
             lines += _table(["subnet", "internet"], [[_t(mark(s.lid)), _t(mark(s.internet_text))] for s in view.subnets])
+        if view.inbound:
+            lines.append("  inbound path (load balancer -> target group -> tasks)")
+            lines += _table(["load balancer", "target group", "tasks", "inbound"],
+                            [[_t(i.source), _t(i.target_group), _t(i.target), _t(i.status)] for i in view.inbound])
         for note in view.notes:
             lines.append(f"  not shown: {_t(mark(note))}")
         if not view.subnets and not view.notes:
@@ -526,6 +584,10 @@ def render_mermaid(report: Report, filename: str, include: Optional[Callable[[st
             else:
                 target = node(ids("unknown", v.service), f"{ids('unknown', v.service)}{{{{{mermaid_label(f'{v.service}: not decidable')}}}}}")
             edge(sid, target, label, True)
+        for i in view.inbound:  # the inbound path, beside the outbound one
+            lid = ids("lb", i.lb or i.source)
+            src = node(lid, f"{lid}[/{mermaid_label('load balancer ' + i.source)}/]")
+            edge(src, wid, f"{i.target_group}: {i.status}" if i.failing else i.target_group, i.failing)
     for az in az_order:
         out.append(f"  subgraph {ids('az', az)}[{shown(az)}]")
         for nid in az_members[az]:
@@ -599,6 +661,8 @@ def _summary_workloads(
             entry["subnets"] = {mark(label): [mark(s) for s in subs] for label, subs in view.rows}
         if view.subnets:
             entry["internet path"] = {mark(s.lid): mark(s.internet_text) for s in view.subnets}
+        if view.inbound:
+            entry["inbound path"] = {f"{i.source} → {i.target_group} → {i.target}": i.status for i in view.inbound}
         if view.notes:
             entry["not shown"] = [mark(note) for note in view.notes]
         if words:

@@ -130,3 +130,45 @@ class LogGroupExists(_base.EngineRule):
     """The awslogs group a container writes to must exist."""
 
     id = "EN5002"
+
+
+class LbTargetType(_base.EngineRule):
+    """Target groups of awsvpc tasks must have TargetType ip."""
+
+    id = "EN7001"
+
+
+class LbContainerPort(_base.EngineRule):
+    """LoadBalancers entries must name a container and a port it maps."""
+
+    id = "EN7002"
+
+
+class LbToTaskIngress(_base.EngineRule):
+    """Task security groups must admit the load balancer on the traffic and health-check ports."""
+
+    id = "EN7003"
+
+
+class LbEgressToTask(_base.EngineRule):
+    """Load balancer security groups must let the traffic and health checks out to the tasks."""
+
+    id = "EN7004"
+
+
+class LbAzCoverage(_base.EngineRule):
+    """A load balancer should have a subnet in every Availability Zone its tasks run in."""
+
+    id = "WN7005"
+
+
+class LbNacl(_base.EngineRule):
+    """Network ACLs must pass the load balancer's traffic to the tasks both ways."""
+
+    id = "EN7006"
+
+
+class ServiceConnectReach(_base.EngineRule):
+    """Service Connect clients must reach the servers of their namespace."""
+
+    id = "WN7007"

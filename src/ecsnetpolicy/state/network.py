@@ -176,3 +176,57 @@ class Workload:
         if self.instances:
             return f"{self.kind} {self.lid} (on container instances of {self.instances_kind} {self.instances})"
         return f"{self.kind} {self.lid}"
+
+
+# ------------------------------------------------------------------ traffic into the tasks (issue 12)
+@dataclass
+class LoadBalancer:
+    """An Elastic Load Balancing v2 load balancer: where its nodes are (subnets, hence AZs and
+    the source addresses of an NLB without groups) and which groups its traffic leaves through."""
+
+    lid: str
+    type: Any  # "application" (CloudFormation's default), "network", "gateway", or Unknown
+    scheme: Any  # "internet-facing" (the default) or "internal", or Unknown
+    subnets: Any  # list of (subnet id | Unknown, path), from Subnets or SubnetMappings[].SubnetId; or Unknown
+    subnets_path: Path  # Subnets / SubnetMappings (where WN7005 anchors)
+    security_groups: Any  # list of (sg id | Unknown, path), Unknown; None: no groups (an NLB without any)
+    path: Path
+    origin: Optional[Origin] = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class TargetGroup:
+    """A target group: what the load balancer sends to the targets and how it checks them."""
+
+    lid: str
+    target_type: Any  # "instance" (CloudFormation's default), "ip", "lambda", "alb", or Unknown
+    port: Any  # int, None (lambda) or Unknown
+    protocol: Any  # "HTTP", "TCP"... or None / Unknown
+    health_port: Any  # "traffic-port" (the default), an int, or Unknown
+    health_protocol: Any  # as written, None when absent
+    preserve_client_ip: Any  # preserve_client_ip.enabled as written: True, False, None (absent) or Unknown
+    load_balancers: List[Any]  # the load balancers whose listeners forward to it: lid or Unknown
+    path: Path
+    origin: Optional[Origin] = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class LbAttachment:
+    """One `LoadBalancers[]` entry of a service or task set: which container and port the
+    load balancer's target group sends to."""
+
+    workload: str  # the state's workload key
+    container: Any  # ContainerName, or Unknown
+    port: Any  # ContainerPort (int), or Unknown
+    target_group: Any  # target group lid, or Unknown (an ARN, a parameter, an import)
+    path: Path  # the entry
+
+
+@dataclass
+class ServiceConnect:
+    """A service's Service Connect configuration: its namespace and the ports it serves there."""
+
+    workload: str  # the state's workload key
+    namespace: Any  # a comparable key (the namespace's lid, or its name/ARN as written), or Unknown
+    servers: List[Any]  # (port name, path) of each `Services[]` entry
+    path: Path  # ServiceConnectConfiguration

@@ -14,12 +14,16 @@ from .network import (
     DhcpOptions,
     Endpoint,
     InternetGateway,
+    LbAttachment,
+    LoadBalancer,
     Nacl,
     NatGateway,
     RouteTable,
     Rule,
     SecurityGroup,
+    ServiceConnect,
     Subnet,
+    TargetGroup,
     Vpc,
     Workload,
     default_sg_id,
@@ -58,6 +62,12 @@ class NetworkState:
         self.prefix_lists: Optional[Dict[str, str]] = None
         self.absent_prefix_lists: Any = set()  # supports `in`
         self.region: Optional[str] = None  # the account's region, when an account is given
+        # traffic into the tasks (issue 12): load balancers and target groups by lid, the
+        # workloads' LoadBalancers entries, their Service Connect configurations by workload key
+        self.load_balancers: Dict[str, LoadBalancer] = {}
+        self.target_groups: Dict[str, TargetGroup] = {}
+        self.lb_attachments: List[LbAttachment] = []
+        self.service_connect: Dict[str, ServiceConnect] = {}
         self._nacl_cache: Dict[Any, Tuple[Tri, Any]] = {}
         self._egress_cache: Dict[Any, Tri] = {}
         self._admit_cache: Dict[Any, Tri] = {}
@@ -376,3 +386,131 @@ class NetworkState:
         if isinstance(subnet, str) and subnet in self.subnets:
             return self.subnets[subnet].az
         return Unknown("subnet is not known")
+
+    # ------------------------------------------------------------------ traffic into the tasks
+    def lb_sgs(self, lb: LoadBalancer) -> Any:
+        """The load balancer's security groups: its own; the VPC default group for an Application
+        Load Balancer that names none; None for a Network Load Balancer without groups (its
+        targets then see its nodes' addresses)."""
+        if lb.security_groups is not None:
+            if isinstance(lb.security_groups, Unknown):
+                return lb.security_groups
+            out = [sg for sg, _ in lb.security_groups]
+            unknowns = [sg for sg in out if isinstance(sg, Unknown)]
+            if unknowns:
+                return undecided(unknowns)
+            if out:
+                return out
+        if isinstance(lb.type, Unknown):
+            return lb.type
+        if lb.type != "application":
+            return None
+        vpc = self.vpc_of_subnets(lb.subnets)
+        return vpc if isinstance(vpc, Unknown) else [default_sg_id(vpc)]
+
+    def vpc_of_subnets(self, subnets: Any) -> Any:
+        """The VPC of the first subnet of a list that the state knows (an Unknown otherwise)."""
+        if isinstance(subnets, Unknown):
+            return subnets
+        for sid, _ in subnets:
+            if isinstance(sid, str) and sid in self.subnets:
+                return self.subnets[sid].vpc
+        return Unknown("the subnets are not known")
+
+    def subnet_networks(self, subnets: Any) -> Any:
+        """The CIDRs of a list of (subnet, path) (an Unknown when one is not known)."""
+        if isinstance(subnets, Unknown):
+            return subnets
+        nets: List[Any] = []
+        for sid, path in subnets:
+            if isinstance(sid, Unknown):
+                nets.append(sid)
+            elif sid in self.subnets:
+                nets.append(self.subnets[sid].cidr)
+            else:
+                nets.append(Unknown(f"subnet {sid} is not known", path))
+        unknowns = [n for n in nets if isinstance(n, Unknown)]
+        return undecided(unknowns) if unknowns else nets
+
+    def _port_cover(self, rules: Sequence[Tuple[Rule, Tri]], lo: int, hi: int, what: str) -> Tri:
+        """Do the rules whose peer matches (the Tri beside each) admit TCP on every port lo-hi
+        together?  A rule for part of the range leaves it unknown when the rest is not covered
+        (bridge tasks' dynamic host ports land somewhere in the range, fact 34)."""
+        spans: List[Tuple[int, int]] = []
+        unknowns: List[Unknown] = []
+        partial = False
+        for rule, peer in rules:
+            if peer is False:
+                continue
+            span = _tcp_span(rule)
+            if isinstance(span, Unknown) or isinstance(peer, Unknown):
+                unknowns.append(span if isinstance(span, Unknown) else peer)  # type: ignore[arg-type]
+                continue
+            if span is None:
+                continue
+            spans.append(span)
+        covered = lo
+        for a, b in sorted(spans):
+            if a > covered:
+                break
+            covered = max(covered, b + 1)
+            if covered > hi:
+                return True
+        partial = any(not (b < lo or a > hi) for a, b in spans)
+        if unknowns:
+            return undecided(unknowns)
+        if partial and lo != hi:
+            return Unknown(f"{what} admits only part of TCP ports {lo}-{hi}")
+        return False
+
+    def ingress_from(self, sg_ids: Sequence[str], lo: int, hi: int, src_sgs: Sequence[str] = (), src_net: Any = None) -> Tri:
+        """Does the union of these groups' ingress let TCP lo-hi in from a member of `src_sgs`,
+        or from every address of network `src_net`?"""
+        return self._rules_admit(sg_ids, False, lo, hi, src_sgs, src_net)
+
+    def egress_toward(self, sg_ids: Sequence[str], lo: int, hi: int, dst_sgs: Sequence[str] = (), dst_net: Any = None) -> Tri:
+        """Does the union of these groups' egress let TCP lo-hi out to a member of `dst_sgs` or
+        to every address of `dst_net`?  A group without egress rules keeps allow-all (fact 16)."""
+        return self._rules_admit(sg_ids, True, lo, hi, dst_sgs, dst_net)
+
+    def _rules_admit(self, sg_ids: Sequence[str], egress: bool, lo: int, hi: int, peer_sgs: Sequence[str], peer_net: Any) -> Tri:
+        rules: List[Tuple[Rule, Tri]] = []
+        for sid in sg_ids:
+            sg = self.sgs.get(sid)
+            if sg is None:
+                return Unknown(f"security group {sid} is not known")
+            if egress and sg.default_egress:
+                return True
+            for rule in sg.egress if egress else sg.ingress:
+                peer: List[Tri] = []
+                if rule.peer_sg is not None:
+                    peer.append(rule.peer_sg if isinstance(rule.peer_sg, Unknown) else rule.peer_sg in peer_sgs)
+                if rule.cidr is not None:
+                    peer.append(covers(rule.cidr, peer_net) if peer_net is not None else False)
+                if rule.prefix_list is not None:
+                    peer.append(rule.prefix_list if isinstance(rule.prefix_list, Unknown) else Unknown("a rule for a prefix list may cover it", rule.path))
+                rules.append((rule, tri_any(peer)))
+        return self._port_cover(rules, lo, hi, "the egress" if egress else "the ingress")
+
+
+def _tcp_span(rule: Rule) -> Any:
+    """The TCP ports a security group rule admits: (from, to), None for none, or an Unknown.
+    (-1 and protocols other than tcp/udp/icmp/icmpv6 allow every port: fact 18.)"""
+    proto = rule.protocol
+    if isinstance(proto, Unknown):
+        return proto
+    if proto == "-1" or proto not in ("6", "17", "1", "58"):
+        return (0, 65535)
+    if proto != "6":
+        return None
+    lo, hi = rule.from_port, rule.to_port
+    for x in (lo, hi):
+        if isinstance(x, Unknown):
+            return x
+    if lo is None and hi is None:
+        return (0, 65535)
+    lo = -1 if lo is None else lo
+    hi = lo if hi is None else hi
+    if lo == -1 and hi == -1:
+        return (0, 65535)
+    return (lo, hi)

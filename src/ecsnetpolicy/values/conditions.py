@@ -118,6 +118,9 @@ ATTACH_KEYS: Dict[str, str] = {
     "AWS::IAM::Policy": "Roles",
     "AWS::IAM::ManagedPolicy": "Roles",
     "AWS::IAM::RolePolicy": "RoleName",
+    # a listener (rule) matters through the target groups its actions forward to (issue 12)
+    "AWS::ElasticLoadBalancingV2::Listener": "DefaultActions",
+    "AWS::ElasticLoadBalancingV2::ListenerRule": "Actions",
 }
 # Types the engine reads only when a scanned resource references them (documentation and the test's
 # cross-check of the sources: a type named in the engine must be in one of these three lists).
@@ -139,7 +142,18 @@ REFERENCED_TYPES = frozenset({
     "AWS::SSM::Parameter",
     "AWS::CloudFormation::Stack",
     "AWS::Serverless::Application",
+    # traffic into the tasks (issue 12): what LoadBalancers entries, listeners and Service
+    # Connect configurations name
+    "AWS::ElasticLoadBalancingV2::TargetGroup",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::ServiceDiscovery::PrivateDnsNamespace",
+    "AWS::ServiceDiscovery::HttpNamespace",
+    "AWS::ServiceDiscovery::PublicDnsNamespace",
 })
+# Attaching types that matter only through the template resources their key references: a listener
+# (rule) ties a target group of the template to its load balancer, and one forwarding elsewhere (an
+# ARN, a parameter) changes nothing the engine reads, so it is not kept for that (issue 12).
+REFERENCE_ONLY_ATTACH = frozenset({"AWS::ElasticLoadBalancingV2::Listener", "AWS::ElasticLoadBalancingV2::ListenerRule"})
 # Types whose properties the engine reads when it reaches them; of any other resource it reaches
 # (a log group, a Lambda function, a custom resource) only the existence (its Condition) matters.
 # Types read only when an account snapshot is given (EN5002 looks for a log group of the awslogs
@@ -374,7 +388,7 @@ def slice_template(template: Mapping[str, Any]) -> Slice:
             queue.append((lid, True))
         elif rtype in ATTACH_KEYS:
             key_value = props.get(ATTACH_KEYS[rtype]) if isinstance(props, Mapping) else None
-            if not _plain_reference(key_value, resources):
+            if rtype not in REFERENCE_ONLY_ATTACH and not _plain_reference(key_value, resources):
                 queue.append((lid, True))  # attaches by name or by a value we cannot follow: keep it
             for target in _scan(key_value)[0]:  # what it attaches to is what its key names
                 if target in resources:

@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ...state import NetworkState
 from ...values import Resolver
 from .endpoints import add_endpoint
+from .load_balancers import add_attachments, add_listener, add_listener_rule, add_load_balancer, add_service_connect, add_target_group
 from .nacls import add_nacl, add_nacl_association, add_nacl_entry
 from .references import Reader, present_by_type, register_getatts
 from .routing import add_nat_gateway, add_route, add_route_table, add_route_table_association
@@ -71,6 +72,17 @@ def build(resolver: Resolver, file: Optional[str] = None, account: Any = None) -
         add_daemon(cx, lid)
     for lid in by_type.get("AWS::ECS::ExpressGatewayService", []):
         add_express(cx, lid)
+    # traffic into the tasks (issue 12): after the workloads, whose LoadBalancers entries it reads
+    for lid in by_type.get("AWS::ElasticLoadBalancingV2::LoadBalancer", []):
+        add_load_balancer(cx, lid)
+    for lid in by_type.get("AWS::ElasticLoadBalancingV2::TargetGroup", []):
+        add_target_group(cx, lid)
+    for lid in by_type.get("AWS::ElasticLoadBalancingV2::Listener", []):
+        add_listener(cx, lid)
+    for lid in by_type.get("AWS::ElasticLoadBalancingV2::ListenerRule", []):
+        add_listener_rule(cx, lid)
+    add_attachments(cx)
+    add_service_connect(cx)
     return state, by_type
 
 
