@@ -26,6 +26,7 @@ from .values import (
     Scenario,
     Unknown,
     first_unknown,
+    may_name,
 )
 
 _ECR_HOST = re.compile(r"^[^./]+\.dkr\.ecr(?:-fips)?\.([a-z0-9\x00-]+)\.amazonaws\.com(?:\.cn)?$")
@@ -269,7 +270,8 @@ def _decide(a: Analysis, w: Workload, use: NeedUse, service: str, subnet: str, v
     undecided = [ep for ep in in_vpc if isinstance(ep.service, Unknown) or not ep.type_known]
     undecided += [
         ep for ep in net.endpoints.values()
-        if isinstance(ep.vpc, Unknown) and (ep.service == service or isinstance(ep.service, Unknown))
+        if isinstance(ep.vpc, Unknown) and may_name(ep.vpc, _created_here(net.vpcs, vpc))
+        and (ep.service == service or isinstance(ep.service, Unknown))
     ]
     if policy.kind(service) == "gateway":
         v._gateway = True
@@ -286,7 +288,7 @@ def _decide(a: Analysis, w: Workload, use: NeedUse, service: str, subnet: str, v
             if isinstance(rt, str) and rt in ids:
                 v.via = gw
                 return v
-            unknown_rts = unknown_rts or next((x for x in ids if isinstance(x, Unknown)), None)
+            unknown_rts = unknown_rts or next((x for x in ids if isinstance(x, Unknown) and may_name(x, _created_here(net.route_tables, rt))), None)
         if internet is True:
             v.via = "internet"
             return v
@@ -336,6 +338,12 @@ def _decide(a: Analysis, w: Workload, use: NeedUse, service: str, subnet: str, v
         return v
     v.outcome, v.why = "missing", why
     return v
+
+
+def _created_here(facts: Mapping[Any, Any], key: Any) -> bool:
+    """Whether `key` names a resource the template set creates (a literal ID never names one)."""
+    fact = facts.get(key) if isinstance(key, str) else None
+    return fact is not None and getattr(getattr(fact, "origin", None), "source", None) == "template"
 
 
 def _undecided_why(ep: Endpoint) -> Unknown:

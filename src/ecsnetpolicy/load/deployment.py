@@ -119,6 +119,41 @@ def _sub_as_list(args: Any) -> Optional[List[Any]]:
     return out
 
 
+_LIST_FNS = ("Fn::Split", "Fn::GetAZs", "Fn::Cidr", "Fn::If")
+
+
+def _is_list_ref(stack: Stack, node: Any) -> bool:
+    """Whether `node` is a Ref to a list-typed parameter of `stack` (it already is a list)."""
+    if _intrinsic(node) != "Ref" or not isinstance(node["Ref"], str):
+        return False
+    spec = _section(stack.template, "Parameters").get(node["Ref"])
+    ptype = spec.get("Type", "") if isinstance(spec, Mapping) else ""
+    return isinstance(ptype, str) and ("List<" in ptype or ptype == "CommaDelimitedList")
+
+
+def _as_list_value(value: Any, already_list: bool) -> Any:
+    """What a list-typed child parameter receives for `value` (renamed into the merge):
+    CloudFormation passes every nested-stack parameter as a string and splits it on commas, so
+    a single value (one subnet's Ref, a GetAtt, an import) is a one-element list, never "not a
+    list"."""
+    fn = _intrinsic(value)
+    if isinstance(value, list) or already_list or fn in _LIST_FNS:
+        return value
+    if fn == "Fn::Join":
+        args = value["Fn::Join"]
+        if isinstance(args, list) and len(args) == 2 and args[0] == "," and isinstance(args[1], list):
+            return list(args[1])
+    if fn == "Fn::Sub":
+        items = _sub_as_list(value["Fn::Sub"])
+        if items is not None:
+            return items
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",")] if value else []
+    if fn == "Ref" and isinstance(value["Ref"], str) and value["Ref"].startswith("AWS::"):
+        return value  # pseudo parameters: AWS::NotificationARNs is a list, the others are not IDs
+    return {"Fn::Split": [",", value]}
+
+
 def _location(stack: Stack, lid: str, r: Resolver) -> Tuple[Any, Tuple[Any, ...]]:
     """(resolved TemplateURL / Location of nested stack `lid`, its template path)."""
     res = _section(stack.template, "Resources").get(lid)
@@ -394,17 +429,7 @@ class _Merger:
             spec = _section(stack.template, "Parameters").get(name)
             ptype = spec.get("Type", "") if isinstance(spec, Mapping) else ""
             if isinstance(ptype, str) and (ptype.startswith("List<") or ptype == "CommaDelimitedList"):
-                # CloudFormation splits a comma-joined string passed to a list parameter
-                if _intrinsic(value) == "Fn::Join":
-                    args = value["Fn::Join"]
-                    if isinstance(args, list) and len(args) == 2 and args[0] == "," and isinstance(args[1], list):
-                        return list(args[1])
-                if _intrinsic(value) == "Fn::Sub":
-                    items = _sub_as_list(value["Fn::Sub"])
-                    if items is not None:
-                        return items
-                if isinstance(value, str):
-                    return [v.strip() for v in value.split(",")] if value else []
+                return _as_list_value(value, _is_list_ref(parent, passed[name]))
             return value
         return None
 

@@ -62,7 +62,11 @@ class Policy:
         return spec.get("kind") if spec else None
 
     def interface_only(self, service: str) -> bool:
-        return self.kind(service) == "interface"
+        """Whether an endpoint for `service` (region-agnostic, `sqs`) must be an Interface one.
+        Only the services the policies list as `gateway` (S3 and DynamoDB) offer gateway
+        endpoints; every other AWS service fails to create as a Gateway endpoint (the default
+        VpcEndpointType), whether or not the policies describe it."""
+        return self.kind(service) != "gateway"
 
     def service_description(self, service: str) -> str:
         spec = self.services.get(service) or {}

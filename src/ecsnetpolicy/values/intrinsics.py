@@ -501,6 +501,8 @@ class Resolver:
             text = self._join(delimiter, items, path + (1, "Fn::Join"))
         else:
             text = self.resolve(inner, path + (1,))
+        if isinstance(text, (ResRef, ResAtt)):
+            return [text]  # a resource's ID holds no delimiter: one item
         if isinstance(text, str):
             if text.count(delimiter) >= MAX_LIST:
                 return Unknown(f"{TOO_LARGE} (a list of over {MAX_LIST:,} items)", path, LARGE_HINT)
