@@ -15,6 +15,7 @@ from .endpoints import service_az_unknowns
 from .flows import _dns_targets, _nacl_flows
 from .iam import execution_role_unknowns
 from .logs import log_group_unknowns
+from .s3 import layer_policy_unknowns
 
 
 def _strip_intrinsic(path: Path) -> Path:
@@ -153,6 +154,7 @@ def in9001(a: Analysis) -> Iterator[Raw]:
     yield from service_az_unknowns(a)
     yield from log_group_unknowns(a)
     yield from execution_role_unknowns(a)
+    yield from layer_policy_unknowns(a)
 
 
 TOO_COSTLY_MESSAGE = (
