@@ -147,3 +147,22 @@ def test_no_internal_representation_in_any_message_of_any_fixture(capsys):
     assert len(messages) > 50
     bad = [m for m in messages if _REPR.search(m)]
     assert bad == []
+
+
+# ---------------------------------------------------------------- managed policies are data
+@pytest.mark.parametrize("name,action,granted", [
+    ("AmazonEC2ContainerRegistryReadOnly", "ecr:BatchGetImage", True),
+    ("AmazonEC2ContainerRegistryReadOnly", "logs:CreateLogStream", False),
+    ("CloudWatchLogsFullAccess", "logs:CreateLogGroup", True),
+    ("SecretsManagerReadWrite", "secretsmanager:GetSecretValue", True),
+    ("SecretsManagerReadWrite", "kms:Decrypt", False),  # kms:DescribeKey/ListKeys/ListAliases only
+    ("AmazonSSMReadOnlyAccess", "ssm:GetParameters", True),
+    ("AmazonS3ReadOnlyAccess", "s3:GetObject", True),
+    ("service-role/AmazonECSTaskExecutionRolePolicy", "logs:CreateLogGroup", False),  # fact 25
+])
+def test_managed_policy_grants_are_data(name, action, granted):
+    from ecsnetpolicy.checks.policy_documents import _match_any
+    from ecsnetpolicy.load.policy import load_policy
+
+    actions = load_policy().managed_policies[name]
+    assert bool(_match_any(actions, action, ignore_case=True)) is granted
