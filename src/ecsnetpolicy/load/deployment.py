@@ -61,6 +61,9 @@ class Stack:
     params: Dict[str, Any] = field(default_factory=dict)
     parent: Optional[Tuple["Stack", str]] = None  # (parent stack, logical id of the nested-stack resource)
     tag: str = ""
+    # a nested stack's parameters as its parent passes them, where they resolve to plain values:
+    # its own TemplateURLs and export names are read with them (never replacing `params`)
+    passed: Dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.tag = re.sub(r"[^A-Za-z0-9-]", "-", self.name) or "stack"
@@ -211,8 +214,12 @@ def _chain_names(chain: Sequence[str]) -> str:
 
 
 class _Merger:
-    def __init__(self, stacks: List[Stack], region: str, load: Callable[[str], Mapping[str, Any]], allow_outside: Optional[bool] = None):
+    def __init__(self, stacks: List[Stack], region: str, load: Callable[[str], Mapping[str, Any]], allow_outside: Optional[bool] = None,
+                 choose: Optional[Mapping[str, Any]] = None):
         self.region = region
+        # export name -> the stack whose export this deployment uses (several environments export
+        # it), or None when no single one can be chosen (Fn::ImportValue stays unknown, IN9001)
+        self.choose: Dict[str, Any] = dict(choose or {})
         self.load = load
         self.allow_outside = ALLOW_OUTSIDE if allow_outside is None else allow_outside
         self.stacks: List[Stack] = []
@@ -232,7 +239,7 @@ class _Merger:
 
     # ---------------------------------------------------------------- stacks
     def _resolver(self, stack: Stack) -> Resolver:
-        return Resolver(stack.template, params=stack.params, region=self.region, stack_name=stack.name)
+        return Resolver(stack.template, params={**stack.passed, **stack.params}, region=self.region, stack_name=stack.name)
 
     def _load_once(self, path: str, real: str) -> Any:
         """Each file is loaded once per deployment, however often it is nested."""
@@ -301,7 +308,8 @@ class _Merger:
             if not isinstance(child_t, Mapping):
                 self.unloaded.append((stack, where, f"its template {_quote(path)} is not a mapping", ""))
                 continue
-            child = Stack(f"{stack.name}-{lid}", path, child_t, {}, (stack, lid))
+            child = Stack(f"{stack.name}-{lid}", _same_spelling(stack.filename, path), child_t, {}, (stack, lid),
+                          passed=_passed_values(stack, lid, r, child_t))
             self.children[(id(stack), lid)] = child
             self._add(child, depth + 1, chain + (real,))
 
@@ -329,7 +337,9 @@ class _Merger:
                     continue
                 name = r.resolve(out_def["Export"].get("Name"), ("Outputs", oname, "Export", "Name"))
                 if isinstance(name, str) and "Value" in out_def:
-                    out.setdefault(name, (s, out_def["Value"]))
+                    chosen = self.choose.get(name, s)
+                    if chosen is s or (chosen is not None and _top(s) is chosen):
+                        out.setdefault(name, (s, out_def["Value"]))
         return out
 
     # ---------------------------------------------------------------- renaming
@@ -469,11 +479,66 @@ class _Merger:
         return Merged(merged, self.origin, self.stacks, self.missing, list(self.unloaded))
 
 
-def merge(stacks: Sequence[Stack], region: str, load: Callable[[str], Mapping[str, Any]], *, allow_outside: Optional[bool] = None) -> Merged:
+def merge(stacks: Sequence[Stack], region: str, load: Callable[[str], Mapping[str, Any]], *, allow_outside: Optional[bool] = None,
+          choose: Optional[Mapping[str, Any]] = None, ambiguous: Optional[Mapping[str, Sequence[str]]] = None) -> Merged:
     """The stacks merged into one template (see the module docstring).  DeploymentError for a
     stack that nests itself or a deployment over MAX_STACKS / MAX_NESTING_DEPTH; nested stacks
-    whose template is refused or unloadable are listed in `Merged.unloaded`."""
-    return _Merger(list(stacks), region, load, allow_outside).merge()
+    whose template is refused or unloadable are listed in `Merged.unloaded`.  `choose`: export
+    name -> the (top-level) stack whose export of it is used, or None for none (see plan())."""
+    merger = _Merger(list(stacks), region, load, allow_outside, choose)
+    merged = merger.merge()
+    if ambiguous:  # imports no single environment can be chosen for: unknown, naming the exporters
+        merged.template.setdefault("Metadata", {})["ecsnetpolicy:ambiguous-exports"] = {k: list(v) for k, v in ambiguous.items()}
+    return merged
+
+
+def _top(stack: Stack) -> Stack:
+    while stack.parent is not None:
+        stack = stack.parent[0]
+    return stack
+
+
+def _same_spelling(parent_file: str, path: str) -> str:
+    """A nested child's file spelled like its parent's: relative when the parent was given
+    relative (so a child reached from its parent and from the command line is one path)."""
+    if os.path.isabs(parent_file):
+        return path
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return path
+
+
+def _passed_values(parent: Stack, lid: str, r: Resolver, child_t: Mapping[str, Any]) -> Dict[str, Any]:
+    """The parameters `parent` passes to its nested stack `lid` that resolve to plain values
+    (text, or lists of text for list parameters), for reading the child's own TemplateURLs and
+    export names.  References to resources stay with the merge (_param_value)."""
+    res = _section(parent.template, "Resources").get(lid)
+    props = res.get("Properties") if isinstance(res, Mapping) else None
+    passed = props.get("Parameters") if isinstance(props, Mapping) else None
+    out: Dict[str, Any] = {}
+    if not isinstance(passed, Mapping):
+        return out
+    declared = _section(child_t, "Parameters")
+    for name, node in passed.items():
+        if not isinstance(name, str) or name not in declared:
+            continue
+        value = r.resolve(node, ("Resources", lid, "Properties", "Parameters", name))
+        if isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            out[name] = value
+    return out
+
+
+def _export_names(stack: Stack, region: str) -> List[str]:
+    """The export names `stack` declares that resolve (with its parameters and what its parent passes)."""
+    r = Resolver(stack.template, params={**stack.passed, **stack.params}, region=region, stack_name=stack.name)
+    names = []
+    for oname, out_def in _section(stack.template, "Outputs").items():
+        if isinstance(out_def, Mapping) and isinstance(out_def.get("Export"), Mapping):
+            name = r.resolve(out_def["Export"].get("Name"), ("Outputs", oname, "Export", "Name"))
+            if isinstance(name, str):
+                names.append(name)
+    return names
 
 
 def unloaded_raws(merged: Optional[Merged]) -> List[Tuple[Stack, Any]]:
@@ -517,9 +582,59 @@ def _walk_imports(node: Any, out: List[Any], depth: int = 0) -> None:
             _walk_imports(v, out, depth + 1)
 
 
-def groups(stacks: Sequence[Stack], region: str) -> List[List[Stack]]:
-    """Stacks that import what another exports belong together; the rest are judged alone (so a
-    folder of unrelated templates gets the same findings as linting each file)."""
+# Most variants a set of stacks is judged in when several environments export the names its
+# imports need (each one a whole analysis); past it the imports stay unknown (IN9001).
+MAX_VARIANTS = 4
+
+
+@dataclass
+class Plan:
+    """One deployment to judge: its stacks, the exporter chosen for each export name that several
+    environments (stacks) declare, and how findings of the importing stacks say which one."""
+
+    stacks: List[Stack]
+    choose: Dict[str, Any] = field(default_factory=dict)  # export name -> exporter stack, or None
+    ambiguous: Dict[str, List[str]] = field(default_factory=dict)  # name -> exporter files (undecided)
+    label: str = ""  # "judged with the exports of envs/dev/network.yaml", for the importers' findings
+    importers: Tuple[int, ...] = ()  # id() of the stacks whose findings carry the label
+    variant_of: Optional[int] = None  # plans judging one importer group against several exporters share it
+
+
+def _folder_parts(path: str) -> Tuple[str, ...]:
+    return tuple(os.path.dirname(os.path.realpath(path)).split(os.sep))
+
+
+def _closeness(a: str, b: str) -> int:
+    """How many leading folders two files share: the environment a stack belongs to is its folder."""
+    n = 0
+    for x, y in zip(_folder_parts(a), _folder_parts(b)):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _nested_exports(stack: Stack, region: str, load: Optional[Callable[[str], Mapping[str, Any]]], allow_outside: Optional[bool]) -> List[str]:
+    """The export names of `stack` and of the nested stacks it loads (read with what each parent
+    passes).  A deployment that cannot be put together exports only its own (merge reports it)."""
+    if load is None or not needs_merge([stack]):
+        return _export_names(stack, region)
+    try:
+        merger = _Merger([stack], region, load, allow_outside)
+    except Exception:  # noqa: BLE001 - a cycle or a limit: the merge of its group says so (EN9000)
+        return _export_names(stack, region)
+    return [name for s in merger.stacks for name in _export_names(s, region)]
+
+
+def plan(stacks: Sequence[Stack], region: str, load: Optional[Callable[[str], Mapping[str, Any]]] = None,
+         allow_outside: Optional[bool] = None) -> List[Plan]:
+    """The deployments in a set of stacks.  A stack that imports what another exports is judged
+    with it; the rest alone (a folder of unrelated templates gets the same findings as linting
+    each file).  Export names are unique per account and region, so two stacks exporting one
+    name are two environments: an importer is judged with the exporter in the nearest folder
+    (envs/dev/service.yaml with envs/dev/network.yaml), never merged with both; when folders
+    cannot tell (a shared importer), it is judged against each exporter in turn (at most
+    MAX_VARIANTS), each finding saying which, or its imports stay unknown (IN9001)."""
     stacks = list(stacks)
     parent = list(range(len(stacks)))
 
@@ -529,26 +644,72 @@ def groups(stacks: Sequence[Stack], region: str) -> List[List[Stack]]:
             i = parent[i]
         return i
 
-    exporters: Dict[str, int] = {}
+    exporters: Dict[str, List[int]] = {}
     for i, s in enumerate(stacks):
-        r = Resolver(s.template, params=s.params, region=region, stack_name=s.name)
-        for oname, out_def in _section(s.template, "Outputs").items():
-            if isinstance(out_def, Mapping) and isinstance(out_def.get("Export"), Mapping):
-                name = r.resolve(out_def["Export"].get("Name"), ())
-                if isinstance(name, str):
-                    exporters.setdefault(name, i)
+        for name in dict.fromkeys(_nested_exports(s, region, load, allow_outside)):
+            exporters.setdefault(name, []).append(i)
+    open_: Dict[int, Dict[str, List[int]]] = {}  # importer -> export name -> the tied exporters
     for i, s in enumerate(stacks):
         r = Resolver(s.template, params=s.params, region=region, stack_name=s.name)
         found: List[Any] = []
         _walk_imports(s.template.get("Resources"), found)
         for node in found:
             name = r.resolve(node, ())
-            if isinstance(name, str) and name in exporters:
-                parent[find(i)] = find(exporters[name])
-    out: Dict[int, List[Stack]] = {}
-    for i, s in enumerate(stacks):
-        out.setdefault(find(i), []).append(s)
-    return list(out.values())
+            options = [j for j in exporters.get(name, []) if j != i] if isinstance(name, str) else []
+            if not options:
+                continue
+            best = max(_closeness(s.filename, stacks[j].filename) for j in options)
+            nearest = [j for j in options if _closeness(s.filename, stacks[j].filename) == best]
+            if len(nearest) == 1:
+                parent[find(i)] = find(nearest[0])
+            else:
+                open_.setdefault(i, {})[name] = nearest
+    comps: Dict[int, List[int]] = {}
+    for i in range(len(stacks)):
+        comps.setdefault(find(i), []).append(i)
+    plans: List[Plan] = []
+    for root, members in comps.items():
+        ties = {name: opts for i in members for name, opts in open_.get(i, {}).items()
+                if not any(find(j) == root for j in opts)}
+        if not ties:
+            plans.append(Plan([stacks[i] for i in members]))
+            continue
+        plans.extend(_variants(stacks, members, ties, find, comps))
+    return plans
+
+
+def _variants(stacks: List[Stack], members: List[int], ties: Dict[str, List[int]], find: Callable[[int], int],
+              comps: Dict[int, List[int]]) -> List[Plan]:
+    """The plans of one importer group whose imports several environments export (see plan)."""
+    # the environments: exporters grouped by folder; a choice takes, per name, its exporter there
+    folders = list(dict.fromkeys(os.path.dirname(os.path.realpath(stacks[j].filename)) for opts in ties.values() for j in opts))
+    importers = tuple(id(stacks[i]) for i in members)
+    if len(folders) > MAX_VARIANTS:
+        files = {name: [os.path.relpath(stacks[j].filename) for j in opts] for name, opts in ties.items()}
+        return [Plan([stacks[i] for i in members], {name: None for name in ties}, files)]
+    out = []
+    for folder in folders:
+        choose: Dict[str, Any] = {}
+        ambiguous: Dict[str, List[str]] = {}
+        extra: List[int] = []
+        for name, opts in ties.items():
+            here = [j for j in opts if os.path.dirname(os.path.realpath(stacks[j].filename)) == folder]
+            if len(here) == 1:
+                choose[name] = stacks[here[0]]
+                extra.extend(comps[find(here[0])])
+            else:  # that environment does not export it, or exports it twice
+                choose[name] = None
+                ambiguous[name] = [os.path.relpath(stacks[j].filename) for j in (here or opts)]
+        chosen = list(dict.fromkeys(os.path.relpath(x.filename) for x in choose.values() if x is not None))
+        label = f"judged with the exports of {' and '.join(chosen)}" if chosen else ""
+        group = [stacks[i] for i in dict.fromkeys(list(members) + extra)]
+        out.append(Plan(group, choose, ambiguous, label, importers, members[0]))
+    return out
+
+
+def groups(stacks: Sequence[Stack], region: str) -> List[List[Stack]]:
+    """The stacks of each deployment plan (see plan), for callers that need only the grouping."""
+    return [p.stacks for p in plan(stacks, region)]
 
 
 def needs_merge(stacks: Sequence[Stack]) -> bool:
@@ -562,5 +723,5 @@ def needs_merge(stacks: Sequence[Stack]) -> bool:
     return False
 
 
-__all__ = ["Stack", "Merged", "DeploymentError", "merge", "merged_params", "needs_merge", "local_template_path", "child_location",
+__all__ = ["Stack", "Merged", "Plan", "plan", "MAX_VARIANTS", "DeploymentError", "merge", "merged_params", "needs_merge", "local_template_path", "child_location",
            "unloaded_raws", "MAX_STACKS", "MAX_NESTING_DEPTH", "MAX_DEPLOYMENT_BYTES", "ALLOW_OUTSIDE", "Unknown"]

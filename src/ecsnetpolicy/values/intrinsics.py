@@ -572,6 +572,15 @@ class Resolver:
                 path,
                 "check the export name, or take the snapshot again (aws cloudformation list-exports)",
             )
+        ambiguous = meta.get("ecsnetpolicy:ambiguous-exports") if isinstance(meta, Mapping) else None
+        if isinstance(ambiguous, Mapping) and isinstance(name, str) and name in ambiguous:
+            files = [str(f) for f in ambiguous[name]]
+            return Unknown(
+                f"{label} is exported by {len(files)} templates ({', '.join(files)}), which are different environments "
+                f"(an export name is unique per account and region), and which one this stack deploys with cannot be told",
+                path,
+                "check each environment's folder on its own, or list the stacks of one deployment in .ecsnetpolicy.yaml",
+            )
         if isinstance(stacks, list):
             return Unknown(
                 f"no template of the deployment ({', '.join(map(str, stacks))}) exports {label}",
