@@ -29,6 +29,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from ..findings import Raw
 from ..phrasing import safe
 from ..values import Partial, Resolver, Unknown
+from ..values.intrinsics import NESTED_PARAMETER
 from .files import excerpt, file_problem, resolve_inside
 
 _SUB_RE = re.compile(r"\$\{([^}!$][^}$]*)\}")  # no "$" inside: linear on "${${${..."
@@ -383,6 +384,8 @@ class _Merger:
             return {"Fn::FindInMap": [m["Mappings"].get(args[0], args[0])] + [self.rename(stack, a, depth + 1) for a in args[1:]]}
         if fn == "Fn::ImportValue":
             return self._import(stack, node, depth)
+        if fn == "Fn::GetStackOutput":
+            return self._stack_output(stack, node, depth)
         if isinstance(node, Mapping):
             return {k: self.rename(stack, v, depth + 1) for k, v in node.items()}
         if isinstance(node, list):
@@ -443,6 +446,16 @@ class _Merger:
             return value
         return None
 
+    def _stack_output(self, stack: Stack, node: Mapping[str, Any], depth: int) -> Any:
+        """Fn::GetStackOutput of a stack of this deployment (by its stack name): that stack's output
+        value, renamed into the merge; of any other stack it stays (unknown unless the account has it)."""
+        target, output = stack_output_ref(node["Fn::GetStackOutput"], self._resolver(stack))
+        found = next((s for s in self.stacks if s.parent is None and s.name == target), None) if target else None
+        out_def = _section(found.template, "Outputs").get(output) if found is not None and isinstance(output, str) else None
+        if isinstance(out_def, Mapping) and "Value" in out_def:
+            return self.rename(found, out_def["Value"], depth + 1)
+        return {"Fn::GetStackOutput": self.rename(stack, node["Fn::GetStackOutput"], depth + 1)}
+
     def _import(self, stack: Stack, node: Mapping[str, Any], depth: int) -> Any:
         r = self._resolver(stack)
         name = r.resolve(node["Fn::ImportValue"], ())
@@ -462,6 +475,10 @@ class _Merger:
                 for name, body in _section(s.template, sec).items():
                     if sec == "Parameters" and s.parent is not None and self._param_value(s, name, 0) is not None:
                         continue
+                    if sec == "Parameters" and s.parent is not None and isinstance(body, Mapping) and name not in s.params:
+                        # the parent does not pass it: the hint must say where to pass it
+                        parent, lid = s.parent
+                        body = {**body, NESTED_PARAMETER: {"name": name, "stack": lid, "parent": parent.filename, "child": s.filename}}
                     merged[sec][m[sec][name]] = body
                     self.origin[(sec, m[sec][name])] = (s, name)
             for name, body in _section(s.template, "Conditions").items():
@@ -490,6 +507,35 @@ def merge(stacks: Sequence[Stack], region: str, load: Callable[[str], Mapping[st
     if ambiguous:  # imports no single environment can be chosen for: unknown, naming the exporters
         merged.template.setdefault("Metadata", {})["ecsnetpolicy:ambiguous-exports"] = {k: list(v) for k, v in ambiguous.items()}
     return merged
+
+
+def stack_output_ref(args: Any, r: Resolver) -> Tuple[Optional[str], Optional[str]]:
+    """(stack name, output name) of Fn::GetStackOutput's arguments when both resolve, else Nones.
+    Another region's or account's stack (Region, RoleArn) is never one of the set."""
+    if isinstance(args, Mapping):
+        if args.get("Region") is not None and r.resolve(args.get("Region"), ()) != r.region:
+            return None, None
+        if args.get("RoleArn") is not None:
+            return None, None
+        stack, output = r.resolve(args.get("StackName"), ()), r.resolve(args.get("OutputName"), ())
+    elif isinstance(args, list) and len(args) >= 2:
+        stack, output = r.resolve(args[0], ()), r.resolve(args[1], ())
+    else:
+        return None, None
+    return (stack, output) if isinstance(stack, str) and isinstance(output, str) else (None, None)
+
+
+def _walk_fn(node: Any, fn: str, out: List[Any], depth: int = 0) -> None:
+    if depth > 200:
+        return
+    if _intrinsic(node) == fn:
+        out.append(node[fn])
+    if isinstance(node, Mapping):
+        for v in node.values():
+            _walk_fn(v, fn, out, depth + 1)
+    elif isinstance(node, list):
+        for v in node:
+            _walk_fn(v, fn, out, depth + 1)
 
 
 def _top(stack: Stack) -> Stack:
@@ -664,6 +710,15 @@ def plan(stacks: Sequence[Stack], region: str, load: Optional[Callable[[str], Ma
                 parent[find(i)] = find(nearest[0])
             else:
                 open_.setdefault(i, {})[name] = nearest
+    by_name = {s.name: i for i, s in enumerate(stacks)}
+    for i, s in enumerate(stacks):  # Fn::GetStackOutput of another stack of the set: judged together
+        r = Resolver(s.template, params=s.params, region=region, stack_name=s.name)
+        refs: List[Any] = []
+        _walk_fn(s.template.get("Resources"), "Fn::GetStackOutput", refs)
+        for args in refs:
+            target, _output = stack_output_ref(args, r)
+            if target in by_name and by_name[target] != i:
+                parent[find(i)] = find(by_name[target])
     comps: Dict[int, List[int]] = {}
     for i in range(len(stacks)):
         comps.setdefault(find(i), []).append(i)
