@@ -509,6 +509,16 @@ def merge(stacks: Sequence[Stack], region: str, load: Callable[[str], Mapping[st
     return merged
 
 
+def nested_files(stacks: Sequence[Stack], region: str, load: Callable[[str], Mapping[str, Any]], allow_outside: Optional[bool] = None) -> set:
+    """The real paths of the local templates `stacks` nest, at any depth (loaded as a merge would)."""
+    out = set()
+    for stack in stacks:
+        if needs_merge([stack]):
+            merger = _Merger([stack], region, load, allow_outside)
+            out.update(os.path.realpath(s.filename) for s in merger.stacks if s.parent is not None)
+    return out
+
+
 def stack_output_ref(args: Any, r: Resolver) -> Tuple[Optional[str], Optional[str]]:
     """(stack name, output name) of Fn::GetStackOutput's arguments when both resolve, else Nones.
     Another region's or account's stack (Region, RoleArn) is never one of the set."""
