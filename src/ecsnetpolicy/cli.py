@@ -177,6 +177,7 @@ def _check(args: argparse.Namespace) -> int:
     if not files and not findings:
         raise UsageError(f"no templates found in {' '.join(args.paths)}")
     given = {os.path.realpath(f) for f in files}
+    spelled = {os.path.realpath(f): f for f in files}  # a file reached again (nested, another spelling): shown as given
     stacks = []
     for path in files:
         try:
@@ -209,9 +210,10 @@ def _check(args: argparse.Namespace) -> int:
             top = top.parent[0]
         if os.path.realpath(top.filename) not in given:
             continue
+        shown = spelled.get(os.path.realpath(stack.filename), stack.filename)  # one file, one path (issue 14)
         if raw.rule_id == "EN9000":
-            _say(f"{stack.filename}: {raw.message}")
-        findings.extend(to_findings([raw], stack.template, stack.filename, locate))
+            _say(f"{shown}: {raw.message}")
+        findings.extend(to_findings([raw], stack.template, shown, locate))
     findings.sort(key=lambda f: f.sort_key())
     color = args.color == "always" or (args.color == "auto" and args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     summary = None
