@@ -166,3 +166,23 @@ def test_managed_policy_grants_are_data(name, action, granted):
 
     actions = load_policy().managed_policies[name]
     assert bool(_match_any(actions, action, ignore_case=True)) is granted
+
+
+# ---------------------------------------------------------------- prefix lists belong to one region
+GOOD = ROOT / "tests" / "fixtures" / "templates" / "good_private_endpoints.yaml"
+
+
+def test_a_prefix_list_of_another_region_does_not_reach_s3():
+    # pl-63a5400a is S3's list in us-east-1 (the fixture's default); in eu-west-1 S3's is pl-6da54004
+    assert standalone(GOOD) == []
+    got = standalone(GOOD, region="eu-west-1")
+    assert [(r, line) for r, line, _c, _m in got] == [("EN1001", 68)]
+    assert "does not allow TCP 443 out to the S3 gateway endpoint" in got[0][3]
+    assert standalone(GOOD, params={"S3PrefixListId": "pl-6da54004"}, region="eu-west-1") == []
+
+
+def test_a_prefix_list_the_policies_do_not_know_is_unknown_never_taken_for_s3():
+    for params, region in (({}, "us-west-2"), ({"S3PrefixListId": "pl-0fedcba987654321a"}, "us-east-1")):
+        got = standalone(GOOD, params=params, region=region)
+        assert [(r, line) for r, line, _c, _m in got] == [("IN9001", 78)], got
+        assert f"is not one whose addresses ecsnetpolicy knows in {region} (a prefix list ID belongs to one region)" in got[0][3]

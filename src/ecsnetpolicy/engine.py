@@ -371,6 +371,8 @@ def analyse_scenario(template: Mapping[str, Any], scenario: Scenario, policy: Po
     snapshot = account.snapshot if account is not None else None
     resolver = Resolver(template, params={**params, **scenario.params}, region=region, stack_name=stack_name, scenario=scenario.conditions, budget=budget, account=snapshot)
     state, by_type = build_state(resolver, account=account)
+    if state.prefix_lists is None:  # no account: the prefix lists AWS manages in this region, as the policies know them
+        state.known_prefix_lists, state.judged_region = policy.aws_prefix_lists.get(region), region
     a = Analysis(scenario, state, resolver, by_type, policy, region=region)
     for w in state.workloads.values():
         needs = workload_needs(a, w)

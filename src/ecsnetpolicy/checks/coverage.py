@@ -143,7 +143,8 @@ def in9001(a: Analysis) -> Iterator[Raw]:
         seen.add(key)
         if moved:
             seen.add(("moved", unk.why, w.lid))
-        hint = unk.hint or "supply parameter values (ecsnetpolicy check --parameter NAME=VALUE, cfn-lint --parameters) or pass the templates that define it"
+        hint = unk.hint or (NACL_HINT if "network ACL" in what else
+                            "supply parameter values (ecsnetpolicy check --parameter NAME=VALUE, cfn-lint --parameters) or pass the templates that define it")
         yield Raw(
             "IN9001",
             path,
@@ -156,6 +157,10 @@ def in9001(a: Analysis) -> Iterator[Raw]:
     yield from execution_role_unknowns(a)
     yield from layer_policy_unknowns(a)
 
+
+# an ACL entry that covers part of a service's addresses: S3 and registries use many ranges, which change
+NACL_HINT = ("allow TCP 443 out to 0.0.0.0/0 and TCP 1024-65535 back in from it in that network ACL (AWS services use many "
+             "address ranges, and they change), or check those ranges by hand")
 
 TOO_COSTLY_MESSAGE = (
     "Could not verify the whole template: its intrinsic functions (Fn::FindInMap, Fn::Join, Fn::Split, Fn::Sub, "

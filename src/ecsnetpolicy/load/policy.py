@@ -56,6 +56,8 @@ class Policy:
     options: Dict[str, Any] = field(default_factory=dict)
     # AWS managed policy (as after `policy/` in its ARN) -> the actions it allows
     managed_policies: Dict[str, List[str]] = field(default_factory=dict)
+    # region -> AWS-managed prefix list ID -> the service it holds (policies/*.yaml aws_prefix_lists)
+    aws_prefix_lists: Dict[str, Dict[str, str]] = field(default_factory=dict)
 
     def kind(self, service: str) -> Optional[str]:
         spec = self.services.get(service)
@@ -157,6 +159,8 @@ def _load_user_file(path: Path) -> Tuple[Dict[str, Any], Dict[str, Tuple[int, in
 
 def _merge(policy: Policy, data: Mapping[str, Any], source: str) -> None:
     policy.options.update(data.get("options") or {})
+    for region, lists in (data.get("aws_prefix_lists") or {}).items():
+        policy.aws_prefix_lists.setdefault(region, {}).update(lists)
     for name, actions in (data.get("managed_policies") or {}).items():
         policy.managed_policies[name] = list(actions)
     for name, spec in (data.get("services") or {}).items():

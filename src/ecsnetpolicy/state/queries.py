@@ -6,6 +6,7 @@ Unknown (never an error resting on an undecidable value); the queries read only 
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..values import Unknown, first_unknown
@@ -58,6 +59,10 @@ class NetworkState:
         self.prefix_lists: Optional[Dict[str, str]] = None
         self.absent_prefix_lists: Any = set()  # supports `in`
         self.region: Optional[str] = None  # the account's region, when an account is given
+        # without an account: the AWS-managed prefix lists of the judged region the policies know
+        # (ID -> service), or None when they know none there; and that region
+        self.known_prefix_lists: Optional[Dict[str, str]] = None
+        self.judged_region: Optional[str] = None
         self._nacl_cache: Dict[Any, Tuple[Tri, Any]] = {}
         self._egress_cache: Dict[Any, Tri] = {}
         self._admit_cache: Dict[Any, Tri] = {}
@@ -301,7 +306,7 @@ class NetworkState:
         S3 list (prefix list IDs differ per region)."""
         pl = rule.prefix_list
         if self.prefix_lists is None:
-            return True
+            return self._known_prefix_list_is_s3(rule)
         name = self.prefix_lists.get(pl)
         if name is None:
             if pl in self.absent_prefix_lists:
@@ -314,6 +319,21 @@ class NetworkState:
         if name.endswith(".s3") and name.startswith("com.amazonaws."):
             return False  # the S3 list of another region
         return Unknown(f"prefix list {pl} ({name}) may or may not hold the addresses of S3", rule.path)
+
+    def _known_prefix_list_is_s3(self, rule: Rule) -> Tri:
+        """Without an account: a prefix list ID belongs to one region.  The judged region's S3
+        list (as the policies know it) is S3; any other ID there, when the region's lists are
+        known and the ID is another region's or service's list, is not; anything else is unknown."""
+        pl, region, known = rule.prefix_list, self.judged_region, self.known_prefix_lists
+        where = tuple(rule.path) + ("DestinationPrefixListId",) if rule.path and rule.path[-1] != "DestinationPrefixListId" else tuple(rule.path)
+        hint = (f"use the S3 prefix list of {region} (aws ec2 describe-prefix-lists --region {region}), or give an account "
+                "snapshot (ecsnetpolicy check --aws-snapshot DIR)")
+        if known is not None and pl in known:
+            return known[pl] == "s3"
+        if known is not None and "s3" in known.values() and isinstance(pl, str) and re.fullmatch(r"pl-[0-9a-f]{8}", pl):
+            return False  # an AWS-managed ID (8 hex digits) that is not this region's S3 list
+        return Unknown(f"prefix list {pl} is not one whose addresses ecsnetpolicy knows in {region} (a prefix list ID "
+                       f"belongs to one region)", where, hint)
 
     def s3_prefix_list(self) -> Optional[str]:
         """The ID of the S3 prefix list of the account's region, when the snapshot has it."""
