@@ -626,16 +626,7 @@ def merged_params(merged: Merged) -> Dict[str, Any]:
 
 
 def _walk_imports(node: Any, out: List[Any], depth: int = 0) -> None:
-    if depth > 200:
-        return
-    if _intrinsic(node) == "Fn::ImportValue":
-        out.append(node["Fn::ImportValue"])
-    if isinstance(node, Mapping):
-        for v in node.values():
-            _walk_imports(v, out, depth + 1)
-    elif isinstance(node, list):
-        for v in node:
-            _walk_imports(v, out, depth + 1)
+    _walk_fn(node, "Fn::ImportValue", out, depth)
 
 
 # Most variants a set of stacks is judged in when several environments export the names its
