@@ -15,7 +15,7 @@ from ..engine import Analysis
 from ..findings import Raw
 from ..load.policy import Need
 from ..phrasing import join as _join
-from ..values import NOVALUE, Path, ResAtt, ResRef, Unknown, first_unknown, short_name
+from ..values import NOVALUE, Path, ResAtt, ResRef, Unknown, excerpt, first_unknown, short_name
 from .base import _describe, _props
 from .policy_documents import Stmt, parse_document
 from .tasks import _td_launch_type, execution_needs, task_definition_users
@@ -481,8 +481,11 @@ def template_role_unknowns(a: Analysis) -> Iterator[Raw]:
         if isinstance(value, str):
             why, hint = (f"role {short_name(value)} is not defined in the templates given",
                          "pass the template that defines it, or an account snapshot that holds it (ecsnetpolicy check --aws-snapshot DIR)")
+        elif isinstance(value, ResAtt) and value.attribute.startswith("Outputs."):
+            why, hint = (f"the role is output {value.attribute[8:]} of nested stack {value.logical_id}, whose template was not loaded",
+                         "give the nested stack a local TemplateURL (ecsnetpolicy loads it), or supply the value")
         else:
-            unk = first_unknown(value) or Unknown("the role is not known")
+            unk = first_unknown(value) or Unknown(f"the role is {excerpt(value)}, which the template set does not define as a role")
             why, hint = unk.why, unk.hint or "pass the template that defines it, or an account snapshot that holds it (ecsnetpolicy check --aws-snapshot DIR)"
         yield Raw(
             "IN9001",
