@@ -232,3 +232,15 @@ def test_plugin_lints_a_child_within_the_configured_deployment(tmp_path, monkeyp
     # judged as nested stack Api of the configured parent: Subnets passed, TaskSecurityGroup not
     assert [(r, line) for r, line, _c, _m in got] == [("IN9001", 79)]
     assert "parameter TaskSecurityGroup of nested stack Api has no value; pass TaskSecurityGroup in the Parameters" in got[0][3]
+
+
+def test_two_importers_of_one_name_in_two_folders_are_never_one_stack(capsys, tmp_path):
+    # a/service.yaml and b/service.yaml (one stack name) import from one network: two services
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    shutil.copy(DEP / "split" / "network.yaml", tmp_path / "network.yaml")
+    for sub in ("a", "b"):
+        shutil.copy(DEP / "split" / "service.yaml", tmp_path / sub / "service.yaml")
+    rows = run(capsys, tmp_path)[1]
+    assert [(r[1], r[2]) for r in rows] == [("EN3001", 134), ("EN3001", 134)]
+    assert {r[3].split(" in subnet")[0] for r in rows} == {"Tasks of service Service@service", "Tasks of service Service@service-2"}

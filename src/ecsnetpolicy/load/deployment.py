@@ -316,6 +316,12 @@ class _Merger:
 
     def _name_maps(self) -> Dict[int, Dict[str, Dict[str, str]]]:
         sections = ("Resources", "Parameters", "Conditions", "Mappings")
+        tags: Dict[int, str] = {}
+        for s in self.stacks:  # two stacks of one name (service.yaml in two folders): never one qualified name
+            tag, n = s.tag, 2
+            while tag in tags.values():
+                tag, n = f"{s.tag}-{n}", n + 1
+            tags[id(s)] = tag
         counts: Dict[Tuple[str, str], int] = {}
         for s in self.stacks:
             for sec in sections:
@@ -324,7 +330,7 @@ class _Merger:
         maps: Dict[int, Dict[str, Dict[str, str]]] = {}
         for s in self.stacks:
             maps[id(s)] = {
-                sec: {name: (f"{name}@{s.tag}" if counts[(sec, name)] > 1 else name) for name in _section(s.template, sec)}
+                sec: {name: (f"{name}@{tags[id(s)]}" if counts[(sec, name)] > 1 else name) for name in _section(s.template, sec)}
                 for sec in sections
             }
         return maps
