@@ -114,9 +114,9 @@ def test_undecidable_condition_is_unknown_never_a_verdict(condition):
 
 
 # ---------------------------------------------------------------- EN2006: every non-gateway service
-@pytest.mark.parametrize("service,interface_only", [("s3", False), ("dynamodb", False), ("sqs", True), ("sns", True),
+@pytest.mark.parametrize("service,interface_only", [("s3", False), ("dynamodb", False), ("s3express", False), ("sqs", True), ("sns", True),
                                                     ("ecr.api", True), ("execute-api", True), ("bedrock-runtime", True)])
-def test_only_s3_and_dynamodb_offer_gateway_endpoints(service, interface_only):
+def test_only_s3_s3express_and_dynamodb_offer_gateway_endpoints(service, interface_only):
     from ecsnetpolicy.load.policy import load_policy
 
     assert load_policy().interface_only(service) is interface_only

@@ -65,7 +65,7 @@ class Policy:
 
     def interface_only(self, service: str) -> bool:
         """Whether an endpoint for `service` (region-agnostic, `sqs`) must be an Interface one.
-        Only the services the policies list as `gateway` (S3 and DynamoDB) offer gateway
+        Only the services the policies list as `gateway` (S3, S3 Express, DynamoDB) offer gateway
         endpoints; every other AWS service fails to create as a Gateway endpoint (the default
         VpcEndpointType), whether or not the policies describe it."""
         return self.kind(service) != "gateway"

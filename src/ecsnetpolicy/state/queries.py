@@ -9,7 +9,7 @@ import ipaddress
 import re
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-from ..values import Unknown, first_unknown
+from ..values import Unknown, first_unknown, may_name
 from .logic import ANY_V4, PRIVATE_V4, Tri, covers, is_public_cidr, rule_allows_tcp, tri_all, tri_any, undecided
 from .network import (
     DhcpOptions,
@@ -267,7 +267,7 @@ class NetworkState:
             if rule.peer_sg is not None:
                 ep_sgs = self.endpoint_sgs(target)
                 if isinstance(rule.peer_sg, Unknown):
-                    checks.append(rule.peer_sg)
+                    checks.append(self._peer_in(rule.peer_sg, ep_sgs) if not isinstance(ep_sgs, Unknown) else rule.peer_sg)
                 elif isinstance(ep_sgs, Unknown):
                     checks.append(ep_sgs)
                 else:
@@ -370,6 +370,15 @@ class NetworkState:
             cache[key] = self._endpoint_admits(ep, workload_sgs, subnet)
         return cache[key]
 
+    def _peer_in(self, peer: Any, sg_ids: Sequence[str]) -> Tri:
+        """Is the rule's peer group one of `sg_ids`?  An undecided peer may be, unless it is a
+        literal ID and every one of them is a group the template set creates (a literal ID never
+        names one of those)."""
+        if not isinstance(peer, Unknown):
+            return peer in sg_ids
+        created = [getattr(getattr(self.sgs.get(g), "origin", None), "source", None) == "template" for g in sg_ids]
+        return False if created and all(may_name(peer, c) is False for c in created) else peer
+
     def _endpoint_admits(self, ep: Endpoint, workload_sgs: Sequence[str], subnet: str) -> Tri:
         ep_sgs = self.endpoint_sgs(ep)
         if isinstance(ep_sgs, Unknown):
@@ -383,7 +392,7 @@ class NetworkState:
             for rule in sg.ingress:
                 src: List[Tri] = []
                 if rule.peer_sg is not None:
-                    src.append(rule.peer_sg if isinstance(rule.peer_sg, Unknown) else rule.peer_sg in workload_sgs)
+                    src.append(self._peer_in(rule.peer_sg, workload_sgs))
                 if rule.cidr is not None:
                     src.append(covers(rule.cidr, cidr))
                 if rule.prefix_list is not None:
