@@ -193,7 +193,10 @@ def test_attached_customer_policy_missing_from_the_snapshot_is_in9001():
 
 
 def test_without_an_account_a_role_arn_is_not_judged():
-    assert rows(template(), None)[0] == []
+    # not judged, and said so (issue 14: a role the template set cannot see is IN9001, never silence)
+    got = rows(template(), None)[0]
+    assert [(r, line) for r, line, _p, _m in got] == [("IN9001", ROLE_LINE)]
+    assert "is not defined in the templates given; pass the template that defines it, or an account snapshot" in got[0][3]
 
 
 def test_a_role_needing_nothing_from_the_role_is_not_reported():

@@ -173,7 +173,10 @@ def test_en5002_group_nobody_creates(monkeypatch):
 
 
 def test_en5002_silent_without_the_account(monkeypatch):
-    assert run(monkeypatch, task(), log_groups=None) == []
+    # no EN5002 without the account, but said (issue 14: a group nobody creates is IN9001, never silence)
+    got = run(monkeypatch, task(), log_groups=None)
+    assert [(r, p) for r, _line, p, _m in got] == [("IN9001", LOG_CONFIG_PATH)]
+    assert "log group /ecs/app" in got[0][3] and "--aws-snapshot" in got[0][3]
 
 
 def test_en5002_group_in_the_account(monkeypatch):

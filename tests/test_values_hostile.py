@@ -150,6 +150,10 @@ BASE = textwrap.dedent(
     {nacl}
       Cluster:
         Type: AWS::ECS::Cluster
+      LogGroup:
+        Type: AWS::Logs::LogGroup
+        Properties:
+          LogGroupName: api
       ExecutionRole:
         Type: AWS::IAM::Role
         Properties:

@@ -120,6 +120,7 @@ class Unit:
     stack_name: str
     merged: Any = None  # deployment.Merged
     error: Optional[str] = None
+    plan: Any = None  # deployment.Plan: which exporter each shared export name comes from, and its label
 
     def translate(self, path: Sequence[Any]) -> Tuple[Optional["Stack"], Tuple[Any, ...]]:
         if self.merged is None:
@@ -131,30 +132,31 @@ def deployment_units(stacks: Sequence["Stack"], *, region: str = "us-east-1", lo
     """Stacks that import from each other (or nest) are judged together, merged; the rest alone.
     A group that cannot be merged becomes a Unit with `error` set (never an exception), so one bad
     deployment never hides the findings of the others."""
-    from .load.deployment import groups, merge, merged_params, needs_merge
+    from .load.deployment import Plan, merge, merged_params, needs_merge, plan
 
     try:
-        grouped = groups(stacks, region) if len(stacks) > 1 else [list(stacks)]
-    except Exception as exc:  # grouping reads only the templates' Outputs and imports
+        plans = plan(stacks, region, load, allow_outside) if len(stacks) > 1 else [Plan(list(stacks))]
+    except Exception as exc:  # planning reads the templates' Outputs and imports (and nested exports)
         if os.environ.get("ECSNETPOLICY_DEBUG") and not isinstance(exc, _input_errors()):
             raise
         return [Unit([s], s.template, dict(s.params), s.name, error=failure_reason(exc)) for s in stacks]
     units = []
-    for group in grouped:
+    for p in plans:
+        group = p.stacks
         if not group:
             continue
-        if not needs_merge(group):
+        if not needs_merge(group) and not p.choose:
             s = group[0]
-            units.append(Unit(group, s.template, dict(s.params), s.name))
+            units.append(Unit(group, s.template, dict(s.params), s.name, plan=p))
             continue
         try:
-            merged = merge(group, region, load, allow_outside=allow_outside)
+            merged = merge(group, region, load, allow_outside=allow_outside, choose=p.choose, ambiguous=p.ambiguous)
         except Exception as exc:
             if os.environ.get("ECSNETPOLICY_DEBUG") and not isinstance(exc, _input_errors()):
                 raise
-            units.append(Unit(group, group[0].template, dict(group[0].params), group[0].name, error=failure_reason(exc)))
+            units.append(Unit(group, group[0].template, dict(group[0].params), group[0].name, error=failure_reason(exc), plan=p))
             continue
-        units.append(Unit(group, merged.template, merged_params(merged), group[0].name, merged))
+        units.append(Unit(group, merged.template, merged_params(merged), group[0].name, merged, plan=p))
     return units
 
 
@@ -173,23 +175,67 @@ def deployment_raws(
     from .load.deployment import unloaded_raws
 
     account = _with_deployment_log_groups(account, stacks)
-    out: List[Tuple["Stack", Raw]] = []
+    per_unit: List[Tuple[Unit, List[Tuple["Stack", Raw]]]] = []
     for unit in deployment_units(stacks, region=region, load=load, allow_outside=allow_outside):
+        found: List[Tuple["Stack", Raw]] = []
+        per_unit.append((unit, found))
         if unit.error is not None:
-            out.extend((s, not_analysed(unit.error)) for s in unit.stacks if s.parent is None)
+            found.extend((s, not_analysed(unit.error)) for s in unit.stacks if s.parent is None)
             continue
-        out.extend(unloaded_raws(unit.merged))  # nested stacks left unknown: IN9001 on their TemplateURL
+        found.extend(unloaded_raws(unit.merged))  # nested stacks left unknown: IN9001 on their TemplateURL
         raws = safe_raw_for(unit.template, params=unit.params, region=region, stack_name=unit.stack_name, policy_files=policy_files, account=account)
         for r in raws:
             if r.rule_id == "EN9000":
                 # the analysis of the whole unit failed: every top-level stack of it is unjudged
-                out.extend((s, r) for s in unit.stacks if s.parent is None)
+                found.extend((s, r) for s in unit.stacks if s.parent is None)
                 continue
             stack, path = unit.translate(r.path)
             if stack is None:
                 continue
             if unit.merged is not None:
                 r = Raw(r.rule_id, path, r.message, r.workload, _translate_fix(r.fix, unit.merged))
+            found.append((stack, r))
+    return _combine(per_unit)
+
+
+def _top_of(stack: "Stack") -> "Stack":
+    while stack.parent is not None:
+        stack = stack.parent[0]
+    return stack
+
+
+def _combine(per_unit: Sequence[Tuple[Unit, List[Tuple["Stack", Raw]]]]) -> List[Tuple["Stack", Raw]]:
+    """The findings of every unit, each once (a stack judged in several units, as the exporter of
+    several environments' importers, reports a finding once).  An importer judged against each of
+    several environments (deployment.plan) reports what holds in all of them once, and what holds
+    in only some with the words saying which."""
+    variants: Dict[Any, int] = {}
+    for unit, _found in per_unit:
+        key = getattr(unit.plan, "variant_of", None)
+        if key is not None:
+            variants[key] = variants.get(key, 0) + 1
+    seen_in: Dict[Tuple[Any, ...], set] = {}
+    for unit, found in per_unit:
+        p = unit.plan
+        if p is None or p.variant_of is None:
+            continue
+        for stack, r in found:
+            if id(_top_of(stack)) in p.importers:
+                seen_in.setdefault((p.variant_of, id(stack), r.rule_id, tuple(r.path), r.message), set()).add(id(unit))
+    out: List[Tuple["Stack", Raw]] = []
+    done = set()
+    for unit, found in per_unit:
+        p = unit.plan
+        for stack, r in found:
+            if p is not None and p.variant_of is not None and p.label and id(_top_of(stack)) in p.importers:
+                everywhere = len(seen_in.get((p.variant_of, id(stack), r.rule_id, tuple(r.path), r.message), ())) == variants[p.variant_of]
+                if not everywhere:
+                    text = r.message[:-1] + f" ({p.label})." if r.message.endswith(".") else f"{r.message} ({p.label})"
+                    r = Raw(r.rule_id, r.path, text, r.workload, r.fix)
+            key = (os.path.realpath(stack.filename), r.rule_id, tuple(r.path), r.message)
+            if key in done:
+                continue
+            done.add(key)
             out.append((stack, r))
     return out
 

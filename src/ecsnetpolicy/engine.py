@@ -26,6 +26,7 @@ from .values import (
     Scenario,
     Unknown,
     first_unknown,
+    may_name,
 )
 
 _ECR_HOST = re.compile(r"^[^./]+\.dkr\.ecr(?:-fips)?\.([a-z0-9\x00-]+)\.amazonaws\.com(?:\.cn)?$")
@@ -301,7 +302,8 @@ def _decide(a: Analysis, w: Workload, use: NeedUse, service: str, subnet: str, v
     undecided = [ep for ep in in_vpc if isinstance(ep.service, Unknown) or not ep.type_known]
     undecided += [
         ep for ep in net.endpoints.values()
-        if isinstance(ep.vpc, Unknown) and (ep.service == service or isinstance(ep.service, Unknown))
+        if isinstance(ep.vpc, Unknown) and may_name(ep.vpc, _created_here(net.vpcs, vpc))
+        and (ep.service == service or isinstance(ep.service, Unknown))
     ]
     if policy.kind(service) == "gateway":
         v._gateway = True
@@ -318,7 +320,7 @@ def _decide(a: Analysis, w: Workload, use: NeedUse, service: str, subnet: str, v
             if isinstance(rt, str) and rt in ids:
                 v.via = gw
                 return v
-            unknown_rts = unknown_rts or next((x for x in ids if isinstance(x, Unknown)), None)
+            unknown_rts = unknown_rts or next((x for x in ids if isinstance(x, Unknown) and may_name(x, _created_here(net.route_tables, rt))), None)
         if internet is True:
             v.via = "internet"
             return v
@@ -370,6 +372,12 @@ def _decide(a: Analysis, w: Workload, use: NeedUse, service: str, subnet: str, v
     return v
 
 
+def _created_here(facts: Mapping[Any, Any], key: Any) -> bool:
+    """Whether `key` names a resource the template set creates (a literal ID never names one)."""
+    fact = facts.get(key) if isinstance(key, str) else None
+    return fact is not None and getattr(getattr(fact, "origin", None), "source", None) == "template"
+
+
 def _undecided_why(ep: Endpoint) -> Unknown:
     for value in (ep.vpc, ep.service):
         if isinstance(value, Unknown):
@@ -395,6 +403,8 @@ def analyse_scenario(template: Mapping[str, Any], scenario: Scenario, policy: Po
     snapshot = account.snapshot if account is not None else None
     resolver = Resolver(template, params={**params, **scenario.params}, region=region, stack_name=stack_name, scenario=scenario.conditions, budget=budget, account=snapshot)
     state, by_type = build_state(resolver, account=account)
+    if state.prefix_lists is None:  # no account: the prefix lists AWS manages in this region, as the policies know them
+        state.known_prefix_lists, state.judged_region = policy.aws_prefix_lists.get(region), region
     a = Analysis(scenario, state, resolver, by_type, policy, region=region)
     for w in state.workloads.values():
         needs = workload_needs(a, w)

@@ -161,11 +161,13 @@ def judge(ctx: Context, files: Sequence[str], context: Optional[Sequence[Any]] =
                 entry[2].append(i)
     region_labels = [f"in region {r}" for r, _l, _v in ctx.combos]
     set_labels = [label for _r, label, _v in ctx.combos]
+    spelled = {os.path.realpath(f): f for f in files}  # a file reached again (nested, another spelling): shown as given
     for stack, raw, where in found.values():
+        shown = spelled.get(os.path.realpath(stack.filename), stack.filename)  # one file, one path (issue 14)
         if raw.rule_id == "EN9000":
-            result.notes.append(f"{stack.filename}: {raw.message}")
-            result.failed.add(stack.filename)
-        result.findings.extend(to_findings([with_variants(raw, where, region_labels, set_labels)], stack.template, stack.filename, locate))
+            result.notes.append(f"{shown}: {raw.message}")
+            result.failed.add(shown)
+        result.findings.extend(to_findings([with_variants(raw, where, region_labels, set_labels)], stack.template, shown, locate))
     if ctx.want_summary and first is not None and first[0]:
         from .report.graph import deployment_summary
 

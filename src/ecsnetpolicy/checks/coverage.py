@@ -16,6 +16,7 @@ from .flows import _dns_targets, _nacl_flows
 from .iam import execution_role_unknowns
 from .inbound import inbound_unknowns
 from .logs import log_group_unknowns
+from .s3 import layer_policy_unknowns
 
 
 def _strip_intrinsic(path: Path) -> Path:
@@ -144,7 +145,8 @@ def in9001(a: Analysis) -> Iterator[Raw]:
         seen.add(key)
         if moved:
             seen.add(("moved", unk.why, w.lid))
-        hint = unk.hint or "supply parameter values (ecsnetpolicy check --parameter NAME=VALUE, cfn-lint --parameters) or pass the templates that define it"
+        hint = unk.hint or (NACL_HINT if "network ACL" in what else
+                            "supply parameter values (ecsnetpolicy check --parameter NAME=VALUE, cfn-lint --parameters) or pass the templates that define it")
         yield Raw(
             "IN9001",
             path,
@@ -155,7 +157,12 @@ def in9001(a: Analysis) -> Iterator[Raw]:
     yield from service_az_unknowns(a)
     yield from log_group_unknowns(a)
     yield from execution_role_unknowns(a)
+    yield from layer_policy_unknowns(a)
 
+
+# an ACL entry that covers part of a service's addresses: S3 and registries use many ranges, which change
+NACL_HINT = ("allow TCP 443 out to 0.0.0.0/0 and TCP 1024-65535 back in from it in that network ACL (AWS services use many "
+             "address ranges, and they change), or check those ranges by hand")
 
 TOO_COSTLY_MESSAGE = (
     "Could not verify the whole template: its intrinsic functions (Fn::FindInMap, Fn::Join, Fn::Split, Fn::Sub, "

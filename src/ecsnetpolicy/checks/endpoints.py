@@ -192,11 +192,18 @@ def en2005(a: Analysis) -> Iterator[Raw]:
         )
 
 
+def _aws_service(ep: Endpoint) -> bool:
+    """An AWS service's endpoint (`com.amazonaws.<region>.sqs`), not a PrivateLink endpoint
+    service (`com.amazonaws.vpce...`), whose type (Interface, GatewayLoadBalancer) the service's
+    owner decides."""
+    return ep.service_raw.startswith(("com.amazonaws.", "aws.api.")) and not ep.service_raw.startswith("com.amazonaws.vpce.")
+
+
 def en2006(a: Analysis) -> Iterator[Raw]:
     for ep in a.state.endpoints.values():
         if not ep.type_known or ep.type == "Interface" or not isinstance(ep.service, str) or not in_template(ep):
             continue
-        if not a.policy.interface_only(ep.service):
+        if not a.policy.interface_only(ep.service) or not _aws_service(ep):
             continue
         users = [v for v in a.verdicts if v.outcome == "wrong-type" and v.via is ep]
         props = a.resolver.properties(ep.lid)

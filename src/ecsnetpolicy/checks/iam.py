@@ -15,7 +15,7 @@ from ..engine import Analysis
 from ..findings import Raw
 from ..load.policy import Need
 from ..phrasing import join as _join
-from ..values import NOVALUE, ResAtt, ResRef, Unknown
+from ..values import NOVALUE, Path, ResAtt, ResRef, Unknown, excerpt, first_unknown, short_name
 from .base import _describe, _props
 from .policy_documents import Stmt, parse_document
 from .tasks import _td_launch_type, execution_needs, task_definition_users
@@ -70,11 +70,18 @@ class _Grants:
         self.statements: List[Stmt] = []
         self.unknown = False
         self.has_execution_policy = False
+        # what made the grants unknown: (why, hint, template path or None), for IN9001
+        self.unknown_why: List[Tuple[str, str, Optional[Path]]] = []
 
-    def _add(self, doc: Any, where: str) -> None:
+    def _undecided(self, why: str, hint: str = "", path: Optional[Path] = None) -> None:
+        self.unknown = True
+        self.unknown_why.append((why, hint, path))
+
+    def _add(self, doc: Any, where: str, path: Optional[Path] = None) -> None:
         stmts, unknown = parse_document(doc, where)
         self.statements.extend(stmts)
-        self.unknown = self.unknown or unknown
+        if unknown:
+            self._undecided(f"{where} cannot be read", "write its PolicyDocument as literal statements", path)
 
     def _aws_managed(self, value: Any, managed: Mapping[str, List[str]]) -> bool:
         """Add an AWS managed policy known by name (policies/*.yaml `managed_policies`); False
@@ -128,45 +135,61 @@ class RolePolicies(_Grants):
         # managed policies
         items = r.items(props.get("ManagedPolicyArns", []), base + ("ManagedPolicyArns",))
         if isinstance(items, Unknown):
-            self.unknown = True
+            self._undecided(f"its ManagedPolicyArns are not known ({items.why})", items.hint, base + ("ManagedPolicyArns",))
             items = []
-        for value, _path in items:
-            self._managed(a, value, managed)
+        for value, path in items:
+            self._managed(a, value, managed, path)
         # inline policies
         items = r.items(props.get("Policies", []), base + ("Policies",))
         if isinstance(items, Unknown):
-            self.unknown = True
+            self._undecided(f"its inline Policies are not known ({items.why})", items.hint, base + ("Policies",))
             items = []
-        for value, _path in items:
+        for value, path in items:
             if not isinstance(value, Mapping):
-                self.unknown = True
+                self._undecided(f"an inline policy of {role} is not known", "", path)
                 continue
             name = value.get("PolicyName") if isinstance(value.get("PolicyName"), str) else "?"
-            self._add(value.get("PolicyDocument"), f"inline policy {name} of {role}")
+            self._add(value.get("PolicyDocument"), f"inline policy {name} of {role}", path)
         # standalone policies attached to the role
         for lid, rtype, entries in _standalone_policies(a):
             p = _props(lid)
             pprops = r.properties(lid)
             if isinstance(entries, Unknown):
-                self.unknown = True
+                self._undecided(f"the roles policy {lid} attaches to are not known ({entries.why})", entries.hint, p)
                 continue
             hits = [_attached(r, v, role, role_name) for v, _ in entries]
             if any(h is True for h in hits):
                 what = "managed policy" if rtype == "AWS::IAM::ManagedPolicy" else "policy"
-                self._add(r.resolve(pprops.get("PolicyDocument"), p + ("PolicyDocument",)), f"{what} {lid}")
+                self._add(r.resolve(pprops.get("PolicyDocument"), p + ("PolicyDocument",)), f"{what} {lid}", p + ("PolicyDocument",))
             elif any(h is None for h in hits):
-                self.unknown = True
+                self._undecided(f"whether policy {lid} attaches to {role} cannot be decided", "", p)
 
-    def _managed(self, a: Analysis, value: Any, managed: Mapping[str, List[str]]) -> None:
+    def _managed(self, a: Analysis, value: Any, managed: Mapping[str, List[str]], path: Optional[Path] = None) -> None:
         r = a.resolver
         if isinstance(value, ResRef) and r.resource_type(value.logical_id) == "AWS::IAM::ManagedPolicy":
             if r.present(value.logical_id):
                 lid = value.logical_id
-                self._add(r.resolve(r.properties(lid).get("PolicyDocument"), _props(lid) + ("PolicyDocument",)), f"managed policy {lid}")
+                self._add(r.resolve(r.properties(lid).get("PolicyDocument"), _props(lid) + ("PolicyDocument",)), f"managed policy {lid}",
+                          _props(lid) + ("PolicyDocument",))
             return  # a policy not created in this scenario: the stack fails elsewhere
         if self._aws_managed(value, managed):
             return
-        self.unknown = True  # another AWS managed policy, a customer policy by ARN, a parameter...
+        # another AWS managed policy, a customer policy by ARN, a parameter...
+        self._undecided(*_unknown_policy(value), path)
+
+
+def _unknown_policy(value: Any) -> Tuple[str, str]:
+    """(why, hint) for a managed policy ARN whose grants are not known."""
+    if isinstance(value, str) and re.match(r"arn:aws[a-z-]*:iam::aws:policy/", value):
+        return (f"AWS managed policy {short_name(value)} is not among those whose grants ecsnetpolicy knows (policies/*.yaml)",
+                "list its actions under managed_policies in a policy file of yours (ecsnetpolicy check --policy FILE)")
+    if isinstance(value, str):
+        return (f"managed policy {short_name(value)} is not defined in the templates given",
+                "pass the template that defines it, or an account snapshot that holds it (ecsnetpolicy check --aws-snapshot DIR)")
+    unk = first_unknown(value)
+    if unk is not None:
+        return f"a managed policy ARN is not known ({unk.why})", unk.hint
+    return "a managed policy ARN is not known", ""
 
 
 _RESOURCE_WORDS = {
@@ -375,7 +398,9 @@ def _role_raws(perms: Any, hits: Sequence[Any], execution_actions: Any, anchor: 
 def execution_role_unknowns(a: Analysis) -> Iterator[Raw]:
     """IN9001 for every execution role given as an ARN that EN5001 could not judge from the
     account snapshot: the role, or a customer managed policy it attaches, is not in the snapshot
-    (called by checks.coverage.in9001).  Nothing without an account."""
+    (called by checks.coverage.in9001); and, with or without an account, every execution role whose
+    grants the template set cannot decide (template_role_unknowns)."""
+    yield from template_role_unknowns(a)
     if _account_of(a) is None:
         return
     r = a.resolver
@@ -409,6 +434,64 @@ def execution_role_unknowns(a: Analysis) -> Iterator[Raw]:
             anchor,
             f"Could not verify that execution role {value} of task definition {td} ({who}) allows what its tasks need (EN5001): "
             f"{why}; {hint}.",
+            None,
+        )
+
+
+def template_role_unknowns(a: Analysis) -> Iterator[Raw]:
+    """IN9001 for each task definition whose execution role EN5001 could not judge from the
+    template set: a template role attaching a policy whose grants are not known, or (with no
+    account snapshot) a role the template set does not define.  Never silence."""
+    r = a.resolver
+    for td in a.state.task_definitions:
+        props = r.properties(td)
+        if "ExecutionRoleArn" not in props:
+            continue
+        users = task_definition_users(a, td)
+        if not users:
+            continue
+        hits = execution_needs(a, td, _td_launch_type(a, td, users))
+        actions = list(dict.fromkeys(x for hit in hits for x in role_actions(hit.need)))
+        if not actions:
+            continue
+        anchor = _props(td) + ("ExecutionRoleArn",)
+        value = r.resolve(props.get("ExecutionRoleArn"), anchor)
+        who = f"used by {_join([label for label, _ in users])}"
+        if isinstance(value, (ResAtt, ResRef)) and (not isinstance(value, ResAtt) or value.attribute == "Arn"):
+            role = value.logical_id
+            if r.resource_type(role) != "AWS::IAM::Role" or not r.present(role):
+                continue
+            perms = RolePolicies(a, role)
+            open_ = [x for x in actions if perms.decide(x)[0] == "unknown"]
+            if not open_:
+                continue
+            why, hint, path = perms.unknown_why[0] if perms.unknown_why else (
+                f"a statement of its policies that may allow or deny {'them' if len(open_) > 1 else 'it'} uses NotAction, NotResource or a "
+                f"Condition, which ecsnetpolicy does not evaluate", "", None)
+            yield Raw(
+                "IN9001",
+                path or _props(role),
+                f"Could not verify that execution role {role} of task definition {td} ({who}) allows {_join(open_)}, which its "
+                f"tasks need (EN5001): {why}; {hint or 'grant them by name (Action) in a policy of ' + role}.",
+                None,
+            )
+            continue
+        if _account_of(a) is not None or value is None or value is NOVALUE or value == "":
+            continue  # judged from the account (execution_role_unknowns), or no role at all (EN5001)
+        if isinstance(value, str):
+            why, hint = (f"role {short_name(value)} is not defined in the templates given",
+                         "pass the template that defines it, or an account snapshot that holds it (ecsnetpolicy check --aws-snapshot DIR)")
+        elif isinstance(value, ResAtt) and value.attribute.startswith("Outputs."):
+            why, hint = (f"the role is output {value.attribute[8:]} of nested stack {value.logical_id}, whose template was not loaded",
+                         "give the nested stack a local TemplateURL (ecsnetpolicy loads it), or supply the value")
+        else:
+            unk = first_unknown(value) or Unknown(f"the role is {excerpt(value)}, which the template set does not define as a role")
+            why, hint = unk.why, unk.hint or "pass the template that defines it, or an account snapshot that holds it (ecsnetpolicy check --aws-snapshot DIR)"
+        yield Raw(
+            "IN9001",
+            anchor,
+            f"Could not verify that the execution role of task definition {td} ({who}) allows {_join(actions)}, which its "
+            f"tasks need (EN5001): {why}; {hint}.",
             None,
         )
 

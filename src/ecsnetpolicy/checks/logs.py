@@ -1,8 +1,9 @@
 """Rule 5002, container logs (EN5002): the awslogs group a container writes to must exist when its
 tasks start: created by the template, auto-created (awslogs-create-group with logs:CreateLogGroup
 on the execution role), or already in the AWS account.  Judged only when the account's log groups
-are known (an account snapshot that captured them); the cases it cannot decide go to IN9001
-through :func:`log_group_unknowns`."""
+are known (an account snapshot that captured them); the cases it cannot decide (all those the
+template set does not settle, when no account is given) go to IN9001 through
+:func:`log_group_unknowns`."""
 
 from __future__ import annotations
 
@@ -129,7 +130,12 @@ def judge_log_groups(a: Analysis) -> List[LogGroupCase]:
     a.__dict__["_log_group_cases"] = cases
     groups = _account_log_groups(a)
     if groups is None:
-        return cases  # no account, or its log groups were not captured: nothing to judge against
+        # no account: a group the template set neither creates nor auto-creates may still be in
+        # the account; only it can say (issue 14: IN9001, never silence)
+        groups = Unknown("no template of the set creates it, it is not auto-created, and whether the account holds it is not known "
+                         "without an account snapshot", (),
+                         "create it in the template (AWS::Logs::LogGroup), or give an account snapshot holding the account's log "
+                         "groups (ecsnetpolicy check --aws-snapshot DIR)")
     net = a.state
     for td in net.task_definitions:
         users = None

@@ -4,14 +4,14 @@ against the ECR layer bucket (EN3002)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Iterator, List, Optional, Tuple
+from typing import Any, Iterator, List, NamedTuple, Optional, Tuple
 
 from ..engine import Analysis
 from ..findings import Fix, Raw
 from ..load.policy import Need
 from ..phrasing import join as _join, subnets as _subnets
 from ..state import Endpoint
-from ..values import MARK, NOVALUE, Partial, Unknown
+from ..values import MARK, NOVALUE, Partial, Path, Unknown, first_unknown
 from .base import _as_list, _describe, _group, _key_path, _need, _note, _props, _symptom, in_template, ref_or_id, subnet_anchor
 from .policy_documents import _match_any, _tri_and, parse_document
 
@@ -61,7 +61,18 @@ def en3001(a: Analysis) -> Iterator[Raw]:
         )
 
 
-_ACCOUNT_KEYS = {"aws:principalaccount": "aws:PrincipalAccount", "aws:principalorgid": "aws:PrincipalOrgID", "s3:resourceaccount": "s3:ResourceAccount"}
+# Condition keys that restrict by account or organisation, of the principal or of the resource:
+# ECR's layer requests are made by AWS for a bucket AWS owns (fact 23), so a positive test of any
+# of them against the user's own account or organisation never holds.  Written out by hand: IAM
+# publishes no machine-readable list of which keys name an account.
+_ACCOUNT_KEYS = {k.lower(): k for k in (
+    "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
+    "aws:ResourceAccount", "aws:ResourceOrgID", "aws:ResourceOrgPaths",
+    "s3:ResourceAccount",
+)}
+# ... of which these are absent from a request when that account is in no organisation: with an
+# ...IfExists operator the test then holds, and whether AWS's accounts are in one is not known.
+_ORG_KEYS = {k.lower() for k in ("aws:PrincipalOrgID", "aws:PrincipalOrgPaths", "aws:ResourceOrgID", "aws:ResourceOrgPaths")}
 
 
 def _partition(region: str) -> str:
@@ -103,18 +114,29 @@ def _condition_effect(cond: Any, effect: str) -> Tuple[Optional[bool], str]:
         if not isinstance(op, str) or not isinstance(block, Mapping):
             return None, ""
         negative = "Not" in op
-        for key in block:
+        for key, values in block.items():
             name = _ACCOUNT_KEYS.get(key.lower()) if isinstance(key, str) else None
-            if name is None or op.startswith("Null"):
+            if name is None or op.startswith("Null") or _matches_anything(op, values):
                 verdicts.append(None)
                 continue
             key_seen = key_seen or name
+            if op.endswith("IfExists") and key.lower() in _ORG_KEYS:
+                verdicts.append(True if negative else None)  # absent outside an organisation: holds
+                continue
             verdicts.append(negative)
     if any(v is False for v in verdicts):
         return False, key_seen
     if all(v is True for v in verdicts):
         return True, key_seen
     return None, key_seen
+
+
+def _matches_anything(op: str, values: Any) -> bool:
+    """A `*Like` test with a bare "*" (or an undecided value): it may hold for AWS's account too."""
+    items = values if isinstance(values, list) else [values]
+    if "Like" not in op:
+        return False  # an exact account or organisation: the user's, never AWS's
+    return any(not isinstance(v, str) or v.strip("*/") == "" for v in items)
 
 
 def _resource_pattern(value: Any) -> Any:
@@ -131,14 +153,31 @@ def _resource_pattern(value: Any) -> Any:
     return value
 
 
+def _first_unknown(node: Any, depth: int = 0) -> Optional[Unknown]:
+    if isinstance(node, (Unknown, Partial)) or depth > 20:
+        return first_unknown(node) if depth <= 20 else None
+    items = node.values() if isinstance(node, Mapping) else node if isinstance(node, (list, tuple)) else ()
+    return next((u for u in (_first_unknown(x, depth + 1) for x in items) if u is not None), None)
+
+
+def _undecided(s: Any, verb: str) -> str:
+    """Why a statement may or may not apply to ECR's layer requests: the unknown value it rests
+    on (a parameter with no value, ...), else its undecidable condition."""
+    unk = next((u for u in (_first_unknown(x) for x in (s.resource, s.principal, s.condition)) if u is not None), None)
+    if unk is not None:
+        return f"whether statement {s.label} {verb} it is not known, because {unk.why}"
+    return f"whether statement {s.label} {verb} it cannot be decided (its Condition uses keys ecsnetpolicy does not evaluate)"
+
+
 def layer_bucket_access(doc: Any, region: str) -> Tuple[Optional[bool], str]:
     """(allowed?, why not) for s3:GetObject on the ECR layer bucket under an endpoint policy."""
     stmts, unknown = parse_document(doc, "the endpoint policy")
     if unknown:
-        return None, ""
+        return None, "its policy document cannot be read"
     target = f"arn:{_partition(region)}:s3:::prod-{region}-starport-layer-bucket/*"
     allowed: Optional[bool] = False
     deny_maybe = False
+    undecided = ""
     reasons: List[str] = []
     for s in stmts:
         act = s.action_matches("s3:GetObject")
@@ -154,20 +193,27 @@ def layer_bucket_access(doc: Any, region: str) -> Tuple[Optional[bool], str]:
                 return False, f"statement {s.label} denies it"
             if applies is None:
                 deny_maybe = True
+                undecided = undecided or _undecided(s, "denies")
             continue
         if applies is True:
             allowed = True
         elif applies is None:
             allowed = None if allowed is False else allowed
+            undecided = undecided or _undecided(s, "allows")
         elif act is True and res is True and pri is True and cond is False and key:
             reasons.append(f"statement {s.label} allows it only under an {key} condition, which ECR's requests to the AWS-owned bucket never meet")
     if deny_maybe:
-        return None, ""
+        return None, undecided
     if allowed is True:
         return True, ""
     if allowed is None:
-        return None, ""
+        return None, undecided
     return False, reasons[0] if reasons else "no statement allows it"
+
+
+def _key_of(why: str) -> str:
+    """The account or organisation key a reason of layer_bucket_access names, if any."""
+    return next((k for k in _ACCOUNT_KEYS.values() if f"an {k} condition" in why and k != "s3:ResourceAccount"), "")
 
 
 def _is_ecr_pull(need: Need) -> bool:
@@ -175,7 +221,21 @@ def _is_ecr_pull(need: Need) -> bool:
     return "ecr" in _as_list(regs) and "s3" in need.requires
 
 
-def en3002(a: Analysis) -> Iterator[Raw]:
+class PolicyCase(NamedTuple):
+    """One S3 gateway endpoint with a policy that ECR-pulling workloads route through."""
+
+    endpoint: Endpoint
+    users: List[Any]  # the ok verdicts of those workloads through it
+    path: Path
+    ours: bool
+    allowed: Optional[bool]
+    why: str
+
+
+def policy_cases(a: Analysis) -> Iterator[PolicyCase]:
+    """The S3 gateway endpoints ECR-pulling tasks route through, with what their policy decides
+    for the AWS-owned layer bucket (None: undecided, IN9001; an Unknown policy is reported where
+    it arose)."""
     net, r = a.state, a.resolver
     for ep in net.endpoints.values():
         if ep.service != "s3" or ep.type != "Gateway":
@@ -197,6 +257,33 @@ def en3002(a: Analysis) -> Iterator[Raw]:
         if doc is NOVALUE or doc is None or isinstance(doc, Unknown):
             continue
         allowed, why = layer_bucket_access(doc, a.region)
+        yield PolicyCase(ep, users, path, ours, allowed, why)
+
+
+def layer_policy_unknowns(a: Analysis) -> Iterator[Raw]:
+    """IN9001 where an S3 endpoint policy's statements cannot be decided for ECR's layer
+    requests (a condition key we cannot evaluate, a principal or resource not known): never
+    silence."""
+    for case in policy_cases(a):
+        if case.allowed is not None:
+            continue
+        bucket = f"arn:{_partition(a.region)}:s3:::prod-{a.region}-starport-layer-bucket/*"
+        labels = _join([x.workload.label for x in case.users])
+        yield Raw(
+            "IN9001",
+            case.path,
+            f"Could not verify that S3 gateway endpoint {case.endpoint.lid} lets tasks of {labels} download image layers "
+            f"from {bucket}: {case.why or 'its policy allows or denies that only under conditions, principals or resources that cannot be decided'}; "
+            f"supply the values the policy uses (ecsnetpolicy check --parameter NAME=VALUE, cfn-lint --parameters), or allow "
+            f"s3:GetObject on {bucket} for Principal \"*\" with no account or organisation condition.",
+            case.users[0].workload.lid if len({x.workload.lid for x in case.users}) == 1 else None,
+        )
+
+
+def en3002(a: Analysis) -> Iterator[Raw]:
+    net = a.state
+    for case in policy_cases(a):
+        ep, users, path, ours, allowed, why = case
         if allowed is not False:
             continue
         bucket = f"arn:{_partition(a.region)}:s3:::prod-{a.region}-starport-layer-bucket/*"
@@ -206,8 +293,9 @@ def en3002(a: Analysis) -> Iterator[Raw]:
         labels = _join([x.workload.label for x in users])
         need = v.need.need
         symptom = need.symptom_for("s3") if hasattr(need, "symptom_for") else need.symptom
-        statement = (f"a statement allowing s3:GetObject on {bucket} for Principal \"*\" with no aws:PrincipalAccount, "
-                     f"aws:PrincipalOrgID or s3:ResourceAccount condition")
+        keys = ", ".join(dict.fromkeys(k for k in (_key_of(why), "aws:PrincipalAccount", "aws:PrincipalOrgID") if k))
+        statement = (f"a statement allowing s3:GetObject on {bucket} for Principal \"*\" with no {keys} "
+                     f"or s3:ResourceAccount condition")
         where = "The PolicyDocument of S3 gateway endpoint" if ours else "The policy of S3 gateway endpoint"
         fix = (f"add {statement}." if ours else
                f"in the account, add {statement} to the policy of {ep.lid} (aws ec2 modify-vpc-endpoint --vpc-endpoint-id {ep.lid} "

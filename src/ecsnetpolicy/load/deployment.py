@@ -29,6 +29,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 from ..findings import Raw
 from ..phrasing import safe
 from ..values import Partial, Resolver, Unknown
+from ..values.intrinsics import NESTED_PARAMETER
 from .files import excerpt, file_problem, resolve_inside
 
 _SUB_RE = re.compile(r"\$\{([^}!$][^}$]*)\}")  # no "$" inside: linear on "${${${..."
@@ -61,6 +62,9 @@ class Stack:
     params: Dict[str, Any] = field(default_factory=dict)
     parent: Optional[Tuple["Stack", str]] = None  # (parent stack, logical id of the nested-stack resource)
     tag: str = ""
+    # a nested stack's parameters as its parent passes them, where they resolve to plain values:
+    # its own TemplateURLs and export names are read with them (never replacing `params`)
+    passed: Dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.tag = re.sub(r"[^A-Za-z0-9-]", "-", self.name) or "stack"
@@ -117,6 +121,41 @@ def _sub_as_list(args: Any) -> Optional[List[Any]]:
         else:
             out.append({"Ref": name})
     return out
+
+
+_LIST_FNS = ("Fn::Split", "Fn::GetAZs", "Fn::Cidr", "Fn::If")
+
+
+def _is_list_ref(stack: Stack, node: Any) -> bool:
+    """Whether `node` is a Ref to a list-typed parameter of `stack` (it already is a list)."""
+    if _intrinsic(node) != "Ref" or not isinstance(node["Ref"], str):
+        return False
+    spec = _section(stack.template, "Parameters").get(node["Ref"])
+    ptype = spec.get("Type", "") if isinstance(spec, Mapping) else ""
+    return isinstance(ptype, str) and ("List<" in ptype or ptype == "CommaDelimitedList")
+
+
+def _as_list_value(value: Any, already_list: bool) -> Any:
+    """What a list-typed child parameter receives for `value` (renamed into the merge):
+    CloudFormation passes every nested-stack parameter as a string and splits it on commas, so
+    a single value (one subnet's Ref, a GetAtt, an import) is a one-element list, never "not a
+    list"."""
+    fn = _intrinsic(value)
+    if isinstance(value, list) or already_list or fn in _LIST_FNS:
+        return value
+    if fn == "Fn::Join":
+        args = value["Fn::Join"]
+        if isinstance(args, list) and len(args) == 2 and args[0] == "," and isinstance(args[1], list):
+            return list(args[1])
+    if fn == "Fn::Sub":
+        items = _sub_as_list(value["Fn::Sub"])
+        if items is not None:
+            return items
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",")] if value else []
+    if fn == "Ref" and isinstance(value["Ref"], str) and value["Ref"].startswith("AWS::"):
+        return value  # pseudo parameters: AWS::NotificationARNs is a list, the others are not IDs
+    return {"Fn::Split": [",", value]}
 
 
 def _location(stack: Stack, lid: str, r: Resolver) -> Tuple[Any, Tuple[Any, ...]]:
@@ -176,8 +215,12 @@ def _chain_names(chain: Sequence[str]) -> str:
 
 
 class _Merger:
-    def __init__(self, stacks: List[Stack], region: str, load: Callable[[str], Mapping[str, Any]], allow_outside: Optional[bool] = None):
+    def __init__(self, stacks: List[Stack], region: str, load: Callable[[str], Mapping[str, Any]], allow_outside: Optional[bool] = None,
+                 choose: Optional[Mapping[str, Any]] = None):
         self.region = region
+        # export name -> the stack whose export this deployment uses (several environments export
+        # it), or None when no single one can be chosen (Fn::ImportValue stays unknown, IN9001)
+        self.choose: Dict[str, Any] = dict(choose or {})
         self.load = load
         self.allow_outside = ALLOW_OUTSIDE if allow_outside is None else allow_outside
         self.stacks: List[Stack] = []
@@ -197,7 +240,7 @@ class _Merger:
 
     # ---------------------------------------------------------------- stacks
     def _resolver(self, stack: Stack) -> Resolver:
-        return Resolver(stack.template, params=stack.params, region=self.region, stack_name=stack.name)
+        return Resolver(stack.template, params={**stack.passed, **stack.params}, region=self.region, stack_name=stack.name)
 
     def _load_once(self, path: str, real: str) -> Any:
         """Each file is loaded once per deployment, however often it is nested."""
@@ -266,12 +309,19 @@ class _Merger:
             if not isinstance(child_t, Mapping):
                 self.unloaded.append((stack, where, f"its template {_quote(path)} is not a mapping", ""))
                 continue
-            child = Stack(f"{stack.name}-{lid}", path, child_t, {}, (stack, lid))
+            child = Stack(f"{stack.name}-{lid}", _same_spelling(stack.filename, path), child_t, {}, (stack, lid),
+                          passed=_passed_values(stack, lid, r, child_t))
             self.children[(id(stack), lid)] = child
             self._add(child, depth + 1, chain + (real,))
 
     def _name_maps(self) -> Dict[int, Dict[str, Dict[str, str]]]:
         sections = ("Resources", "Parameters", "Conditions", "Mappings")
+        tags: Dict[int, str] = {}
+        for s in self.stacks:  # two stacks of one name (service.yaml in two folders): never one qualified name
+            tag, n = s.tag, 2
+            while tag in tags.values():
+                tag, n = f"{s.tag}-{n}", n + 1
+            tags[id(s)] = tag
         counts: Dict[Tuple[str, str], int] = {}
         for s in self.stacks:
             for sec in sections:
@@ -280,7 +330,7 @@ class _Merger:
         maps: Dict[int, Dict[str, Dict[str, str]]] = {}
         for s in self.stacks:
             maps[id(s)] = {
-                sec: {name: (f"{name}@{s.tag}" if counts[(sec, name)] > 1 else name) for name in _section(s.template, sec)}
+                sec: {name: (f"{name}@{tags[id(s)]}" if counts[(sec, name)] > 1 else name) for name in _section(s.template, sec)}
                 for sec in sections
             }
         return maps
@@ -294,7 +344,9 @@ class _Merger:
                     continue
                 name = r.resolve(out_def["Export"].get("Name"), ("Outputs", oname, "Export", "Name"))
                 if isinstance(name, str) and "Value" in out_def:
-                    out.setdefault(name, (s, out_def["Value"]))
+                    chosen = self.choose.get(name, s)
+                    if chosen is s or (chosen is not None and _top(s) is chosen):
+                        out.setdefault(name, (s, out_def["Value"]))
         return out
 
     # ---------------------------------------------------------------- renaming
@@ -338,6 +390,8 @@ class _Merger:
             return {"Fn::FindInMap": [m["Mappings"].get(args[0], args[0])] + [self.rename(stack, a, depth + 1) for a in args[1:]]}
         if fn == "Fn::ImportValue":
             return self._import(stack, node, depth)
+        if fn == "Fn::GetStackOutput":
+            return self._stack_output(stack, node, depth)
         if isinstance(node, Mapping):
             return {k: self.rename(stack, v, depth + 1) for k, v in node.items()}
         if isinstance(node, list):
@@ -394,19 +448,19 @@ class _Merger:
             spec = _section(stack.template, "Parameters").get(name)
             ptype = spec.get("Type", "") if isinstance(spec, Mapping) else ""
             if isinstance(ptype, str) and (ptype.startswith("List<") or ptype == "CommaDelimitedList"):
-                # CloudFormation splits a comma-joined string passed to a list parameter
-                if _intrinsic(value) == "Fn::Join":
-                    args = value["Fn::Join"]
-                    if isinstance(args, list) and len(args) == 2 and args[0] == "," and isinstance(args[1], list):
-                        return list(args[1])
-                if _intrinsic(value) == "Fn::Sub":
-                    items = _sub_as_list(value["Fn::Sub"])
-                    if items is not None:
-                        return items
-                if isinstance(value, str):
-                    return [v.strip() for v in value.split(",")] if value else []
+                return _as_list_value(value, _is_list_ref(parent, passed[name]))
             return value
         return None
+
+    def _stack_output(self, stack: Stack, node: Mapping[str, Any], depth: int) -> Any:
+        """Fn::GetStackOutput of a stack of this deployment (by its stack name): that stack's output
+        value, renamed into the merge; of any other stack it stays (unknown unless the account has it)."""
+        target, output = stack_output_ref(node["Fn::GetStackOutput"], self._resolver(stack))
+        found = next((s for s in self.stacks if s.parent is None and s.name == target), None) if target else None
+        out_def = _section(found.template, "Outputs").get(output) if found is not None and isinstance(output, str) else None
+        if isinstance(out_def, Mapping) and "Value" in out_def:
+            return self.rename(found, out_def["Value"], depth + 1)
+        return {"Fn::GetStackOutput": self.rename(stack, node["Fn::GetStackOutput"], depth + 1)}
 
     def _import(self, stack: Stack, node: Mapping[str, Any], depth: int) -> Any:
         r = self._resolver(stack)
@@ -427,6 +481,10 @@ class _Merger:
                 for name, body in _section(s.template, sec).items():
                     if sec == "Parameters" and s.parent is not None and self._param_value(s, name, 0) is not None:
                         continue
+                    if sec == "Parameters" and s.parent is not None and isinstance(body, Mapping) and name not in s.params:
+                        # the parent does not pass it: the hint must say where to pass it
+                        parent, lid = s.parent
+                        body = {**body, NESTED_PARAMETER: {"name": name, "stack": lid, "parent": parent.filename, "child": s.filename}}
                     merged[sec][m[sec][name]] = body
                     self.origin[(sec, m[sec][name])] = (s, name)
             for name, body in _section(s.template, "Conditions").items():
@@ -444,11 +502,105 @@ class _Merger:
         return Merged(merged, self.origin, self.stacks, self.missing, list(self.unloaded))
 
 
-def merge(stacks: Sequence[Stack], region: str, load: Callable[[str], Mapping[str, Any]], *, allow_outside: Optional[bool] = None) -> Merged:
+def merge(stacks: Sequence[Stack], region: str, load: Callable[[str], Mapping[str, Any]], *, allow_outside: Optional[bool] = None,
+          choose: Optional[Mapping[str, Any]] = None, ambiguous: Optional[Mapping[str, Sequence[str]]] = None) -> Merged:
     """The stacks merged into one template (see the module docstring).  DeploymentError for a
     stack that nests itself or a deployment over MAX_STACKS / MAX_NESTING_DEPTH; nested stacks
-    whose template is refused or unloadable are listed in `Merged.unloaded`."""
-    return _Merger(list(stacks), region, load, allow_outside).merge()
+    whose template is refused or unloadable are listed in `Merged.unloaded`.  `choose`: export
+    name -> the (top-level) stack whose export of it is used, or None for none (see plan())."""
+    merger = _Merger(list(stacks), region, load, allow_outside, choose)
+    merged = merger.merge()
+    if ambiguous:  # imports no single environment can be chosen for: unknown, naming the exporters
+        merged.template.setdefault("Metadata", {})["ecsnetpolicy:ambiguous-exports"] = {k: list(v) for k, v in ambiguous.items()}
+    return merged
+
+
+def nested_files(stacks: Sequence[Stack], region: str, load: Callable[[str], Mapping[str, Any]], allow_outside: Optional[bool] = None) -> set:
+    """The real paths of the local templates `stacks` nest, at any depth (loaded as a merge would)."""
+    out = set()
+    for stack in stacks:
+        if needs_merge([stack]):
+            merger = _Merger([stack], region, load, allow_outside)
+            out.update(os.path.realpath(s.filename) for s in merger.stacks if s.parent is not None)
+    return out
+
+
+def stack_output_ref(args: Any, r: Resolver) -> Tuple[Optional[str], Optional[str]]:
+    """(stack name, output name) of Fn::GetStackOutput's arguments when both resolve, else Nones.
+    Another region's or account's stack (Region, RoleArn) is never one of the set."""
+    if isinstance(args, Mapping):
+        if args.get("Region") is not None and r.resolve(args.get("Region"), ()) != r.region:
+            return None, None
+        if args.get("RoleArn") is not None:
+            return None, None
+        stack, output = r.resolve(args.get("StackName"), ()), r.resolve(args.get("OutputName"), ())
+    elif isinstance(args, list) and len(args) >= 2:
+        stack, output = r.resolve(args[0], ()), r.resolve(args[1], ())
+    else:
+        return None, None
+    return (stack, output) if isinstance(stack, str) and isinstance(output, str) else (None, None)
+
+
+def _walk_fn(node: Any, fn: str, out: List[Any], depth: int = 0) -> None:
+    if depth > 200:
+        return
+    if _intrinsic(node) == fn:
+        out.append(node[fn])
+    if isinstance(node, Mapping):
+        for v in node.values():
+            _walk_fn(v, fn, out, depth + 1)
+    elif isinstance(node, list):
+        for v in node:
+            _walk_fn(v, fn, out, depth + 1)
+
+
+def _top(stack: Stack) -> Stack:
+    while stack.parent is not None:
+        stack = stack.parent[0]
+    return stack
+
+
+def _same_spelling(parent_file: str, path: str) -> str:
+    """A nested child's file spelled like its parent's: relative when the parent was given
+    relative (so a child reached from its parent and from the command line is one path)."""
+    if os.path.isabs(parent_file):
+        return path
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return path
+
+
+def _passed_values(parent: Stack, lid: str, r: Resolver, child_t: Mapping[str, Any]) -> Dict[str, Any]:
+    """The parameters `parent` passes to its nested stack `lid` that resolve to plain values
+    (text, or lists of text for list parameters), for reading the child's own TemplateURLs and
+    export names.  References to resources stay with the merge (_param_value)."""
+    res = _section(parent.template, "Resources").get(lid)
+    props = res.get("Properties") if isinstance(res, Mapping) else None
+    passed = props.get("Parameters") if isinstance(props, Mapping) else None
+    out: Dict[str, Any] = {}
+    if not isinstance(passed, Mapping):
+        return out
+    declared = _section(child_t, "Parameters")
+    for name, node in passed.items():
+        if not isinstance(name, str) or name not in declared:
+            continue
+        value = r.resolve(node, ("Resources", lid, "Properties", "Parameters", name))
+        if isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            out[name] = value
+    return out
+
+
+def _export_names(stack: Stack, region: str) -> List[str]:
+    """The export names `stack` declares that resolve (with its parameters and what its parent passes)."""
+    r = Resolver(stack.template, params={**stack.passed, **stack.params}, region=region, stack_name=stack.name)
+    names = []
+    for oname, out_def in _section(stack.template, "Outputs").items():
+        if isinstance(out_def, Mapping) and isinstance(out_def.get("Export"), Mapping):
+            name = r.resolve(out_def["Export"].get("Name"), ("Outputs", oname, "Export", "Name"))
+            if isinstance(name, str):
+                names.append(name)
+    return names
 
 
 def unloaded_raws(merged: Optional[Merged]) -> List[Tuple[Stack, Any]]:
@@ -480,21 +632,62 @@ def merged_params(merged: Merged) -> Dict[str, Any]:
 
 
 def _walk_imports(node: Any, out: List[Any], depth: int = 0) -> None:
-    if depth > 200:
-        return
-    if _intrinsic(node) == "Fn::ImportValue":
-        out.append(node["Fn::ImportValue"])
-    if isinstance(node, Mapping):
-        for v in node.values():
-            _walk_imports(v, out, depth + 1)
-    elif isinstance(node, list):
-        for v in node:
-            _walk_imports(v, out, depth + 1)
+    _walk_fn(node, "Fn::ImportValue", out, depth)
 
 
-def groups(stacks: Sequence[Stack], region: str) -> List[List[Stack]]:
-    """Stacks that import what another exports belong together; the rest are judged alone (so a
-    folder of unrelated templates gets the same findings as linting each file)."""
+# Most variants a set of stacks is judged in when several environments export the names its
+# imports need (each one a whole analysis); past it the imports stay unknown (IN9001).
+MAX_VARIANTS = 4
+
+
+@dataclass
+class Plan:
+    """One deployment to judge: its stacks, the exporter chosen for each export name that several
+    environments (stacks) declare, and how findings of the importing stacks say which one."""
+
+    stacks: List[Stack]
+    choose: Dict[str, Any] = field(default_factory=dict)  # export name -> exporter stack, or None
+    ambiguous: Dict[str, List[str]] = field(default_factory=dict)  # name -> exporter files (undecided)
+    label: str = ""  # "judged with the exports of envs/dev/network.yaml", for the importers' findings
+    importers: Tuple[int, ...] = ()  # id() of the stacks whose findings carry the label
+    variant_of: Optional[int] = None  # plans judging one importer group against several exporters share it
+
+
+def _folder_parts(path: str) -> Tuple[str, ...]:
+    return tuple(os.path.dirname(os.path.realpath(path)).split(os.sep))
+
+
+def _closeness(a: str, b: str) -> int:
+    """How many leading folders two files share: the environment a stack belongs to is its folder."""
+    n = 0
+    for x, y in zip(_folder_parts(a), _folder_parts(b)):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _nested_exports(stack: Stack, region: str, load: Optional[Callable[[str], Mapping[str, Any]]], allow_outside: Optional[bool]) -> List[str]:
+    """The export names of `stack` and of the nested stacks it loads (read with what each parent
+    passes).  A deployment that cannot be put together exports only its own (merge reports it)."""
+    if load is None or not needs_merge([stack]):
+        return _export_names(stack, region)
+    try:
+        merger = _Merger([stack], region, load, allow_outside)
+    except Exception:  # noqa: BLE001 - a cycle or a limit: the merge of its group says so (EN9000)
+        return _export_names(stack, region)
+    return [name for s in merger.stacks for name in _export_names(s, region)]
+
+
+def plan(stacks: Sequence[Stack], region: str, load: Optional[Callable[[str], Mapping[str, Any]]] = None,
+         allow_outside: Optional[bool] = None) -> List[Plan]:
+    """The deployments in a set of stacks.  A stack that imports what another exports is judged
+    with it; the rest alone (a folder of unrelated templates gets the same findings as linting
+    each file).  Export names are unique per account and region, so two stacks exporting one
+    name are two environments: an importer is judged with the exporter in the nearest folder
+    (envs/dev/service.yaml with envs/dev/network.yaml), never merged with both; when folders
+    cannot tell (a shared importer), it is judged against each exporter in turn (at most
+    MAX_VARIANTS), each finding saying which, or its imports stay unknown (IN9001)."""
     stacks = list(stacks)
     parent = list(range(len(stacks)))
 
@@ -504,26 +697,81 @@ def groups(stacks: Sequence[Stack], region: str) -> List[List[Stack]]:
             i = parent[i]
         return i
 
-    exporters: Dict[str, int] = {}
+    exporters: Dict[str, List[int]] = {}
     for i, s in enumerate(stacks):
-        r = Resolver(s.template, params=s.params, region=region, stack_name=s.name)
-        for oname, out_def in _section(s.template, "Outputs").items():
-            if isinstance(out_def, Mapping) and isinstance(out_def.get("Export"), Mapping):
-                name = r.resolve(out_def["Export"].get("Name"), ())
-                if isinstance(name, str):
-                    exporters.setdefault(name, i)
+        for name in dict.fromkeys(_nested_exports(s, region, load, allow_outside)):
+            exporters.setdefault(name, []).append(i)
+    open_: Dict[int, Dict[str, List[int]]] = {}  # importer -> export name -> the tied exporters
     for i, s in enumerate(stacks):
         r = Resolver(s.template, params=s.params, region=region, stack_name=s.name)
         found: List[Any] = []
         _walk_imports(s.template.get("Resources"), found)
         for node in found:
             name = r.resolve(node, ())
-            if isinstance(name, str) and name in exporters:
-                parent[find(i)] = find(exporters[name])
-    out: Dict[int, List[Stack]] = {}
-    for i, s in enumerate(stacks):
-        out.setdefault(find(i), []).append(s)
-    return list(out.values())
+            options = [j for j in exporters.get(name, []) if j != i] if isinstance(name, str) else []
+            if not options:
+                continue
+            best = max(_closeness(s.filename, stacks[j].filename) for j in options)
+            nearest = [j for j in options if _closeness(s.filename, stacks[j].filename) == best]
+            if len(nearest) == 1:
+                parent[find(i)] = find(nearest[0])
+            else:
+                open_.setdefault(i, {})[name] = nearest
+    by_name = {s.name: i for i, s in enumerate(stacks)}
+    for i, s in enumerate(stacks):  # Fn::GetStackOutput of another stack of the set: judged together
+        r = Resolver(s.template, params=s.params, region=region, stack_name=s.name)
+        refs: List[Any] = []
+        _walk_fn(s.template.get("Resources"), "Fn::GetStackOutput", refs)
+        for args in refs:
+            target, _output = stack_output_ref(args, r)
+            if target in by_name and by_name[target] != i:
+                parent[find(i)] = find(by_name[target])
+    comps: Dict[int, List[int]] = {}
+    for i in range(len(stacks)):
+        comps.setdefault(find(i), []).append(i)
+    plans: List[Plan] = []
+    for root, members in comps.items():
+        ties = {name: opts for i in members for name, opts in open_.get(i, {}).items()
+                if not any(find(j) == root for j in opts)}
+        if not ties:
+            plans.append(Plan([stacks[i] for i in members]))
+            continue
+        plans.extend(_variants(stacks, members, ties, find, comps))
+    return plans
+
+
+def _variants(stacks: List[Stack], members: List[int], ties: Dict[str, List[int]], find: Callable[[int], int],
+              comps: Dict[int, List[int]]) -> List[Plan]:
+    """The plans of one importer group whose imports several environments export (see plan)."""
+    # the environments: exporters grouped by folder; a choice takes, per name, its exporter there
+    folders = list(dict.fromkeys(os.path.dirname(os.path.realpath(stacks[j].filename)) for opts in ties.values() for j in opts))
+    importers = tuple(id(stacks[i]) for i in members)
+    if len(folders) > MAX_VARIANTS:
+        files = {name: [os.path.relpath(stacks[j].filename) for j in opts] for name, opts in ties.items()}
+        return [Plan([stacks[i] for i in members], {name: None for name in ties}, files)]
+    out = []
+    for folder in folders:
+        choose: Dict[str, Any] = {}
+        ambiguous: Dict[str, List[str]] = {}
+        extra: List[int] = []
+        for name, opts in ties.items():
+            here = [j for j in opts if os.path.dirname(os.path.realpath(stacks[j].filename)) == folder]
+            if len(here) == 1:
+                choose[name] = stacks[here[0]]
+                extra.extend(comps[find(here[0])])
+            else:  # that environment does not export it, or exports it twice
+                choose[name] = None
+                ambiguous[name] = [os.path.relpath(stacks[j].filename) for j in (here or opts)]
+        chosen = list(dict.fromkeys(os.path.relpath(x.filename) for x in choose.values() if x is not None))
+        label = f"judged with the exports of {' and '.join(chosen)}" if chosen else ""
+        group = [stacks[i] for i in dict.fromkeys(list(members) + extra)]
+        out.append(Plan(group, choose, ambiguous, label, importers, members[0]))
+    return out
+
+
+def groups(stacks: Sequence[Stack], region: str) -> List[List[Stack]]:
+    """The stacks of each deployment plan (see plan), for callers that need only the grouping."""
+    return [p.stacks for p in plan(stacks, region)]
 
 
 def needs_merge(stacks: Sequence[Stack]) -> bool:
@@ -553,5 +801,5 @@ def links(stack: Stack, region: str) -> Tuple[Set[str], Set[str]]:
     return exports, imports
 
 
-__all__ = ["Stack", "Merged", "links", "DeploymentError", "merge", "merged_params", "needs_merge", "local_template_path", "child_location",
+__all__ = ["Stack", "Merged", "links", "Plan", "plan", "MAX_VARIANTS", "DeploymentError", "merge", "merged_params", "needs_merge", "local_template_path", "child_location",
            "unloaded_raws", "MAX_STACKS", "MAX_NESTING_DEPTH", "MAX_DEPLOYMENT_BYTES", "ALLOW_OUTSIDE", "Unknown"]

@@ -56,13 +56,19 @@ class Policy:
     options: Dict[str, Any] = field(default_factory=dict)
     # AWS managed policy (as after `policy/` in its ARN) -> the actions it allows
     managed_policies: Dict[str, List[str]] = field(default_factory=dict)
+    # region -> AWS-managed prefix list ID -> the service it holds (policies/*.yaml aws_prefix_lists)
+    aws_prefix_lists: Dict[str, Dict[str, str]] = field(default_factory=dict)
 
     def kind(self, service: str) -> Optional[str]:
         spec = self.services.get(service)
         return spec.get("kind") if spec else None
 
     def interface_only(self, service: str) -> bool:
-        return self.kind(service) == "interface"
+        """Whether an endpoint for `service` (region-agnostic, `sqs`) must be an Interface one.
+        Only the services the policies list as `gateway` (S3, S3 Express, DynamoDB) offer gateway
+        endpoints; every other AWS service fails to create as a Gateway endpoint (the default
+        VpcEndpointType), whether or not the policies describe it."""
+        return self.kind(service) != "gateway"
 
     def service_description(self, service: str) -> str:
         spec = self.services.get(service) or {}
@@ -153,6 +159,8 @@ def _load_user_file(path: Path) -> Tuple[Dict[str, Any], Dict[str, Tuple[int, in
 
 def _merge(policy: Policy, data: Mapping[str, Any], source: str) -> None:
     policy.options.update(data.get("options") or {})
+    for region, lists in (data.get("aws_prefix_lists") or {}).items():
+        policy.aws_prefix_lists.setdefault(region, {}).update(lists)
     for name, actions in (data.get("managed_policies") or {}).items():
         policy.managed_policies[name] = list(actions)
     for name, spec in (data.get("services") or {}).items():

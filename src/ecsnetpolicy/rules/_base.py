@@ -165,6 +165,9 @@ def _judge(cfn: Any, template: Any) -> List[Raw]:
                 check_matches(account, region, arns)
         except SnapshotError as exc:
             return [not_analysed(str(exc))]
+    # a file the configured deployment nests (and does not list): judged as that nested stack,
+    # with what its parent passes, never alone with unknown parameters
+    nested_in = _nested_in(others, filename, regions[0], config.allow_outside) if sc is None and isinstance(filename, str) else False
     combos = [(region, label, params) for region in regions for label, params in psets]
     labels_r = [f"in region {region}" for region, _l, _p in combos]
     labels_p = [label for _r, label, _p in combos]
@@ -172,11 +175,19 @@ def _judge(cfn: Any, template: Any) -> List[Raw]:
     found: "OrderedDict[Tuple[str, Tuple[Any, ...], str], Tuple[Raw, List[int]]]" = OrderedDict()
     for i, (region, _label, params) in enumerate(combos):
         own = Stack(name, filename or "-", template, {**(sc.parameters if sc else {}), **params})
-        for stack, raw in deployment_raws([own, *others], region=region, policy_files=config.policies,
+        judged = others if nested_in else [own, *others]
+        for stack, raw in deployment_raws(judged, region=region, policy_files=config.policies,
                                       load=functools.partial(_load, region=region), allow_outside=config.allow_outside,
                                       account=account):
-            if stack is not own or raw.rule_id in disabled:
+            if raw.rule_id in disabled:
                 continue
+            if nested_in:
+                if not _same_file(stack.filename, filename):
+                    continue
+            elif stack is not own:
+                raw = _from_child(stack, raw, own)
+                if raw is None:
+                    continue
             key = (raw.rule_id, raw.path, raw.message)
             found.setdefault(key, (raw, []))[1].append(i)
     raws = list(problems)
@@ -192,6 +203,54 @@ def _judge(cfn: Any, template: Any) -> List[Raw]:
             raw = Raw(raw.rule_id, raw.path, msg, raw.workload, raw.fix)
         raws.append(raw)
     return raws
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.realpath(a) == os.path.realpath(b)
+    except (OSError, ValueError):
+        return False
+
+
+def _nested_in(others: Sequence[Stack], filename: str, region: str, allow_outside: Any) -> bool:
+    """Whether a stack of the configured deployment nests `filename` (directly or deeper)."""
+    from ..load.deployment import nested_files
+
+    if not others or not os.path.isfile(filename):
+        return False
+    try:
+        return os.path.realpath(filename) in nested_files(others, region, functools.partial(_load, region=region), allow_outside)
+    except Exception:  # noqa: BLE001 - a deployment that cannot be put together: judged alone (and EN9000 from the merge)
+        return False
+
+
+def _shown_path(child: str, parent: str) -> str:
+    """The child template's path as the parent's TemplateURL would spell it (from the parent's folder)."""
+    try:
+        return os.path.relpath(os.path.realpath(child), os.path.dirname(os.path.realpath(parent)))
+    except ValueError:  # another drive (Windows)
+        return child
+
+
+def _from_child(stack: Stack, raw: Raw, own: Stack) -> Optional[Raw]:
+    """A finding inside a nested child of the linted template, anchored on the
+    AWS::CloudFormation::Stack resource that nests it (cfn-lint reports only on the file it
+    lints), naming the child's file, line and resource; None for a finding of another stack."""
+    from ..checks import to_findings
+    from ..load.template import locate
+
+    chain = []
+    top = stack
+    while top.parent is not None:
+        chain.append(top.parent[1])
+        top = top.parent[0]
+    if top is not own or not chain:
+        return None
+    line = to_findings([raw], stack.template, stack.filename, locate)[0].line
+    resource = raw.path[1] if len(raw.path) > 1 and raw.path[0] == "Resources" else None
+    where = f"{_shown_path(stack.filename, own.filename)}, line {line}" + (f", resource {resource}" if resource else "")
+    via = " > ".join(reversed(chain))
+    return Raw(raw.rule_id, ("Resources", chain[-1]), f"In nested stack {via} ({where}): {raw.message}", raw.workload, None)
 
 
 class EngineRule(CloudFormationLintRule):

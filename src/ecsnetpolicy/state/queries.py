@@ -6,9 +6,10 @@ Unknown (never an error resting on an undecidable value); the queries read only 
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-from ..values import Unknown, first_unknown
+from ..values import Unknown, first_unknown, may_name
 from .logic import ANY_V4, PRIVATE_V4, Tri, covers, is_public_cidr, rule_allows_tcp, tri_all, tri_any, undecided
 from .network import (
     DhcpOptions,
@@ -68,6 +69,10 @@ class NetworkState:
         self.target_groups: Dict[str, TargetGroup] = {}
         self.lb_attachments: List[LbAttachment] = []
         self.service_connect: Dict[str, ServiceConnect] = {}
+        # without an account: the AWS-managed prefix lists of the judged region the policies know
+        # (ID -> service), or None when they know none there; and that region
+        self.known_prefix_lists: Optional[Dict[str, str]] = None
+        self.judged_region: Optional[str] = None
         self._nacl_cache: Dict[Any, Tuple[Tri, Any]] = {}
         self._egress_cache: Dict[Any, Tri] = {}
         self._admit_cache: Dict[Any, Tri] = {}
@@ -272,7 +277,7 @@ class NetworkState:
             if rule.peer_sg is not None:
                 ep_sgs = self.endpoint_sgs(target)
                 if isinstance(rule.peer_sg, Unknown):
-                    checks.append(rule.peer_sg)
+                    checks.append(self._peer_in(rule.peer_sg, ep_sgs) if not isinstance(ep_sgs, Unknown) else rule.peer_sg)
                 elif isinstance(ep_sgs, Unknown):
                     checks.append(ep_sgs)
                 else:
@@ -311,7 +316,7 @@ class NetworkState:
         S3 list (prefix list IDs differ per region)."""
         pl = rule.prefix_list
         if self.prefix_lists is None:
-            return True
+            return self._known_prefix_list_is_s3(rule)
         name = self.prefix_lists.get(pl)
         if name is None:
             if pl in self.absent_prefix_lists:
@@ -324,6 +329,21 @@ class NetworkState:
         if name.endswith(".s3") and name.startswith("com.amazonaws."):
             return False  # the S3 list of another region
         return Unknown(f"prefix list {pl} ({name}) may or may not hold the addresses of S3", rule.path)
+
+    def _known_prefix_list_is_s3(self, rule: Rule) -> Tri:
+        """Without an account: a prefix list ID belongs to one region.  The judged region's S3
+        list (as the policies know it) is S3; any other ID there, when the region's lists are
+        known and the ID is another region's or service's list, is not; anything else is unknown."""
+        pl, region, known = rule.prefix_list, self.judged_region, self.known_prefix_lists
+        where = tuple(rule.path) + ("DestinationPrefixListId",) if rule.path and rule.path[-1] != "DestinationPrefixListId" else tuple(rule.path)
+        hint = (f"use the S3 prefix list of {region} (aws ec2 describe-prefix-lists --region {region}), or give an account "
+                "snapshot (ecsnetpolicy check --aws-snapshot DIR)")
+        if known is not None and pl in known:
+            return known[pl] == "s3"
+        if known is not None and "s3" in known.values() and isinstance(pl, str) and re.fullmatch(r"pl-[0-9a-f]{8}", pl):
+            return False  # an AWS-managed ID (8 hex digits) that is not this region's S3 list
+        return Unknown(f"prefix list {pl} is not one whose addresses ecsnetpolicy knows in {region} (a prefix list ID "
+                       f"belongs to one region)", where, hint)
 
     def s3_prefix_list(self) -> Optional[str]:
         """The ID of the S3 prefix list of the account's region, when the snapshot has it."""
@@ -360,6 +380,15 @@ class NetworkState:
             cache[key] = self._endpoint_admits(ep, workload_sgs, subnet)
         return cache[key]
 
+    def _peer_in(self, peer: Any, sg_ids: Sequence[str]) -> Tri:
+        """Is the rule's peer group one of `sg_ids`?  An undecided peer may be, unless it is a
+        literal ID and every one of them is a group the template set creates (a literal ID never
+        names one of those)."""
+        if not isinstance(peer, Unknown):
+            return peer in sg_ids
+        created = [getattr(getattr(self.sgs.get(g), "origin", None), "source", None) == "template" for g in sg_ids]
+        return False if created and all(may_name(peer, c) is False for c in created) else peer
+
     def _endpoint_admits(self, ep: Endpoint, workload_sgs: Sequence[str], subnet: str) -> Tri:
         ep_sgs = self.endpoint_sgs(ep)
         if isinstance(ep_sgs, Unknown):
@@ -373,7 +402,7 @@ class NetworkState:
             for rule in sg.ingress:
                 src: List[Tri] = []
                 if rule.peer_sg is not None:
-                    src.append(rule.peer_sg if isinstance(rule.peer_sg, Unknown) else rule.peer_sg in workload_sgs)
+                    src.append(self._peer_in(rule.peer_sg, workload_sgs))
                 if rule.cidr is not None:
                     src.append(covers(rule.cidr, cidr))
                 if rule.prefix_list is not None:

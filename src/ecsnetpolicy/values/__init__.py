@@ -18,17 +18,19 @@ from .unknown import (
     Partial,
     Path,
     ResAtt,
+    LiteralId,
     ResRef,
     Unknown,
     excerpt,
     first_unknown,
     is_known,
+    may_name,
     short_name,
 )
 
 __all__ = [
     # unknown.py
-    "Path", "Unknown", "ResRef", "ResAtt", "AZ", "AZList", "Partial", "MARK", "NOVALUE",
+    "Path", "Unknown", "ResRef", "ResAtt", "LiteralId", "may_name", "AZ", "AZList", "Partial", "MARK", "NOVALUE",
     "TOO_LARGE", "TOO_COSTLY", "LARGE_HINT", "COSTLY_HINT", "short_name", "excerpt", "is_known", "first_unknown",
     # convert.py
     "NUMBER_HINT", "as_bool", "as_int", "as_network",

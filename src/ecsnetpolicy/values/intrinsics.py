@@ -39,6 +39,9 @@ from .unknown import (
     short_name,
 )
 
+# the key load/deployment.py marks a nested stack's unpassed parameter with (values sits below load)
+NESTED_PARAMETER = "ecsnetpolicy:nested"
+
 PSEUDO_DEFAULTS = {
     "AWS::Partition": "aws",
     "AWS::URLSuffix": "amazonaws.com",
@@ -168,6 +171,14 @@ class Resolver:
                 )
             value = found
         else:
+            nested = spec.get(NESTED_PARAMETER) if isinstance(spec, Mapping) else None
+            if isinstance(nested, Mapping):  # a nested stack's parameter that its parent does not pass
+                own, lid = short_name(str(nested.get("name"))), short_name(str(nested.get("stack")))
+                return Unknown(
+                    f"parameter {own} of nested stack {lid} has no value",
+                    path,
+                    f"pass {own} in the Parameters of nested stack {lid} in {nested.get('parent')}, or give it a Default in {nested.get('child')}",
+                )
             why = f"parameter {name} has no value"
             if str(ptype).startswith("AWS::SSM::"):
                 why = f"parameter {name} is read from SSM at deploy time"
@@ -501,6 +512,8 @@ class Resolver:
             text = self._join(delimiter, items, path + (1, "Fn::Join"))
         else:
             text = self.resolve(inner, path + (1,))
+        if isinstance(text, (ResRef, ResAtt)):
+            return [text]  # a resource's ID holds no delimiter: one item
         if isinstance(text, str):
             if text.count(delimiter) >= MAX_LIST:
                 return Unknown(f"{TOO_LARGE} (a list of over {MAX_LIST:,} items)", path, LARGE_HINT)
@@ -570,6 +583,15 @@ class Resolver:
                 path,
                 "check the export name, or take the snapshot again (aws cloudformation list-exports)",
             )
+        ambiguous = meta.get("ecsnetpolicy:ambiguous-exports") if isinstance(meta, Mapping) else None
+        if isinstance(ambiguous, Mapping) and isinstance(name, str) and name in ambiguous:
+            files = [str(f) for f in ambiguous[name]]
+            return Unknown(
+                f"{label} is exported by {len(files)} templates ({', '.join(files)}), which are different environments "
+                f"(an export name is unique per account and region), and which one this stack deploys with cannot be told",
+                path,
+                "check each environment's folder on its own, or list the stacks of one deployment in .ecsnetpolicy.yaml",
+            )
         if isinstance(stacks, list):
             return Unknown(
                 f"no template of the deployment ({', '.join(map(str, stacks))}) exports {label}",
@@ -586,8 +608,6 @@ class Resolver:
         """Fn::GetStackOutput {StackName, OutputName[, Region, RoleArn]}: an output of another stack,
         read from the account snapshot's Stacks (describe-stacks) when one is given.  (Outputs of
         nested stacks whose template is not loaded: _nested_output.)"""
-        if self.account is None:
-            return Unknown(f"{short_name('Fn::GetStackOutput')} is not evaluated", path)
         if isinstance(args, list) and len(args) >= 2:
             stack, output = self.resolve(args[0], path + (0,)), self.resolve(args[1], path + (1,))
         elif isinstance(args, Mapping):
@@ -596,6 +616,14 @@ class Resolver:
             return Unknown("malformed Fn::GetStackOutput", path)
         if not (isinstance(stack, str) and isinstance(output, str)):
             return first_unknown([stack, output]) or Unknown("the stack or output of Fn::GetStackOutput is not known", path)
+        if self.account is None:
+            # a stack of the template set is read by the merge (load/deployment.py): this one is not in it
+            return Unknown(
+                f"Fn::GetStackOutput reads output {short_name(output)} of stack {short_name(stack)}, which is not in the template set",
+                path,
+                f"pass that stack's template too (named {short_name(stack)}: its file name, or its name under stacks: in .ecsnetpolicy.yaml), "
+                "or an account snapshot holding its outputs (ecsnetpolicy check --aws-snapshot DIR)",
+            )
         if not self.account.has("stacks"):
             return Unknown(f"output {short_name(output)} of stack {short_name(stack)} is not in the snapshot, which holds no stacks", path,
                            "add the output of `aws cloudformation describe-stacks --output json` to the snapshot directory")

@@ -29,6 +29,24 @@ class Unknown:
         return hash((self.why, self.path))
 
 
+class LiteralId(Unknown):
+    """A resource ID written as a literal (`vpc-0abc...`, or a parameter's value): what it names is
+    for the account to say, but never a resource the template set creates (their IDs do not exist
+    until the stacks are created), so it is known to differ from every such resource."""
+
+    __slots__ = ("literal",)
+
+    def __init__(self, literal: str, why: str, path: Path = (), hint: str = ""):
+        super().__init__(why, path, hint)
+        self.literal = literal
+
+
+def may_name(value: Any, created_here: bool) -> bool:
+    """Whether an undecided ID `value` may name a resource; `created_here`: that resource is one the
+    template set creates.  A literal ID never names one of those."""
+    return not (created_here and isinstance(value, LiteralId))
+
+
 class ResRef(NamedTuple):
     """The physical id of a resource defined in the template (Ref, or GetAtt of an id attribute)."""
 
@@ -100,7 +118,26 @@ def excerpt(value: Any, limit: int = _EXCERPT) -> str:
         return f'"{text}"'
     if isinstance(value, Partial):
         return excerpt(value.text.replace(MARK, "\u2026"), limit)
-    return f"a {type(value).__name__}"
+    return _described(value)
+
+
+def _described(value: Any) -> str:
+    """Words for a value that is not text: a user's terms, never an internal class name."""
+    if isinstance(value, ResRef):
+        return f"the ID of {short_name(value.logical_id, _EXCERPT)}"
+    if isinstance(value, ResAtt):
+        return f"attribute {short_name(value.attribute, _EXCERPT)} of {short_name(value.logical_id, _EXCERPT)}"
+    if isinstance(value, AZ):
+        return "an Availability Zone"
+    if isinstance(value, Unknown):
+        return "a value not known"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict) or hasattr(value, "keys"):
+        return "a mapping"
+    if value is None:
+        return "null"
+    return "a value of another kind"
 
 
 def is_known(value: Any) -> bool:

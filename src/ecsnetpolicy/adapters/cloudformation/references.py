@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ...state import NetworkState, Origin, default_sg_id
-from ...values import Path, ResAtt, ResRef, Resolver, Unknown, excerpt, first_unknown, short_name
+from ...values import LiteralId, Path, ResAtt, ResRef, Resolver, Unknown, excerpt, first_unknown, short_name
 
 
 def literal_id_unknown(value: Any, what: str, path: Path) -> Unknown:
@@ -21,7 +21,7 @@ def literal_id_unknown(value: Any, what: str, path: Path) -> Unknown:
             )
         return Unknown(f"the {what} is attribute {value.attribute} of {value.logical_id}", path)
     if isinstance(value, str):
-        return Unknown(f"{what} {short_name(value)} is not defined in the templates given", path, "pass the template that defines it")
+        return LiteralId(value, f"{what} {short_name(value)} is not defined in the templates given", path, "pass the template that defines it")
     return first_unknown(value) or Unknown(f"{what} is not known", path)
 
 
