@@ -24,10 +24,12 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set,
 PARTITION_MIN = 64  # fewer files are judged in one go (nothing to gain from grouping)
 MAX_INDEX_BYTES = 64 * 1024 * 1024  # past CloudFormation's limits: the loader refuses such a file anyway
 # what a link between stacks needs to be spelled with (Fn::ImportValue / !ImportValue, Outputs'
-# Export, an AWS::Logs::LogGroup another stack's awslogs may name; Fn::ForEach expands from text
-# holding them too)
-_LINK_WORDS = re.compile(rb"ImportValue|Export|ForEach")
-_LOG_GROUP_WORDS = re.compile(rb"ImportValue|Export|ForEach|AWS::Logs::LogGroup")  # when an account is given
+# Export, Fn::GetStackOutput, a nested stack whose children export; an AWS::Logs::LogGroup another
+# stack's awslogs may name; Fn::ForEach expands from text holding them too).  Every stack is also
+# an exporter of ``stack:NAME`` (what Fn::GetStackOutput joins on): one that spells none of these
+# words is still indexed under its name below.
+_LINK_WORDS = re.compile(rb"ImportValue|Export|ForEach|GetStackOutput|AWS::CloudFormation::Stack|AWS::Serverless::Application")
+_LOG_GROUP_WORDS = re.compile(_LINK_WORDS.pattern + rb"|AWS::Logs::LogGroup")  # when an account is given
 BATCH_FILES = 200  # groups are judged in batches of about this many files: memory bounded, per-call costs shared
 
 
@@ -194,10 +196,15 @@ def _index_one(ctx: Context, path: str) -> Tuple[Set[str], Set[str], Set[str], L
     """(export names, import names, log groups created, log groups created under unresolved
     names) of one file under every combination; empty for what cannot be loaded or is not a
     template (judged alone, where it is refused or skipped as usual)."""
+    import functools
+
     from .api import created_log_groups
     from .load.deployment import Stack, links
+    from .load.transforms import load_file
 
-    exports: Set[str] = set()
+    sc = ctx.config.stack_for(path)
+    name = sc.name if sc else ctx.names.get(os.path.realpath(path)) or os.path.splitext(os.path.basename(path))[0]
+    exports: Set[str] = {f"stack:{name}"}  # what Fn::GetStackOutput of another stack joins on, parsed or not
     imports: Set[str] = set()
     groups: Set[str] = set()
     unresolved: List[str] = []
@@ -216,12 +223,10 @@ def _index_one(ctx: Context, path: str) -> Tuple[Set[str], Set[str], Set[str], L
         return exports, imports, groups, unresolved
     if not _is_template(template):
         return exports, imports, groups, unresolved
-    sc = ctx.config.stack_for(path)
-    name = sc.name if sc else ctx.names.get(os.path.realpath(path)) or os.path.splitext(os.path.basename(path))[0]
     for region, _label, values in ctx.combos:
         stack = Stack(name, path, template, {**(sc.parameters if sc else {}), **values})
         try:
-            e, i = links(stack, region)
+            e, i = links(stack, region, functools.partial(load_file, region=region))
             g, u = created_log_groups([stack], region) if ctx.with_account else (set(), [])
         except Exception:  # the group is judged anyway; the engine says what is wrong
             continue

@@ -785,19 +785,24 @@ def needs_merge(stacks: Sequence[Stack]) -> bool:
     return False
 
 
-def links(stack: Stack, region: str) -> Tuple[Set[str], Set[str]]:
-    """(the export names `stack` declares, the names it imports), as far as they resolve: what
-    groups() joins stacks on, for indexing many templates without keeping them loaded."""
+def links(stack: Stack, region: str, load: Optional[Callable[[str], Mapping[str, Any]]] = None,
+          allow_outside: Optional[bool] = None) -> Tuple[Set[str], Set[str]]:
+    """(the names `stack` can be joined on as an exporter, the names it joins on as an importer), as
+    far as they resolve: what plan() joins stacks on (export names, its nested children's
+    included; Fn::GetStackOutput by stack name, as ``stack:NAME``), for indexing many templates
+    without keeping them loaded.  Joining on every exporter of a name is coarser than plan()'s
+    nearest-folder choice, never finer."""
     r = Resolver(stack.template, params=stack.params, region=region, stack_name=stack.name)
-    exports: Set[str] = set()
-    for out_def in _section(stack.template, "Outputs").values():
-        if isinstance(out_def, Mapping) and isinstance(out_def.get("Export"), Mapping):
-            name = r.resolve(out_def["Export"].get("Name"), ())
-            if isinstance(name, str):
-                exports.add(name)
+    exports: Set[str] = set(_nested_exports(stack, region, load, allow_outside)) | {f"stack:{stack.name}"}
     found: List[Any] = []
     _walk_imports(stack.template.get("Resources"), found)
     imports = {name for name in (r.resolve(node, ()) for node in found) if isinstance(name, str)}
+    refs: List[Any] = []
+    _walk_fn(stack.template.get("Resources"), "Fn::GetStackOutput", refs)
+    for args in refs:
+        target, _output = stack_output_ref(args, r)
+        if isinstance(target, str) and target != stack.name:
+            imports.add(f"stack:{target}")
     return exports, imports
 
 
