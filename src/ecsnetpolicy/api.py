@@ -234,9 +234,40 @@ class _LogGroups(set):
 
 
 def _translate_fix(fix: Any, merged: Any) -> Any:
-    if fix is None:
-        return None
-    from .findings import Fix
+    """The fix in the terms of the file its path is in: the path, and the logical IDs its value
+    refers to (a Ref to a resource of another stack cannot be written: then no edit, and why)."""
+    if fix is None or fix.kind == "manual":
+        return fix
+    import dataclasses
 
-    _stack, path = merged.translate(fix.path)
-    return Fix(path, fix.key, fix.value, fix.kind)
+    from .findings import manual
+
+    stack, path = merged.translate(fix.path)
+    value, other = _translate_refs(fix.value, merged, stack)
+    if other is not None:
+        return manual(f"the fix refers to {other}, which another stack of the deployment creates; export it there and import it here")
+    more = tuple(_translate_fix(m, merged) for m in fix.more)
+    if any(m.kind == "manual" for m in more):
+        return next(m for m in more if m.kind == "manual")
+    return dataclasses.replace(fix, path=path, value=value, more=more)
+
+
+def _translate_refs(value: Any, merged: Any, stack: Any) -> Tuple[Any, Optional[str]]:
+    """(value with the merged logical IDs of Ref/GetAtt turned back into `stack`'s own, the first
+    one another stack holds or None)."""
+    if isinstance(value, list):
+        out = [_translate_refs(v, merged, stack) for v in value]
+        return [v for v, _ in out], next((o for _, o in out if o), None)
+    if not isinstance(value, Mapping):
+        return value, None
+    if len(value) == 1 and ("Ref" in value or "Fn::GetAtt" in value):
+        (fn, arg), = value.items()
+        lid = arg if isinstance(arg, str) else (arg[0] if isinstance(arg, list) and arg else None)
+        hit = merged.origin.get(("Resources", lid)) if isinstance(lid, str) else None
+        if hit is not None:
+            if hit[0] is not stack:
+                return value, lid
+            return {fn: hit[1] if isinstance(arg, str) else [hit[1], *arg[1:]]}, None
+        return value, None
+    out = {k: _translate_refs(v, merged, stack) for k, v in value.items()}
+    return {k: v for k, (v, _) in out.items()}, next((o for _, o in out.values() if o), None)

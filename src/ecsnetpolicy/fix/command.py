@@ -1,0 +1,145 @@
+"""The `fix` command: options (check's, plus --diff, --unsafe-fixes, --select), the edits per file,
+and what it says.  Exit codes are check's: 0 when nothing at or above --fail-on is left, 2 when
+such findings remain, 1 for usage or input errors (and when a template could not be judged)."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+
+from ..findings import Finding
+from ..report.suggestions import fixed_text
+from . import files as fs
+
+LEVELS = {"error": 3, "warning": 2, "informational": 1, "none": 99}  # check's --fail-on levels
+_NOT_FROM_CHECK = {"help", "output", "format"}  # fix reports in text; it writes templates, not a report
+MAX_ROUNDS = 3  # a fix can uncover the next finding (a type set, then its private DNS): re-check, bounded
+
+Collect = Callable[[argparse.Namespace], Tuple[List[Finding], Set[str]]]
+
+
+def add_parser(sub: Any, check: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The `fix` subcommand with every option of `check` (shared action objects, as argparse's
+    `parents=` shares them, so an option added to check is fix's too) plus its own."""
+    parser = sub.add_parser("fix", help="write the findings' fixes into the templates (safe fixes; --unsafe-fixes for the rest)")
+    for action in check._actions:  # argparse has no public way to copy another parser's options
+        if action.dest not in _NOT_FROM_CHECK:
+            parser._add_action(action)
+    parser.add_argument("--diff", action="store_true", help="write nothing: print the changes as a unified diff")
+    parser.add_argument("--unsafe-fixes", action="store_true",
+                        help="also make the fixes that add billed resources or widen permissions")
+    parser.add_argument("--select", action="append", default=[], metavar="ID",
+                        help="fix only these rule IDs or prefixes (repeatable, or comma-separated)")
+    return parser
+
+
+@dataclass
+class Outcome:
+    """One round: the new text per file, and what became of each finding."""
+
+    texts: Dict[str, str] = field(default_factory=dict)  # filename -> new text (changed files only)
+    fixed: List[Finding] = field(default_factory=list)
+    unsafe: List[Finding] = field(default_factory=list)
+    refused: List[Tuple[Finding, str]] = field(default_factory=list)
+
+
+def plan(findings: Sequence[Finding], *, unsafe: bool, select: Sequence[str], given: Set[str], roots: List[str],
+         read: Callable[[str], str] = fs.read) -> Outcome:
+    """The edits of one round, made on the files' texts in memory, finding by finding."""
+    out = Outcome()
+    originals: Dict[str, str] = {}
+    for f in findings:
+        if f.fix is None or not _selected(f.rule_id, select):
+            continue
+        if f.fix.kind == "manual":
+            out.refused.append((f, f.fix.reason or "the fix needs a value only you know"))
+            continue
+        if f.fix.safety != "safe" and not unsafe:
+            out.unsafe.append(f)
+            continue
+        why = fs.refusal(f.filename or "", given, roots) if f.filename else "the finding is not in a file"
+        if why is not None:
+            out.refused.append((f, why))
+            continue
+        if f.filename not in originals:
+            try:
+                originals[f.filename] = read(f.filename)
+            except (OSError, UnicodeDecodeError) as exc:
+                out.refused.append((f, f"cannot read {f.filename} ({exc})"))
+                continue
+        current = out.texts.get(f.filename, originals[f.filename])
+        new = fixed_text(current, f.fix, filename=f.filename)
+        if new is None:
+            out.refused.append((f, "the edit cannot be made cleanly in this file (a value written as a function, a flow "
+                                   "mapping, or a JSON layout fix would have to rewrite): make it by hand"))
+            continue
+        out.fixed.append(f)
+        if new != originals[f.filename]:
+            out.texts[f.filename] = new
+        else:
+            out.texts.pop(f.filename, None)
+    return out
+
+
+def _selected(rule_id: str, select: Sequence[str]) -> bool:
+    ids = [s.strip().upper() for item in select for s in item.split(",") if s.strip()]
+    return not ids or any(rule_id.startswith(i) for i in ids)
+
+
+def run(args: argparse.Namespace, collect: Collect, say: Callable[[str], None]) -> int:
+    """`ecsnetpolicy fix`: rounds of check, edit, write, until nothing more is fixed."""
+    roots = fs.roots(args.paths)
+    findings, given = collect(args)
+    first = findings
+    written: Set[str] = set()
+    fixed: List[Finding] = []
+    outcome = Outcome()
+    for _ in range(1 if args.diff else MAX_ROUNDS):
+        outcome = plan(findings, unsafe=args.unsafe_fixes, select=args.select, given=given, roots=roots)
+        fixed.extend(outcome.fixed)
+        if args.diff:
+            _print_diff(outcome.texts)
+            resolved = {id(f) for f in outcome.fixed}
+            findings = [f for f in findings if id(f) not in resolved]
+            break
+        if not outcome.texts:
+            break
+        for name, text in outcome.texts.items():
+            fs.write_atomically(name, text)
+            written.add(name)
+        findings, given = collect(args)  # what is left, as check sees it now
+    return _report(args, first, findings, fixed, written, outcome, say)
+
+
+def _print_diff(texts: Dict[str, str]) -> None:
+    for name in sorted(texts):
+        old = fs.read(name)
+        sys.stdout.writelines(difflib.unified_diff(
+            old.splitlines(keepends=True), texts[name].splitlines(keepends=True), f"a/{name}", f"b/{name}"))
+    sys.stdout.flush()
+
+
+def _report(args: argparse.Namespace, first: List[Finding], left: List[Finding], fixed: List[Finding],
+            written: Set[str], last: Outcome, say: Callable[[str], None]) -> int:
+    from ..report import render
+
+    out = sys.stderr if args.diff else sys.stdout
+    if not args.diff:
+        out.write(render(left, "text"))
+    for f, why in last.refused:
+        out.write(f"{f.filename}:{f.line}:{f.column}: {f.rule_id} not fixed: {why}\n")
+    verb = "Would fix" if args.diff else "Fixed"
+    nfiles = len(last.texts) if args.diff else len(written)
+    out.write(f"{verb} {len(fixed)} finding{'s' if len(fixed) != 1 else ''} in {nfiles} file{'s' if nfiles != 1 else ''}"
+              f" ({len(left)} of {len(first)} left).\n")
+    if last.unsafe:
+        n = len(last.unsafe)
+        out.write(f"{n} more fix{'es' if n != 1 else ''} with --unsafe-fixes.\n")
+    out.flush()
+    if any(f.rule_id == "EN9000" for f in left):
+        return 1
+    worst = max((LEVELS[f.severity] for f in left), default=0)
+    return 2 if worst >= LEVELS[args.fail_on] else 0
