@@ -77,6 +77,8 @@ def plan(findings: Sequence[Finding], *, unsafe: bool, select: Sequence[str], gi
                                    "mapping, or a JSON layout fix would have to rewrite): make it by hand"))
             continue
         out.fixed.append(f)
+        if f.fix.reason:  # a partial fix: the rest needs a value only the user knows
+            out.refused.append((f, "partly fixed; " + f.fix.reason))
         if new != originals[f.filename]:
             out.texts[f.filename] = new
         else:
