@@ -12,7 +12,7 @@ from ..phrasing import join as _join, subnets as _subnets
 from ..state import ANY_V4, Endpoint, tri_all
 from ..values import Path, Unknown
 from .base import _group, _need, _symptom, _workload_sgs, in_template
-from .fixes import endpoint_destination, first_manual, https_rule, own_sg
+from .fixes import dns_egress, endpoint_destination, first_manual, https_rule, inline, own_sg
 from .flows import _dns_targets, _nacl_flows
 
 
@@ -47,7 +47,7 @@ def en1001(a: Analysis) -> Iterator[Raw]:
         peers: list = []  # what the Fix writes, per destination: a rule's peer, or why none can be written
         for key, v in blocked.items():
             kind, target = v.dest
-            peers.append(_egress_peer(a, kind, target, v))
+            peers.append(_egress_peer(a, kind, target, anchor_sg if own_sg(a, anchor_sg) and inline(a, anchor_sg, "egress") else None))
             if kind == "endpoint":
                 dests.append(f"interface endpoint {key} ({v.service})")
                 vpc = a.state.vpcs.get(v.vpc)
@@ -80,11 +80,11 @@ def en1001(a: Analysis) -> Iterator[Raw]:
         )
 
 
-def _egress_peer(a: Analysis, kind: str, target: Any, v: Verdict) -> Any:
+def _egress_peer(a: Analysis, kind: str, target: Any, sg_id: Optional[str]) -> Any:
     """The destination of the TCP 443 egress rule the fix adds for one blocked flow, or why only
     the user can name it."""
     if kind == "endpoint":
-        return endpoint_destination(a, target)
+        return endpoint_destination(a, target, sg_id)
     if kind == "s3":
         s3_list = a.state.s3_prefix_list()
         if s3_list:
@@ -136,6 +136,7 @@ def en1002(a: Analysis) -> Iterator[Raw]:
             f"tasks cannot resolve the names of ECR, CloudWatch Logs or any endpoint and fail with "
             f"CannotPullContainerError (lookup ... i/o timeout); add egress rules for UDP and TCP 53 to {cidrs}.",
             w,
+            dns_egress(a, anchor_sg, nets, missing),
         )
 
 

@@ -6,6 +6,7 @@ reached at.  What `ecsnetpolicy fix` does with them: docs/fix.md."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Union
 
 from ..engine import Analysis
@@ -25,12 +26,14 @@ def own_sg(a: Analysis, sg_id: Any) -> bool:
     return sg is not None and in_template(sg) and not sg_id.startswith("default-sg:") and sg_id in a.by_type.get("AWS::EC2::SecurityGroup", ())
 
 
-def endpoint_destination(a: Analysis, ep: Endpoint) -> Union[Dict[str, Any], str]:
-    """Where TCP 443 egress to an interface endpoint goes, narrowest first: the endpoint's own
-    security group, else its VPC's CIDR (never 0.0.0.0/0); or why no value can be written."""
+def endpoint_destination(a: Analysis, ep: Endpoint, from_sg: Optional[str] = None) -> Union[Dict[str, Any], str]:
+    """Where TCP 443 egress (from group `from_sg`) to an interface endpoint goes, narrowest first:
+    the endpoint's own security group unless that group already refers to `from_sg` (the two
+    groups would depend on each other: cfn-lint E3004, and CloudFormation refuses the cycle), else
+    its VPC's CIDR (never 0.0.0.0/0); or why no value can be written."""
     groups = ep.security_groups if isinstance(ep.security_groups, list) else []
     for sg_id, _ in groups:
-        if own_sg(a, sg_id):
+        if own_sg(a, sg_id) and not (from_sg and depends_on(a, sg_id, from_sg)):
             return {"DestinationSecurityGroupId": {"Ref": sg_id}}
     vpc = a.state.vpcs.get(ep.vpc) if isinstance(ep.vpc, str) else None
     if vpc is not None and in_template(vpc) and ep.vpc in a.by_type.get("AWS::EC2::VPC", ()):
@@ -42,7 +45,13 @@ def endpoint_destination(a: Analysis, ep: Endpoint) -> Union[Dict[str, Any], str
 
 def https_rule(a: Analysis, sg_id: str, direction: str, peers: List[Dict[str, Any]], *, safety: str = "safe") -> Fix:
     """Rules for TCP 443 to/from each peer on group `sg_id`, written like the group's others."""
-    fixes = [_sg_rule(a, sg_id, direction, {**_HTTPS, **peer}, n, safety) for n, peer in enumerate(_unique(peers))]
+    return sg_rules(a, sg_id, direction, [{**_HTTPS, **peer} for peer in peers], "Https", safety)
+
+
+def sg_rules(a: Analysis, sg_id: str, direction: str, rules: List[Dict[str, Any]], stem: str, safety: str = "safe") -> Fix:
+    """One Fix adding each rule to group `sg_id` (inline, or as standalone resources named
+    <group><stem>Out/In<n> when the template declares the group's rules that way)."""
+    fixes = [_sg_rule(a, sg_id, direction, rule, n, stem, safety) for n, rule in enumerate(_unique(rules))]
     first, rest = fixes[0], tuple(fixes[1:])
     return Fix(first.path, first.key, first.value, first.kind, safety, more=rest)
 
@@ -55,11 +64,16 @@ def _unique(items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return out
 
 
-def _sg_rule(a: Analysis, sg_id: str, direction: str, rule: Dict[str, Any], n: int, safety: str) -> Fix:
-    props = a.resolver.properties(sg_id)
-    if _INLINE[direction] in props or not _standalone(a, sg_id, direction):
+def inline(a: Analysis, sg_id: str, direction: str) -> bool:
+    """Are rules added to this group inline (in its own resource), rather than as standalone
+    resources?  Only an inline rule can close a reference cycle between two groups."""
+    return _INLINE[direction] in a.resolver.properties(sg_id) or not _standalone(a, sg_id, direction)
+
+
+def _sg_rule(a: Analysis, sg_id: str, direction: str, rule: Dict[str, Any], n: int, stem: str, safety: str) -> Fix:
+    if inline(a, sg_id, direction):
         return Fix(_props(sg_id), _INLINE[direction], rule, "append", safety)
-    name = f"{sg_id}Https{'Out' if direction == 'egress' else 'In'}{n + 1 if n else ''}"
+    name = f"{sg_id}{stem}{'Out' if direction == 'egress' else 'In'}{n + 1 if n else ''}"
     return Fix(("Resources", sg_id), name, {"Type": _STANDALONE[direction], "Properties": {"GroupId": {"Fn::GetAtt": [sg_id, "GroupId"]}, **rule}},
                "resource", safety)
 
@@ -86,7 +100,7 @@ def endpoint_ingress(a: Analysis, ep: Endpoint, ep_sgs: Any, task_sgs: List[str]
     if target is None:
         return None
     task = task_sgs[0] if task_sgs else None
-    if own_sg(a, task):
+    if own_sg(a, task) and not (inline(a, target, "ingress") and depends_on(a, task, target)):
         peer: Union[Dict[str, Any], str] = {"SourceSecurityGroupId": {"Ref": task}}
     elif isinstance(task, str) and task.startswith("sg-"):
         peer = {"SourceSecurityGroupId": task}
@@ -140,3 +154,65 @@ def new_endpoint(a: Analysis, vpc: Any, service: str, kind: str, subnets: List[s
                      "SubnetIds": props["SubnetIds"], "SecurityGroupIds": props["SecurityGroupIds"]})
         anchor = model.lid
     return Fix(("Resources", anchor), name, {"Type": "AWS::EC2::VPCEndpoint", "Properties": body}, "resource", "unsafe")
+
+
+def layer_bucket_statement(ep: Endpoint) -> Fix:
+    """An unsafe fix (it widens the endpoint policy): the statement ECR image layers need, for any
+    region and partition the stack is deployed in."""
+    statement = {"Sid": "AllowEcrImageLayers", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                 "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::prod-${AWS::Region}-starport-layer-bucket/*"}}
+    return Fix(_props(ep.lid) + ("PolicyDocument",), "Statement", statement, "append", "unsafe")
+
+
+def dns_egress(a: Analysis, sg_id: Any, nets: List[Any], missing: List[str]) -> Optional[Fix]:
+    """Egress rules for DNS (UDP and/or TCP 53) to each custom DNS server's network."""
+    if not own_sg(a, sg_id):
+        return None
+    rules = [{"IpProtocol": proto.lower(), "FromPort": 53, "ToPort": 53, "CidrIp": str(net)} for proto in missing for net in nets]
+    return sg_rules(a, sg_id, "egress", rules, "Dns")
+
+
+_SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[^}]*)?\}")
+
+
+def depends_on(a: Analysis, start: str, target: str) -> bool:
+    """Does resource `start` refer, directly or through others, to resource `target` (Ref, GetAtt,
+    Sub, DependsOn)?  A fix must not add the reference back that would close a cycle."""
+    seen, todo = {start}, [start]
+    while todo:
+        body = a.resolver.resources.get(todo.pop())
+        for name in _names(body):
+            if name == target:
+                return True
+            if name not in seen and name in a.resolver.resources:
+                seen.add(name)
+                todo.append(name)
+    return False
+
+
+def _names(value: Any) -> List[str]:
+    """The logical IDs a template value refers to."""
+    out: List[str] = []
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if k == "Ref" and isinstance(x, str):
+                    out.append(x)
+                elif k == "Fn::GetAtt":
+                    first = x[0] if isinstance(x, list) and x else x
+                    if isinstance(first, str):
+                        out.append(first.split(".")[0])
+                elif k == "Fn::Sub":
+                    text = x[0] if isinstance(x, list) and x else x
+                    if isinstance(text, str):
+                        out.extend(_SUB_NAME.findall(text))
+                    stack.append(x)
+                elif k == "DependsOn":
+                    out.extend([x] if isinstance(x, str) else [d for d in x if isinstance(d, str)] if isinstance(x, list) else [])
+                else:
+                    stack.append(x)
+        elif isinstance(v, list):
+            stack.extend(v)
+    return out

@@ -8,6 +8,7 @@ from typing import Any, Iterator, List, Optional, Tuple
 
 from ..engine import Analysis
 from ..findings import Fix, Raw
+from .fixes import layer_bucket_statement
 from ..load.policy import Need
 from ..phrasing import join as _join, subnets as _subnets
 from ..state import Endpoint
@@ -219,4 +220,5 @@ def en3002(a: Analysis) -> Iterator[Raw]:
             f"of {labels} in {_subnets([x.subnet for x in users])} reach S3 through it{route}, so "
             f"they cannot {_describe(need, v.need.image, v.need.detail)} and fail with {symptom}; {fix}",
             v.workload.lid if len({x.workload.lid for x in users}) == 1 else None,
+            layer_bucket_statement(ep) if ours else None,
         )

@@ -41,9 +41,10 @@ class Outcome:
     """One round: the new text per file, and what became of each finding."""
 
     texts: Dict[str, str] = field(default_factory=dict)  # filename -> new text (changed files only)
-    fixed: List[Finding] = field(default_factory=list)
+    fixed: List[Finding] = field(default_factory=list)  # its edit is made (or was already there)
     unsafe: List[Finding] = field(default_factory=list)
     refused: List[Tuple[Finding, str]] = field(default_factory=list)
+    partial: List[Tuple[Finding, str]] = field(default_factory=list)  # fixed as far as the template allows
 
 
 def plan(findings: Sequence[Finding], *, unsafe: bool, select: Sequence[str], given: Set[str], roots: List[str],
@@ -78,7 +79,7 @@ def plan(findings: Sequence[Finding], *, unsafe: bool, select: Sequence[str], gi
             continue
         out.fixed.append(f)
         if f.fix.reason:  # a partial fix: the rest needs a value only the user knows
-            out.refused.append((f, "partly fixed; " + f.fix.reason))
+            out.partial.append((f, f.fix.reason))
         if new != originals[f.filename]:
             out.texts[f.filename] = new
         else:
@@ -92,28 +93,36 @@ def _selected(rule_id: str, select: Sequence[str]) -> bool:
 
 
 def run(args: argparse.Namespace, collect: Collect, say: Callable[[str], None]) -> int:
-    """`ecsnetpolicy fix`: rounds of check, edit, write, until nothing more is fixed."""
+    """`ecsnetpolicy fix`: rounds of check, edit, write, until nothing more is fixed.  With --diff,
+    one round, nothing written."""
     roots = fs.roots(args.paths)
     findings, given = collect(args)
     first = findings
     written: Set[str] = set()
-    fixed: List[Finding] = []
+    notes: Dict[Tuple[str, str, str], str] = {}  # what was not (wholly) fixed, and why: said once
     outcome = Outcome()
     for _ in range(1 if args.diff else MAX_ROUNDS):
         outcome = plan(findings, unsafe=args.unsafe_fixes, select=args.select, given=given, roots=roots)
-        fixed.extend(outcome.fixed)
+        for label, items in (("not fixed", outcome.refused), ("partly fixed", outcome.partial)):
+            for f, why in items:
+                notes.setdefault((f"{f.filename}:{f.line}:{f.column}", f.rule_id, why), label)
         if args.diff:
             _print_diff(outcome.texts)
-            resolved = {id(f) for f in outcome.fixed}
-            findings = [f for f in findings if id(f) not in resolved]
+            done = {id(f) for f in outcome.fixed} - {id(f) for f, _ in outcome.partial}
+            findings = [f for f in findings if id(f) not in done]
             break
         if not outcome.texts:
             break
         for name, text in outcome.texts.items():
-            fs.write_atomically(name, text)
+            try:
+                fs.write_atomically(name, text)
+            except OSError as exc:
+                say(f"{name}: cannot write ({exc.strerror or exc}); the file is unchanged")
+                return 1
             written.add(name)
         findings, given = collect(args)  # what is left, as check sees it now
-    return _report(args, first, findings, fixed, written, outcome, say)
+    nfiles = len(outcome.texts) if args.diff else len(written)
+    return _report(args, first, findings, nfiles, notes, outcome.unsafe)
 
 
 def _print_diff(texts: Dict[str, str]) -> None:
@@ -124,22 +133,21 @@ def _print_diff(texts: Dict[str, str]) -> None:
     sys.stdout.flush()
 
 
-def _report(args: argparse.Namespace, first: List[Finding], left: List[Finding], fixed: List[Finding],
-            written: Set[str], last: Outcome, say: Callable[[str], None]) -> int:
+def _report(args: argparse.Namespace, first: List[Finding], left: List[Finding], nfiles: int,
+            notes: Dict[Tuple[str, str, str], str], unsafe: List[Finding]) -> int:
     from ..report import render
 
     out = sys.stderr if args.diff else sys.stdout
     if not args.diff:
         out.write(render(left, "text"))
-    for f, why in last.refused:
-        out.write(f"{f.filename}:{f.line}:{f.column}: {f.rule_id} not fixed: {why}\n")
+    for (where, rule, why), label in notes.items():
+        out.write(f"{where}: {rule} {label}: {why}\n")
+    n = max(len(first) - len(left), 0)
     verb = "Would fix" if args.diff else "Fixed"
-    nfiles = len(last.texts) if args.diff else len(written)
-    out.write(f"{verb} {len(fixed)} finding{'s' if len(fixed) != 1 else ''} in {nfiles} file{'s' if nfiles != 1 else ''}"
+    out.write(f"{verb} {n} finding{'s' if n != 1 else ''} in {nfiles} file{'s' if nfiles != 1 else ''}"
               f" ({len(left)} of {len(first)} left).\n")
-    if last.unsafe:
-        n = len(last.unsafe)
-        out.write(f"{n} more fix{'es' if n != 1 else ''} with --unsafe-fixes.\n")
+    if unsafe:
+        out.write(f"{len(unsafe)} more fix{'es' if len(unsafe) != 1 else ''} with --unsafe-fixes.\n")
     out.flush()
     if any(f.rule_id == "EN9000" for f in left):
         return 1
