@@ -395,3 +395,18 @@ def test_property_fix_never_adds_findings_is_idempotent_and_keeps_comments(tmp_p
 
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         prop()
+
+
+def test_account_fact_gets_the_log_group_resource(tmp_path, capsys):
+    """EN5002 (judged with the account snapshot): the unsafe fix adds the log group to the template,
+    named by the task definition's own awslogs-group value."""
+    folder = tmp_path / "acct"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "accounts" / "missing-log-group", folder)
+    path = folder / "service.yaml"
+    assert "EN5002" in {f.rule_id for f in _findings(path, "--aws-snapshot", str(folder))}
+    assert main(["fix", "--aws-snapshot", str(folder), str(path)]) == 2
+    assert "1 more fix with --unsafe-fixes." in capsys.readouterr().out
+    main(["fix", "--unsafe-fixes", "--aws-snapshot", str(folder), str(path)])
+    assert "  TaskDefinitionLogGroup:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: /ecs/orders-api\n" in path.read_text(encoding="utf-8")
+    assert "EN5002" not in {f.rule_id for f in _findings(path, "--aws-snapshot", str(folder))}
+    capsys.readouterr()

@@ -216,3 +216,24 @@ def _names(value: Any) -> List[str]:
         elif isinstance(v, list):
             stack.extend(v)
     return out
+
+
+def execution_policy(role: str) -> Fix:
+    """An unsafe fix (it widens permissions): the AWS managed policy AmazonECSTaskExecutionRolePolicy
+    attached to the template's execution role."""
+    arn = {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"}
+    return Fix(_props(role), "ManagedPolicyArns", arn, "append", "unsafe")
+
+
+def log_group(a: Analysis, td: str, anchor: Any) -> Optional[Fix]:
+    """An unsafe fix (a billed resource): an AWS::Logs::LogGroup next to the task definition, named
+    by the very value its awslogs-group option holds (a literal, or the same !Sub/!Ref, which
+    resolves alike in the same stack)."""
+    raw: Any = a.resolver.resources
+    for key in tuple(anchor[1:]) + ("Options", "awslogs-group"):
+        raw = raw.get(key) if isinstance(raw, dict) and isinstance(key, str) else (
+            raw[key] if isinstance(raw, list) and isinstance(key, int) and 0 <= key < len(raw) else None)
+    name = f"{td}LogGroup"
+    if not isinstance(raw, (str, dict)) or name in a.resolver.resources:
+        return None
+    return Fix(("Resources", td), name, {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": raw}}, "resource", "unsafe")

@@ -299,7 +299,10 @@ def _block(value: Any, text: str) -> List[str]:
     yaml.indent(mapping=step, sequence=seq, offset=offset)
     yaml.width = 4096
     out = io.StringIO()
-    yaml.dump(_tagged(value), out)
+    try:
+        yaml.dump(_tagged(value), out)
+    except Exception as exc:  # noqa: BLE001 - a value ruamel cannot write: no edit (never a crash)
+        raise ValueError(f"cannot render {type(value).__name__}") from exc
     return out.getvalue().rstrip("\n").split("\n")
 
 
@@ -320,7 +323,13 @@ def _tagged(value: Any) -> Any:
         return out
     if isinstance(value, list):
         return [_tagged(v) for v in value]
-    return value
+    if isinstance(value, str):
+        return str(value)  # our loader's line-marked strings: ruamel writes plain ones only
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    return float(value) if isinstance(value, float) else value
 
 
 def _plan_resource(text: str, root, fix: Fix) -> Optional[dict]:
