@@ -410,3 +410,32 @@ def test_account_fact_gets_the_log_group_resource(tmp_path, capsys):
     assert "  TaskDefinitionLogGroup:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: /ecs/orders-api\n" in path.read_text(encoding="utf-8")
     assert "EN5002" not in {f.rule_id for f in _findings(path, "--aws-snapshot", str(folder))}
     capsys.readouterr()
+
+
+def test_deployment_fix_in_another_stack_than_the_finding(tmp_path, capsys):
+    """EN2001 is reported on the service stack (where the tasks run); its unsafe fix, a new logs
+    endpoint, goes into the network stack that holds the VPC and the endpoint it is modelled on."""
+    shutil.copytree(ROOT / "tests" / "fixtures" / "deployments" / "split", tmp_path / "d")
+    (tmp_path / "d" / "service_wrong_export.yaml").unlink()
+    net, svc = tmp_path / "d" / "network.yaml", tmp_path / "d" / "service.yaml"
+    text = net.read_text(encoding="utf-8")
+    start = text.index("  LogsEndpoint:\n")
+    net.write_text(text[:start] + text[text.index("  S3GatewayEndpoint:\n"):], encoding="utf-8")
+    found = [f for f in _findings(tmp_path / "d") if f.rule_id == "EN2001"]
+    assert [Path(f.filename).name for f in found] == ["service.yaml"]
+    assert Path(found[0].fix.filename).name == "network.yaml"
+    svc_before = svc.read_text(encoding="utf-8")
+    main(["fix", "--unsafe-fixes", str(tmp_path / "d")])
+    assert svc.read_text(encoding="utf-8") == svc_before
+    assert "  LogsEndpoint:\n    Type: AWS::EC2::VPCEndpoint\n" in net.read_text(encoding="utf-8")
+    assert not [f for f in _findings(tmp_path / "d") if f.rule_id[0] in "EW"]
+    # rdjson cannot suggest in another file than the diagnostic's; SARIF names the other file
+    net.write_text(text[:start] + text[text.index("  S3GatewayEndpoint:\n"):], encoding="utf-8")
+    capsys.readouterr()
+    main(["check", "-f", "sarif", str(tmp_path / "d")])
+    results = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    (change,) = next(r for r in results if r["ruleId"] == "EN2001")["fixes"][0]["artifactChanges"]
+    assert change["artifactLocation"]["uri"].endswith("network.yaml")
+    main(["check", "-f", "rdjson", str(tmp_path / "d")])
+    diags = json.loads(capsys.readouterr().out)["diagnostics"]
+    assert "suggestions" not in next(d for d in diags if d["code"]["value"] == "EN2001")

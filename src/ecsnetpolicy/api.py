@@ -249,7 +249,9 @@ def _translate_fix(fix: Any, merged: Any) -> Any:
     more = tuple(_translate_fix(m, merged) for m in fix.more)
     if any(m.kind == "manual" for m in more):
         return next(m for m in more if m.kind == "manual")
-    return dataclasses.replace(fix, path=path, value=value, more=more)
+    if any(m.filename != getattr(stack, "filename", None) for m in more):
+        return manual("the fix edits several stacks of the deployment at once; make it by hand")
+    return dataclasses.replace(fix, path=path, value=value, more=more, filename=getattr(stack, "filename", None))
 
 
 def _translate_refs(value: Any, merged: Any, stack: Any) -> Tuple[Any, Optional[str]]:

@@ -21,7 +21,9 @@ class Fix:
     next to the resource `path` names: path is ("Resources", <an existing logical ID>)), or
     "manual" (no edit: `reason` says which value only the user knows).  safety is "safe" (applied
     by default) or "unsafe" (adds a billed resource or widens permissions: only with
-    --unsafe-fixes).  `more` are edits made together with this one (one finding, several keys).
+    --unsafe-fixes).  `more` are edits made together with this one (one finding, several keys),
+    in the same file.  `filename`: set where a deployment's finding is in one stack's file and
+    its fix in another's (the network stack gets the endpoint, the service stack the rule).
     """
 
     path: Tuple[Any, ...]
@@ -31,6 +33,7 @@ class Fix:
     safety: str = "safe"
     reason: Optional[str] = None
     more: Tuple["Fix", ...] = ()
+    filename: Optional[str] = None  # the file the path is in, when not the finding's (a deployment)
 
     def edits(self) -> Tuple["Fix", ...]:
         """This edit and those made with it, in order."""

@@ -61,29 +61,30 @@ def plan(findings: Sequence[Finding], *, unsafe: bool, select: Sequence[str], gi
         if f.fix.safety != "safe" and not unsafe:
             out.unsafe.append(f)
             continue
-        why = fs.refusal(f.filename or "", given, roots) if f.filename else "the finding is not in a file"
+        target = f.fix.filename or f.filename  # the file holding the fix's anchor
+        why = fs.refusal(target, given, roots) if target else "the finding is not in a file"
         if why is not None:
             out.refused.append((f, why))
             continue
-        if f.filename not in originals:
+        if target not in originals:
             try:
-                originals[f.filename] = read(f.filename)
+                originals[target] = read(target)
             except (OSError, UnicodeDecodeError) as exc:
-                out.refused.append((f, f"cannot read {f.filename} ({exc})"))
+                out.refused.append((f, f"cannot read {target} ({exc})"))
                 continue
-        current = out.texts.get(f.filename, originals[f.filename])
-        new = fixed_text(current, f.fix, filename=f.filename)
+        current = out.texts.get(target, originals[target])
+        new = fixed_text(current, f.fix, filename=target)
         if new is None:
-            out.refused.append((f, "the edit cannot be made cleanly in this file (a value written as a function, a flow "
-                                   "mapping, or a JSON layout fix would have to rewrite): make it by hand"))
+            out.refused.append((f, f"the edit cannot be made cleanly in {target} (a value written as a function, a flow "
+                                   "mapping, or a JSON layout a rewrite would change): make it by hand"))
             continue
         out.fixed.append(f)
         if f.fix.reason:  # a partial fix: the rest needs a value only the user knows
             out.partial.append((f, f.fix.reason))
-        if new != originals[f.filename]:
-            out.texts[f.filename] = new
+        if new != originals[target]:
+            out.texts[target] = new
         else:
-            out.texts.pop(f.filename, None)
+            out.texts.pop(target, None)
     return out
 
 

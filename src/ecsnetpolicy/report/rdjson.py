@@ -43,7 +43,7 @@ def render_rdjson(findings: Sequence[Finding]) -> str:
             "severity": _RDJSON_SEVERITY[sev],
             "code": {"value": f.rule_id, "url": rule_info(f.rule_id).source_url},
         }
-        if f.fix is not None and text is not None:
+        if f.fix is not None and text is not None and f.fix.filename in (None, f.filename):  # rdjson: the diagnostic's own file
             suggestion = build_suggestion(text, f.fix, filename=_real(f.filename))
             if suggestion is not None:
                 diag["suggestions"] = [suggestion]

@@ -98,7 +98,10 @@ def render_sarif(findings: Sequence[Finding]) -> str:
                     }
                 }
             ]
-            fix = sarif_fix(f, files, artifact, _real(f.filename)) if f.fix is not None else None
+            fix = None
+            if f.fix is not None:  # in the file holding the fix's anchor (another stack's, in a deployment)
+                where = _real(f.fix.filename or f.filename)
+                fix = sarif_fix(f, files, _artifact_location(where) if f.fix.filename else artifact, where)
             if fix is not None:  # the same edit as rdjson's suggestion and `ecsnetpolicy fix`
                 result["fixes"] = [fix]
         result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(f, uri)}
