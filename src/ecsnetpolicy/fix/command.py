@@ -49,31 +49,22 @@ class Outcome:
 
 def plan(findings: Sequence[Finding], *, unsafe: bool, select: Sequence[str], given: Set[str], roots: List[str],
          read: Callable[[str], str] = fs.read) -> Outcome:
-    """The edits of one round, made on the files' texts in memory, finding by finding."""
+    """The edits of one round, made on the files' texts in memory, finding by finding (several
+    findings of one file edit it in turn; one whose edit is already there changes nothing)."""
     out = Outcome()
     originals: Dict[str, str] = {}
     for f in findings:
         if f.fix is None or not _selected(f.rule_id, select):
             continue
-        if f.fix.kind == "manual":
-            out.refused.append((f, f.fix.reason or "the fix needs a value only you know"))
-            continue
-        if f.fix.safety != "safe" and not unsafe:
+        if f.fix.safety != "safe" and f.fix.kind != "manual" and not unsafe:
             out.unsafe.append(f)
             continue
         target = f.fix.filename or f.filename  # the file holding the fix's anchor
-        why = fs.refusal(target, given, roots) if target else "the finding is not in a file"
+        why = _refusal(f, target, given, roots, originals, read)
         if why is not None:
             out.refused.append((f, why))
             continue
-        if target not in originals:
-            try:
-                originals[target] = read(target)
-            except (OSError, UnicodeDecodeError) as exc:
-                out.refused.append((f, f"cannot read {target} ({exc})"))
-                continue
-        current = out.texts.get(target, originals[target])
-        new = fixed_text(current, f.fix, filename=target)
+        new = fixed_text(out.texts.get(target, originals[target]), f.fix, filename=target)
         if new is None:
             out.refused.append((f, f"the edit cannot be made cleanly in {target} (a value written as a function, a flow "
                                    "mapping, or a JSON layout a rewrite would change): make it by hand"))
@@ -86,6 +77,22 @@ def plan(findings: Sequence[Finding], *, unsafe: bool, select: Sequence[str], gi
         else:
             out.texts.pop(target, None)
     return out
+
+
+def _refusal(f: Finding, target: Optional[str], given: Set[str], roots: List[str], originals: Dict[str, str],
+             read: Callable[[str], str]) -> Optional[str]:
+    """Why the finding's fix cannot be made in `target`, or None (then its text is in originals)."""
+    if f.fix.kind == "manual":
+        return f.fix.reason or "the fix needs a value only you know"
+    if not target:
+        return "the finding is not in a file"
+    why = fs.refusal(target, given, roots)
+    if why is None and target not in originals:
+        try:
+            originals[target] = read(target)
+        except (OSError, UnicodeDecodeError) as exc:
+            why = f"cannot read {target} ({exc})"
+    return why
 
 
 def _selected(rule_id: str, select: Sequence[str]) -> bool:
