@@ -439,3 +439,24 @@ def test_deployment_fix_in_another_stack_than_the_finding(tmp_path, capsys):
     main(["check", "-f", "rdjson", str(tmp_path / "d")])
     diags = json.loads(capsys.readouterr().out)["diagnostics"]
     assert "suggestions" not in next(d for d in diags if d["code"]["value"] == "EN2001")
+
+
+def test_flow_style_kept(tmp_path, capsys):
+    """A flow mapping the line planner does not edit goes through ruamel.yaml's round trip, which
+    keeps its flow style (the file round-trips byte for byte, so only that line changes)."""
+    path = tmp_path / "t.yaml"
+    text = (FIX / "EN2003_private_dns_omitted.yaml").read_text(encoding="utf-8")
+    golden = (FIX / "EN2003_private_dns_omitted.fixed.yaml").read_text(encoding="utf-8")
+    start = text.index("  LogsEndpoint:\n")
+    end = text.index("\n\n", start)
+    flow = "  LogsEndpoint:\n    Type: AWS::EC2::VPCEndpoint\n    Properties: {VpcId: !Ref Vpc, ServiceName: !Sub 'com.amazonaws.${AWS::Region}.logs', " \
+           "VpcEndpointType: Interface, SubnetIds: [!Ref PrivateSubnetA, !Ref PrivateSubnetB], SecurityGroupIds: [!Ref EndpointSecurityGroup]}"
+    assert "PrivateDnsEnabled" not in text[start:end]
+    path.write_text(text[:start] + flow + text[end:], encoding="utf-8")
+    before = path.read_text(encoding="utf-8")
+    _fix(path)
+    after = path.read_text(encoding="utf-8")
+    assert after == before.replace("[!Ref EndpointSecurityGroup]}", "[!Ref EndpointSecurityGroup], PrivateDnsEnabled: true}")
+    assert "EN2003" not in {f.rule_id for f in _findings(path)}
+    assert golden != after
+    capsys.readouterr()

@@ -667,7 +667,6 @@ def test_rdjson_crlf_file(tmp_path):
     "fix",
     [
         Fix(("Resources", "Nope", "Properties"), "PrivateDnsEnabled", True),  # path not found
-        Fix(("Resources", "Flow", "Properties"), "PrivateDnsEnabled", True),  # flow mapping
         Fix(("Resources", "EcrApi", "Properties"), "ServiceName", {"Ref": "X"}, "append"),  # not a list
         Fix(("Resources", "EcrApi", "Properties"), "SubnetIds", True),  # not a scalar
     ],
@@ -675,6 +674,15 @@ def test_rdjson_crlf_file(tmp_path):
 def test_rdjson_no_suggestion_when_location_unusable(tmp_path, fix):
     _, diag, _ = _rdjson_with_fix(tmp_path, fix)
     assert "suggestions" not in diag
+
+
+def test_rdjson_flow_mapping_edited_in_place(tmp_path):
+    # issue 13: what the line planner does not do, ruamel.yaml's round trip does, in that line only
+    fix = Fix(("Resources", "Flow", "Properties"), "PrivateDnsEnabled", True)
+    _, diag, text = _rdjson_with_fix(tmp_path, fix)
+    (sugg,) = diag["suggestions"]
+    assert sugg == {"range": {"start": {"line": 33}, "end": {"line": 33}},
+                    "text": "    Properties: {VpcId: !Ref Vpc, PrivateDnsEnabled: true}"}
 
 
 def test_rdjson_suggestion_for_json_keeps_layout(tmp_path):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
@@ -146,8 +147,9 @@ def _report(args: argparse.Namespace, first: List[Finding], left: List[Finding],
     from ..report import render
 
     out = sys.stderr if args.diff else sys.stdout
-    if not args.diff:
-        out.write(render(left, "text"))
+    if not args.diff:  # what is left, as check shows it (its --color too)
+        color = args.color == "always" or (args.color == "auto" and out.isatty() and "NO_COLOR" not in os.environ)
+        out.write(render(left, "text", color=color))
     for (where, rule, why), label in notes.items():
         out.write(f"{where}: {rule} {label}: {why}\n")
     n = max(len(first) - len(left), 0)

@@ -218,11 +218,51 @@ def _one_edit(text: str, fix: Fix, filename: Optional[str]) -> Optional[str]:
         else:
             sugg = _plan(text, root, fix)
     except (IndexError, ValueError, AttributeError, TypeError):
+        sugg = None
+    new = apply_suggestion(text, sugg) if sugg is not None else _round_trip_edit(text, fix)
+    return new if new is not None and fixdata.load(new) == expected else None
+
+
+def _round_trip_edit(text: str, fix: Fix) -> Optional[str]:
+    """The edit made by ruamel.yaml's round trip, for what the line planner does not do (a flow
+    mapping, a value spanning lines): only when the file round-trips byte for byte, so that the
+    dump differs from it in the edited place alone.  Line planning comes first because the round
+    trip reformats many real templates (docs/fix.md)."""
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
+    step, seq, offset = _indent_style(text)
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=step, sequence=seq, offset=offset)
+
+    def dump(doc: Any) -> str:
+        out = io.StringIO()
+        yaml.dump(doc, out)
+        return out.getvalue()
+
+    try:
+        doc = yaml.load(text)
+        if dump(doc) != text:
+            return None
+        node = doc
+        for elem in fix.path[:-1] if fix.kind == "resource" else fix.path:
+            node = node[elem]
+        if fix.kind == "resource":
+            keys = list(node.keys())
+            node.insert(keys.index(fix.path[-1]) + 1, fix.key, _tagged(fix.value))
+        elif fix.kind == "set" and isinstance(node, CommentedMap) and not isinstance(node.get(fix.key), (dict, list)):
+            node[fix.key] = _tagged(fix.value)
+        elif fix.kind == "append" and isinstance(node, CommentedMap) and isinstance(node.get(fix.key), list):
+            node[fix.key].append(_tagged(fix.value))
+        else:
+            return None
+        return dump(doc)
+    except Exception:  # noqa: BLE001 - any failure of the fallback is "no clean edit", never a crash
         return None
-    if sugg is None:
-        return None
-    new = apply_suggestion(text, sugg)
-    return new if fixdata.load(new) == expected else None
 
 
 def sarif_fix(finding: Finding, files: FileCache, artifact: dict, filename: str) -> Optional[dict]:
