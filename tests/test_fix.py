@@ -64,6 +64,8 @@ def _comment_lines(text: str) -> List[str]:
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no .ecsnetpolicy.yaml from above the fixtures
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "ECSNETPOLICY_POLICIES"):  # defaults, whatever ran before
+        monkeypatch.delenv(name, raising=False)
 
 
 # ------------------------------------------------------------------------------------------
@@ -403,12 +405,13 @@ def test_account_fact_gets_the_log_group_resource(tmp_path, capsys):
     folder = tmp_path / "acct"
     shutil.copytree(ROOT / "tests" / "fixtures" / "accounts" / "missing-log-group", folder)
     path = folder / "service.yaml"
-    assert "EN5002" in {f.rule_id for f in _findings(path, "--aws-snapshot", str(folder))}
-    assert main(["fix", "--aws-snapshot", str(folder), str(path)]) == 2
+    acct = ("--aws-snapshot", str(folder), "--region", "eu-west-1")  # the snapshot's region, whatever the environment says
+    assert "EN5002" in {f.rule_id for f in _findings(path, *acct)}
+    assert main(["fix", *acct, str(path)]) == 2
     assert "1 more fix with --unsafe-fixes." in capsys.readouterr().out
-    main(["fix", "--unsafe-fixes", "--aws-snapshot", str(folder), str(path)])
+    main(["fix", "--unsafe-fixes", *acct, str(path)])
     assert "  TaskDefinitionLogGroup:\n    Type: AWS::Logs::LogGroup\n    Properties:\n      LogGroupName: /ecs/orders-api\n" in path.read_text(encoding="utf-8")
-    assert "EN5002" not in {f.rule_id for f in _findings(path, "--aws-snapshot", str(folder))}
+    assert "EN5002" not in {f.rule_id for f in _findings(path, *acct)}
     capsys.readouterr()
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..findings import Finding
+from ..phrasing import safe
 from ..report.suggestions import fixed_text
 from . import files as fs
 
@@ -137,8 +138,11 @@ def run(args: argparse.Namespace, collect: Collect, say: Callable[[str], None]) 
 def _print_diff(texts: Dict[str, str]) -> None:
     for name in sorted(texts):
         old = fs.read(name)
-        sys.stdout.writelines(difflib.unified_diff(
-            old.splitlines(keepends=True), texts[name].splitlines(keepends=True), f"a/{name}", f"b/{name}"))
+        label = safe(name, 1000)  # the diff's lines are the file's own; its name is made one safe line
+        for line in difflib.unified_diff(old.splitlines(keepends=True), texts[name].splitlines(keepends=True),
+                                         f"a/{label}", f"b/{label}"):
+            # as git shows it: difflib leaves a last line without its line break unmarked
+            sys.stdout.write(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     sys.stdout.flush()
 
 
@@ -150,8 +154,8 @@ def _report(args: argparse.Namespace, first: List[Finding], left: List[Finding],
     if not args.diff:  # what is left, as check shows it (its --color too)
         color = args.color == "always" or (args.color == "auto" and out.isatty() and "NO_COLOR" not in os.environ)
         out.write(render(left, "text", color=color))
-    for (where, rule, why), label in notes.items():
-        out.write(f"{where}: {rule} {label}: {why}\n")
+    for (where, rule, why), label in notes.items():  # file names and reasons come from the user's files
+        out.write(safe(f"{where}: {rule} {label}: {why}", 2000) + "\n")
     n = max(len(first) - len(left), 0)
     verb = "Would fix" if args.diff else "Fixed"
     out.write(f"{verb} {n} finding{'s' if n != 1 else ''} in {nfiles} file{'s' if nfiles != 1 else ''}"
