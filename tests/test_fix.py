@@ -463,3 +463,29 @@ def test_flow_style_kept(tmp_path, capsys):
     assert "EN2003" not in {f.rule_id for f in _findings(path)}
     assert golden != after
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_generic_set_fix_of_any_rule(tmp_path, form):
+    """A rule only has to give its finding a Fix: EN7001's `TargetType: ip` (another issue) is
+    written like every other set, in YAML (after a comment-bearing key) and JSON."""
+    from ecsnetpolicy.findings import Finding, Fix
+    from ecsnetpolicy.fix.command import plan
+
+    data = {"Resources": {"Tg": {"Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
+                                 "Properties": {"Port": 80, "Protocol": "HTTP", "VpcId": {"Ref": "Vpc"}}}}}
+    path = tmp_path / f"t.{form}"
+    if form == "yaml":
+        path.write_text("Resources:\n  Tg:\n    Type: AWS::ElasticLoadBalancingV2::TargetGroup\n    Properties:\n"
+                        "      Port: 80  # http\n      Protocol: HTTP\n      VpcId: !Ref Vpc\n", encoding="utf-8")
+    else:
+        path.write_text(json.dumps(data, indent=4) + "\n", encoding="utf-8")
+    fix = Fix(("Resources", "Tg", "Properties"), "TargetType", "ip")
+    finding = Finding("EN7001", "m", ("Resources", "Tg"), str(path), 2, 3, 2, 5, None, fix)
+    out = plan([finding], unsafe=False, select=[], given={os.path.realpath(path)}, roots=[os.path.realpath(tmp_path)])
+    (text,) = out.texts.values()
+    if form == "yaml":
+        assert text.endswith("      VpcId: !Ref Vpc\n      TargetType: ip\n") and "Port: 80  # http\n" in text
+    else:
+        data["Resources"]["Tg"]["Properties"]["TargetType"] = "ip"
+        assert text == json.dumps(data, indent=4) + "\n"
