@@ -8,11 +8,11 @@ from typing import Any, Iterator, List, Optional, Tuple
 
 from ..engine import Analysis
 from ..findings import Fix, Raw
-from .fixes import layer_bucket_statement
 from ..load.policy import Need
 from ..phrasing import join as _join, subnets as _subnets
 from ..state import Endpoint
 from ..values import MARK, NOVALUE, Partial, Unknown
+from .fixes import layer_bucket_statement
 from .base import _as_list, _describe, _group, _key_path, _need, _note, _props, _symptom, in_template, ref_or_id, subnet_anchor
 from .policy_documents import _match_any, _tri_and, parse_document
 
