@@ -663,7 +663,6 @@ def test_rdjson_crlf_file(tmp_path):
     "fix",
     [
         Fix(("Resources", "Nope", "Properties"), "PrivateDnsEnabled", True),  # path not found
-        Fix(("Resources", "Flow", "Properties"), "PrivateDnsEnabled", True),  # flow mapping
         Fix(("Resources", "EcrApi", "Properties"), "ServiceName", {"Ref": "X"}, "append"),  # not a list
         Fix(("Resources", "EcrApi", "Properties"), "SubnetIds", True),  # not a scalar
     ],
@@ -673,12 +672,31 @@ def test_rdjson_no_suggestion_when_location_unusable(tmp_path, fix):
     assert "suggestions" not in diag
 
 
-def test_rdjson_no_suggestion_for_json(tmp_path):
+def test_rdjson_flow_mapping_edited_in_place(tmp_path):
+    # issue 13: what the line planner does not do, ruamel.yaml's round trip does, in that line only
+    fix = Fix(("Resources", "Flow", "Properties"), "PrivateDnsEnabled", True)
+    _, diag, text = _rdjson_with_fix(tmp_path, fix)
+    (sugg,) = diag["suggestions"]
+    assert sugg == {"range": {"start": {"line": 33}, "end": {"line": 33}},
+                    "text": "    Properties: {VpcId: !Ref Vpc, PrivateDnsEnabled: true}"}
+
+
+def test_rdjson_suggestion_for_json_keeps_layout(tmp_path):
+    # issue 13: JSON gets suggestions too, only the lines the fix needs (indentation and key order kept)
     text = json.dumps({"Resources": {"E": {"Type": "AWS::EC2::VPCEndpoint", "Properties": {"VpcId": "v"}}}}, indent=2)
     fix = Fix(("Resources", "E", "Properties"), "PrivateDnsEnabled", True)
     _, diag, _ = _rdjson_with_fix(tmp_path, fix, text=text, name="t.json")
+    (sugg,) = diag["suggestions"]
+    assert sugg == {"range": {"start": {"line": 6}, "end": {"line": 6}},
+                    "text": '        "VpcId": "v",\n        "PrivateDnsEnabled": true'}
+    assert json.loads(_apply(text, diag))["Resources"]["E"]["Properties"]["PrivateDnsEnabled"] is True
+
+
+def test_rdjson_no_suggestion_for_json_not_in_dumps_layout(tmp_path):
+    text = '{"Resources": {"E": {"Type": "AWS::EC2::VPCEndpoint",\n  "Properties": {"VpcId": "v"}}}}'
+    fix = Fix(("Resources", "E", "Properties"), "PrivateDnsEnabled", True)
+    _, diag, _ = _rdjson_with_fix(tmp_path, fix, text=text, name="t.json")
     assert "suggestions" not in diag
-    assert build_suggestion(text, fix, filename="t.yaml") is None  # JSON content, YAML name
 
 
 def test_rdjson_no_suggestion_when_file_missing():

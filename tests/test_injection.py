@@ -173,13 +173,22 @@ def strings(data) -> Iterator[str]:
 
 def assert_clean_strings(data) -> None:
     """The decoded strings of a JSON document: no control character at all, no line-start ``::``
-    (rdjson suggestions excepted: their text is lines of the user's own file, to replace lines
-    of it, so it holds line breaks; but no other control character)."""
+    (rdjson suggestions and SARIF fixes excepted: their text is lines of the user's own file, to
+    replace lines of it, so it holds line breaks; but no other control character)."""
     if isinstance(data, dict) and "diagnostics" in data:
         for d in data["diagnostics"]:
             for sugg in d.get("suggestions", []):
                 assert not BAD.search(sugg["text"]), sugg
         data = {**data, "diagnostics": [{k: v for k, v in d.items() if k != "suggestions"} for d in data["diagnostics"]]}
+    if isinstance(data, dict) and "runs" in data:  # SARIF fixes: the same lines as rdjson's suggestions (issue 13)
+        results = [r for run in data["runs"] for r in run.get("results", [])]
+        for r in results:
+            for fix in r.get("fixes", []):
+                for change in fix["artifactChanges"]:
+                    for rep in change["replacements"]:
+                        assert not BAD.search(rep["insertedContent"]["text"]), rep
+        data = {**data, "runs": [{**run, "results": [{k: v for k, v in r.items() if k != "fixes"} for r in run.get("results", [])]}
+                                 for run in data["runs"]]}
     for s in strings(data):
         assert not BAD.search(s) and "\n" not in s and "\r" not in s, s[:300]
         assert not s.lstrip().startswith("::"), s[:300]

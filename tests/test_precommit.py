@@ -21,7 +21,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "templates"
-HOOK_IDS = ("ecsnetpolicy", "ecsnetpolicy-cfn-lint")
+HOOK_IDS = ("ecsnetpolicy", "ecsnetpolicy-cfn-lint", "ecsnetpolicy-fix")
 
 SHOULD_MATCH = [
     "templates/app.yaml",
@@ -251,3 +251,22 @@ def test_try_repo_passes_on_good_template(hook_repo, work_repo, precommit_env):
     rc, out = _try_repo(hook_repo, work_repo, precommit_env, "ecsnetpolicy", "templates/good_private_endpoints.yaml")
     assert rc == 0, out
     assert "Passed" in out, out
+
+
+@pytest.mark.precommit
+def test_try_repo_fix_hook_fixes_then_passes(hook_repo, precommit_env, tmp_path):
+    """ecsnetpolicy-fix (issue 13): applies the safe fix and fails because it changed a file, as
+    ruff's fixing hook does; the next run finds nothing to change and passes."""
+    repo = tmp_path / "user"
+    (repo / "templates").mkdir(parents=True)
+    _git("init", "-q", cwd=repo)
+    source = ROOT / "tests" / "fixtures" / "fix" / "EN2003_private_dns_omitted.yaml"
+    shutil.copy2(source, repo / "templates" / "app.yaml")
+    _git("add", "-A", cwd=repo)
+    rc, out = _try_repo(hook_repo, repo, precommit_env, "ecsnetpolicy-fix", "templates/app.yaml")
+    assert rc != 0 and "files were modified by this hook" in out, out
+    fixed = (repo / "templates" / "app.yaml").read_text(encoding="utf-8")
+    assert fixed == source.with_name("EN2003_private_dns_omitted.fixed.yaml").read_text(encoding="utf-8")
+    _git("add", "-A", cwd=repo)
+    rc, out = _try_repo(hook_repo, repo, precommit_env, "ecsnetpolicy-fix", "templates/app.yaml")
+    assert rc == 0 and "Passed" in out, out

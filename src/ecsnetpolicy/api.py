@@ -5,6 +5,7 @@ is keyed on the template object itself).  No cfn-lint import here."""
 from __future__ import annotations
 
 import os
+import re
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -297,12 +298,65 @@ class _LogGroups(set):
 
 
 def _translate_fix(fix: Any, merged: Any) -> Any:
-    if fix is None:
-        return None
-    from .findings import Fix
+    """The fix in the terms of the file its path is in: the path, and the logical IDs its value
+    refers to (a Ref to a resource of another stack cannot be written: then no edit, and why)."""
+    if fix is None or fix.kind == "manual":
+        return fix
+    import dataclasses
 
-    _stack, path = merged.translate(fix.path)
-    return Fix(path, fix.key, fix.value, fix.kind)
+    from .findings import manual
+
+    stack, path = merged.translate(fix.path)
+    value, other = _translate_refs(fix.value, merged, stack)
+    if other is not None:
+        return manual(f"the fix refers to {other}, which another stack of the deployment creates; export it there and import it here")
+    more = tuple(_translate_fix(m, merged) for m in fix.more)
+    if any(m.kind == "manual" for m in more):
+        return next(m for m in more if m.kind == "manual")
+    if any(m.filename != getattr(stack, "filename", None) for m in more):
+        return manual("the fix edits several stacks of the deployment at once; make it by hand")
+    return dataclasses.replace(fix, path=path, value=value, more=more, filename=getattr(stack, "filename", None))
+
+
+def _translate_refs(value: Any, merged: Any, stack: Any) -> Tuple[Any, Optional[str]]:
+    """(value with the merged names its Ref, GetAtt and Sub use turned back into `stack`'s own,
+    the first name that is not `stack`'s or None).  A name the merge brought in from another
+    stack (an import resolved, a parent's parameter value) cannot be written into this file."""
+    if isinstance(value, list):
+        out = [_translate_refs(v, merged, stack) for v in value]
+        return [v for v, _ in out], next((o for _, o in out if o), None)
+    if not isinstance(value, Mapping):
+        return value, None
+    if len(value) == 1:
+        (fn, arg), = value.items()
+        if fn == "Ref" and isinstance(arg, str):
+            own = _own_name(arg, merged, stack)
+            return ({fn: own}, None) if own else (value, arg)
+        if fn == "Fn::GetAtt" and isinstance(arg, list) and arg and isinstance(arg[0], str):
+            own = _own_name(arg[0], merged, stack)
+            return ({fn: [own, *arg[1:]]}, None) if own else (value, arg[0])
+        if fn == "Fn::Sub" and isinstance(arg, str):
+            text = arg
+            for name in set(re.findall(r"\$\{([A-Za-z0-9:]+)\}", arg)):
+                own = _own_name(name, merged, stack)
+                if own is None:
+                    return value, name
+                text = text.replace("${" + name + "}", "${" + own + "}")
+            return {fn: text}, None
+    out = {k: _translate_refs(v, merged, stack) for k, v in value.items()}
+    return {k: v for k, (v, _) in out.items()}, next((o for _, o in out.values() if o), None)
+
+
+def _own_name(name: str, merged: Any, stack: Any) -> Optional[str]:
+    """`stack`'s own name for a merged resource or parameter name (pseudo parameters as they are),
+    or None when it is another stack's or the merge made it up."""
+    if name.startswith("AWS::"):
+        return name
+    for section in ("Resources", "Parameters"):
+        hit = merged.origin.get((section, name))
+        if hit is not None:
+            return hit[1] if hit[0] is stack else None
+    return None
 
 
 def with_variants(raw: Raw, where: Sequence[int], region_labels: Sequence[str], set_labels: Sequence[str]) -> Raw:

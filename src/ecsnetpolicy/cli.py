@@ -108,6 +108,9 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     for cmd in (check,):
         _account_options(cmd)
+    from .fix import add_parser as fix_parser  # issue 13: check's options, plus --diff, --unsafe-fixes, --select
+
+    fix_parser(sub, check)
     snap = sub.add_parser("snapshot", help="save the network of an AWS account and region as a snapshot folder for --aws-snapshot (needs: pip install 'ecsnetpolicy[aws]'; read-only calls)")
     snap.add_argument("--region", required=True, help="the region to capture")
     snap.add_argument("--vpc-id", action="append", default=[], metavar="ID", help="capture only these VPCs' subnets, route tables, endpoints... (repeatable)")
@@ -223,7 +226,9 @@ def _expand_paths(paths: Sequence[str]):
     return expand(paths, TEMPLATE_SUFFIXES)
 
 
-def _check(args: argparse.Namespace) -> int:
+def _check(args: argparse.Namespace, collect: bool = False) -> Any:
+    """check; with collect=True (for `fix`), the sorted findings and the real paths of the given
+    templates instead of a report and an exit code."""
     from . import runner
     from .report import render
 
@@ -273,6 +278,8 @@ def _check(args: argparse.Namespace) -> int:
         failed = len(result.failed | {f.filename for f in findings if f.rule_id == "EN9000"})
         _say(f"{len(files)} files: {result.checked} templates checked, {result.skipped} skipped (not CloudFormation), {failed} failed")
     findings.sort(key=lambda f: f.sort_key())
+    if collect:
+        return findings, {os.path.realpath(f) for f in files}
     summary = None
     if result.workloads or result.summary_note:
         summary = _merge_summary(result)
@@ -611,6 +618,10 @@ def _main(argv: Optional[Sequence[str]] = None) -> int:
         args = parser.parse_args(argv)
         if args.command == "check":
             return _check(args)
+        if args.command == "fix":
+            from .fix import run
+
+            return run(args, functools.partial(_check, collect=True), _say)
         if args.command == "rules":
             return _rules()
         if args.command == "explain":

@@ -13,15 +13,36 @@ SEVERITIES = {"E": "error", "W": "warning", "I": "informational"}
 
 @dataclass(frozen=True)
 class Fix:
-    """A mechanical fix: set `key` to `value` in the mapping at `path` (for reviewdog suggestions).
+    """A mechanical fix: set `key` to `value` in the mapping at `path` (reviewdog suggestions, SARIF
+    fixes and `ecsnetpolicy fix` all write this one record; report/suggestions.py plans the edit).
 
-    kind is "set" (add or replace a scalar key) or "append" (add an item to the list at path/key).
+    kind is "set" (add or replace the key's value), "append" (add an item to the list at
+    path/key, creating the list when absent), "resource" (add the resource `key` with body `value`
+    next to the resource `path` names: path is ("Resources", <an existing logical ID>)), or
+    "manual" (no edit: `reason` says which value only the user knows).  safety is "safe" (applied
+    by default) or "unsafe" (adds a billed resource or widens permissions: only with
+    --unsafe-fixes).  `more` are edits made together with this one (one finding, several keys),
+    in the same file.  `filename`: set where a deployment's finding is in one stack's file and
+    its fix in another's (the network stack gets the endpoint, the service stack the rule).
     """
 
     path: Tuple[Any, ...]
     key: str
     value: Any
     kind: str = "set"
+    safety: str = "safe"
+    reason: Optional[str] = None
+    more: Tuple["Fix", ...] = ()
+    filename: Optional[str] = None  # the file the path is in, when not the finding's (a deployment)
+
+    def edits(self) -> Tuple["Fix", ...]:
+        """This edit and those made with it, in order."""
+        return (self,) + tuple(e for m in self.more for e in m.edits())
+
+
+def manual(reason: str) -> Fix:
+    """A finding whose fix needs a value only the user knows: no edit, and why."""
+    return Fix((), "", None, "manual", "none", reason)
 
 
 @dataclass(frozen=True)

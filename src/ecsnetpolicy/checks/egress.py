@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Dict, Iterator, Optional, Sequence, Tuple
 
 from ..engine import Analysis, Verdict
-from ..findings import Raw
+from ..findings import Fix, Raw
 from ..phrasing import join as _join, subnets as _subnets
 from ..state import ANY_V4, Endpoint, tri_all
 from ..values import Path, Unknown
 from .base import _group, _need, _symptom, _workload_sgs, in_template
+from .fixes import dns_egress, endpoint_destination, first_manual, https_rule, inline, own_sg
 from .flows import _dns_targets, _nacl_flows
 
 
@@ -42,8 +44,10 @@ def en1001(a: Analysis) -> Iterator[Raw]:
         if anchor_sg is None:
             continue
         dests, fixes, symptoms, needs = [], [], [], []
+        peers: list = []  # what the Fix writes, per destination: a rule's peer, or why none can be written
         for key, v in blocked.items():
             kind, target = v.dest
+            peers.append(_egress_peer(a, kind, target, anchor_sg if own_sg(a, anchor_sg) and inline(a, anchor_sg, "egress") else None))
             if kind == "endpoint":
                 dests.append(f"interface endpoint {key} ({v.service})")
                 vpc = a.state.vpcs.get(v.vpc)
@@ -72,7 +76,36 @@ def en1001(a: Analysis) -> Iterator[Raw]:
             f"cannot {_join(needs)} and fail with {_join(symptoms)}; add egress rules for TCP 443 to {_join(fixes)}"
             f"{'' if any('0.0.0.0/0' in f for f in fixes) else ' rather than 0.0.0.0/0'}.",
             w,
+            _egress_fix(a, anchor_sg, peers),
         )
+
+
+def _egress_peer(a: Analysis, kind: str, target: Any, sg_id: Optional[str]) -> Any:
+    """The destination of the TCP 443 egress rule the fix adds for one blocked flow, or why only
+    the user can name it."""
+    if kind == "endpoint":
+        return endpoint_destination(a, target, sg_id)
+    if kind == "s3":
+        s3_list = a.state.s3_prefix_list()
+        if s3_list:
+            return {"DestinationPrefixListId": s3_list}
+        return (f"the S3 prefix list ID of {a.region} (com.amazonaws.{a.region}.s3) differs per region and is not "
+                "in the template: add the egress rule with its DestinationPrefixListId (aws ec2 describe-managed-prefix-lists)")
+    return {"CidrIp": "0.0.0.0/0"}
+
+
+def _egress_fix(a: Analysis, sg_id: Any, peers: list) -> Optional[Fix]:
+    """Egress rules for TCP 443 to each blocked destination.  0.0.0.0/0 only for the internet,
+    where no narrower destination serves, and then an unsafe fix (it widens egress)."""
+    if not own_sg(a, sg_id):
+        return None
+    reason = first_manual(peers)
+    known = [p for p in peers if isinstance(p, dict)]
+    if not known:
+        return reason
+    wide = any(p.get("CidrIp") == "0.0.0.0/0" for p in known)
+    fix = https_rule(a, sg_id, "egress", known, safety="unsafe" if wide else "safe")
+    return dataclasses.replace(fix, reason=reason.reason) if reason is not None else fix  # partly: the rest is the user's
 
 
 def en1002(a: Analysis) -> Iterator[Raw]:
@@ -103,6 +136,7 @@ def en1002(a: Analysis) -> Iterator[Raw]:
             f"tasks cannot resolve the names of ECR, CloudWatch Logs or any endpoint and fail with "
             f"CannotPullContainerError (lookup ... i/o timeout); add egress rules for UDP and TCP 53 to {cidrs}.",
             w,
+            dns_egress(a, anchor_sg, nets, missing),
         )
 
 

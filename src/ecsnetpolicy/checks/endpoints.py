@@ -11,6 +11,7 @@ from ..findings import Fix, Raw
 from ..phrasing import join as _join, subnets as _subnets
 from ..state import Endpoint, az_label, same_az, tri_any
 from ..values import Path, Unknown
+from .fixes import endpoint_ingress, new_endpoint, vpc_dns
 from .base import _group, _key_path, _need, _props, _sg_label, _symptom, _workload_sgs, in_template, ref_or_id, subnet_anchor
 
 
@@ -35,6 +36,7 @@ def en2001(a: Analysis) -> Iterator[Raw]:
             f"because {v.why.split('; ', 1)[0]}, and VPC {v.vpc} has no {svc} endpoint{extra}, so they fail with "
             f"{_symptom(v)}; add to VPC {v.vpc} {how}.",
             w,
+            new_endpoint(a, v.vpc, svc, kind, [x.subnet for x in vs]),
         )
 
 
@@ -141,7 +143,7 @@ def en2004(a: Analysis) -> Iterator[Raw]:
             f"(CannotPullContainerError, ResourceInitializationError); set EnableDnsHostnames: true and EnableDnsSupport: "
             f"true on {vpc.lid}.",
             None,
-            Fix(_props(vpc.lid), "EnableDnsHostnames", True) if vpc.dns_support is not False else None,
+            vpc_dns(vpc),
         )
 
 
@@ -189,6 +191,7 @@ def en2005(a: Analysis) -> Iterator[Raw]:
             f"({_sg_label(a, sgs)}) in {_subnets(subnets)}, so they cannot {_need(v)} and fail with "
             f"{_symptom(v)}; add an ingress rule for TCP 443 from {source} to {_sg_label(a, ep_sgs[:1])}.",
             w,
+            endpoint_ingress(a, ep, ep_sgs, sgs),
         )
 
 

@@ -12,11 +12,12 @@ from typing import Any, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import unquote
 
 from ..engine import Analysis
-from ..findings import Raw
+from ..findings import Fix, Raw
 from ..load.policy import Need
 from ..phrasing import join as _join
 from ..values import NOVALUE, Path, ResAtt, ResRef, Unknown, excerpt, first_unknown, short_name
 from .base import _describe, _props
+from .fixes import execution_policy
 from .policy_documents import Stmt, parse_document
 from .tasks import _td_launch_type, execution_needs, task_definition_users
 
@@ -362,7 +363,7 @@ def _account_en5001(a: Analysis, td: str, who: str, anchor: Any, value: Any, hit
 
 
 def _role_raws(perms: Any, hits: Sequence[Any], execution_actions: Any, anchor: Any, subject: str, *, attach: str,
-               allow: Any, where: str = "") -> Iterator[Raw]:
+               allow: Any, where: str = "", attach_fix: Optional[Fix] = None) -> Iterator[Raw]:
     """EN5001 per need an execution role (of the template or of the account) does not grant:
     `subject` names the role and its task definition, `attach`/`allow` word the two fixes."""
     for hit in hits:
@@ -392,6 +393,7 @@ def _role_raws(perms: Any, hits: Sequence[Any], execution_actions: Any, anchor: 
             f"{subject} {' and '.join(problems)}, which its tasks need to {_describe(hit.need, hit.image, hit.detail)}, so they "
             f"fail with {_role_symptom(hit.need, first)} (not authorized to perform: {first}); {where}{' and '.join(fixes)}.",
             None,
+            attach_fix if fixes == [attach] else None,
         )
 
 
@@ -542,6 +544,7 @@ def en5001(a: Analysis) -> Iterator[Raw]:
             perms, hits, execution_actions, anchor, f"Execution role {role} of task definition {td} ({who})",
             attach=f"attach the AWS managed policy AmazonECSTaskExecutionRolePolicy to {role}",
             allow=lambda others, role=role: f"allow {_join(others)} on {_resource_words(others)} only in a policy of {role}",
+            attach_fix=execution_policy(role),
         )
 
 

@@ -17,6 +17,7 @@ from ..phrasing import join as _join
 from ..state import tri_any
 from ..values import NOVALUE, Path, Partial, ResRef, Unknown, as_bool, first_unknown
 from .base import _props
+from .fixes import log_group
 from .iam import execution_role_allows
 from .tasks import _containers, task_definition_users
 
@@ -208,6 +209,7 @@ def en5002(a: Analysis) -> Iterator[Raw]:
             f"(the specified log group does not exist); add an AWS::Logs::LogGroup with LogGroupName: {group} to the "
             f"template (or create it: aws logs create-log-group --log-group-name {group}).",
             case.workload,
+            log_group(a, case.td, case.anchor),
         )
 
 

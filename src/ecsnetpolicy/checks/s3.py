@@ -12,6 +12,7 @@ from ..load.policy import Need
 from ..phrasing import join as _join, subnets as _subnets
 from ..state import Endpoint
 from ..values import MARK, NOVALUE, Partial, Path, Unknown, first_unknown
+from .fixes import layer_bucket_statement
 from .base import _as_list, _describe, _group, _key_path, _need, _note, _props, _symptom, in_template, ref_or_id, subnet_anchor
 from .policy_documents import _match_any, _tri_and, parse_document
 
@@ -307,4 +308,5 @@ def en3002(a: Analysis) -> Iterator[Raw]:
             f"of {labels} in {_subnets([x.subnet for x in users])} reach S3 through it{route}, so "
             f"they cannot {_describe(need, v.need.image, v.need.detail)} and fail with {symptom}; {fix}",
             v.workload.lid if len({x.workload.lid for x in users}) == 1 else None,
+            layer_bucket_statement(ep) if ours else None,
         )

@@ -8,23 +8,9 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from ..findings import Finding
 from .common import INFORMATION_URI, TOOL_NAME, _posix, _real, _severity, _span, rule_info
-from .suggestions import _split_lines, build_suggestion
+from .suggestions import FileCache, _split_lines, build_suggestion
 
 _RDJSON_SEVERITY = {"error": "ERROR", "warning": "WARNING", "informational": "INFO"}
-
-
-class _FileCache:
-    def __init__(self) -> None:
-        self._texts: Dict[str, Optional[str]] = {}
-
-    def text(self, filename: str) -> Optional[str]:
-        if filename not in self._texts:
-            try:
-                with open(filename, encoding="utf-8", newline="") as fh:
-                    self._texts[filename] = fh.read()
-            except (OSError, UnicodeDecodeError):
-                self._texts[filename] = None
-        return self._texts[filename]
 
 
 def _byte_column(lines: Optional[List[str]], line: int, col: int) -> int:
@@ -38,7 +24,7 @@ def _byte_column(lines: Optional[List[str]], line: int, col: int) -> int:
 
 
 def render_rdjson(findings: Sequence[Finding]) -> str:
-    files = _FileCache()
+    files = FileCache()
     diagnostics = []
     for f in findings:
         sev = _severity(f)
@@ -57,7 +43,7 @@ def render_rdjson(findings: Sequence[Finding]) -> str:
             "severity": _RDJSON_SEVERITY[sev],
             "code": {"value": f.rule_id, "url": rule_info(f.rule_id).source_url},
         }
-        if f.fix is not None and text is not None:
+        if f.fix is not None and text is not None and f.fix.filename in (None, f.filename):  # rdjson: the diagnostic's own file
             suggestion = build_suggestion(text, f.fix, filename=_real(f.filename))
             if suggestion is not None:
                 diag["suggestions"] = [suggestion]

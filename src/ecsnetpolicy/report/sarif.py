@@ -10,6 +10,7 @@ from typing import Any, Dict, Sequence
 
 from ..catalogue import RULES, RuleInfo
 from ..findings import Finding
+from .suggestions import FileCache, sarif_fix
 from .common import INFORMATION_URI, TOOL_NAME, _real, _severity, _span, relative_to_root, rule_info
 
 SARIF_SCHEMA_URI = (
@@ -70,6 +71,7 @@ def render_sarif(findings: Sequence[Finding]) -> str:
     index = {info.rule_id: i for i, info in enumerate(infos)}
 
     results = []
+    files = FileCache()
     for f in findings:
         sev = _severity(f)
         result: Dict[str, Any] = {
@@ -96,6 +98,12 @@ def render_sarif(findings: Sequence[Finding]) -> str:
                     }
                 }
             ]
+            fix = None
+            if f.fix is not None:  # in the file holding the fix's anchor (another stack's, in a deployment)
+                where = _real(f.fix.filename or f.filename)
+                fix = sarif_fix(f, files, _artifact_location(where) if f.fix.filename else artifact, where)
+            if fix is not None:  # the same edit as rdjson's suggestion and `ecsnetpolicy fix`
+                result["fixes"] = [fix]
         result["partialFingerprints"] = {FINGERPRINT_KEY: fingerprint(f, uri)}
         props: Dict[str, Any] = {"path": [p if isinstance(p, (int, str)) else str(p) for p in f.path or ()]}
         if f.workload is not None:

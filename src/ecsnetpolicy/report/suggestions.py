@@ -1,13 +1,32 @@
-"""The edits a Fix turns into: a line-based suggestion (reviewdog's rdjson shape) planned on the
-composed YAML document and verified by applying it, plus applying one to a text."""
+"""The edits a Fix turns into: the fixed text (`fixed_text`: YAML edits planned line by line on the
+composed document and spliced into the original text, JSON through fixdata.py; each verified by
+loading the result), and the same change as a line-based suggestion (reviewdog's rdjson shape) and
+as a SARIF fix.  `ecsnetpolicy fix`, rdjson and SARIF all use these: one source of truth."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
-from ..findings import Fix
+from ..findings import Fix, Finding
+
+
+class FileCache:
+    """File texts read once per report (several findings of one file), None when unreadable."""
+
+    def __init__(self) -> None:
+        self._texts: Dict[str, Optional[str]] = {}
+
+    def text(self, filename: str) -> Optional[str]:
+        if filename not in self._texts:
+            try:
+                with open(filename, encoding="utf-8", newline="") as fh:
+                    self._texts[filename] = fh.read()
+            except (OSError, UnicodeDecodeError):
+                self._texts[filename] = None
+        return self._texts[filename]
+
 
 # -- suggestions --------------------------------------------------------------------------
 #
@@ -153,20 +172,222 @@ def _is_json(filename: Optional[str], text: str) -> bool:
 
 
 def build_suggestion(text: str, fix: Fix, *, filename: Optional[str] = None) -> Optional[dict]:
-    """An rdjson suggestion implementing ``fix`` against a YAML document, or None when the file is
-    JSON, the location can't be found, or the edit would not be a clean one."""
-    if _is_json(filename, text) or any(c in text for c in "\x85\u2028\u2029"):
+    """An rdjson suggestion implementing ``fix`` (all of its edits) against a YAML or JSON
+    document: the lines `fixed_text` changes, replaced whole.  None when the fix makes no edit,
+    the location can't be found, or the edit would not be a clean one."""
+    new = fixed_text(text, fix, filename=filename)
+    if new is None or new == text:
         return None
+    return line_change(text, new)
+
+
+def fixed_text(text: str, fix: Fix, *, filename: Optional[str] = None) -> Optional[str]:
+    """The text with every edit of ``fix`` made, or None when one cannot be made cleanly.  The one
+    planner behind `ecsnetpolicy fix`, rdjson suggestions and SARIF fixes.  Each edit is verified:
+    the new text must load to exactly the old template with the edit applied (fixdata.apply)."""
+    if fix.kind == "manual":
+        return None
+    for edit in fix.edits():
+        text = _one_edit(text, edit, filename)
+        if text is None:
+            return None
+    return text
+
+
+def _one_edit(text: str, fix: Fix, filename: Optional[str]) -> Optional[str]:
+    from . import fixdata
+
+    if _is_json(filename, text):
+        return fixdata.json_edit(text, fix)
+    if any(c in text for c in "\x85\u2028\u2029"):
+        return None
+    before = fixdata.load(text)
+    if before is None:
+        return None
+    expected = fixdata.apply(before, fix)
+    if expected is None:
+        return None
+    if expected == before:
+        return text  # already there: nothing to write (a second `fix` changes nothing)
     root = _compose(text)
     if root is None:
         return None
     try:
-        sugg = _plan(text, root, fix)
+        if fix.kind == "resource":
+            sugg = _plan_resource(text, root, fix)
+        else:
+            sugg = _plan(text, root, fix)
     except (IndexError, ValueError, AttributeError, TypeError):
+        sugg = None
+    new = apply_suggestion(text, sugg) if sugg is not None else _round_trip_edit(text, fix)
+    return new if new is not None and fixdata.load(new) == expected else None
+
+
+def _round_trip_edit(text: str, fix: Fix) -> Optional[str]:
+    """The edit made by ruamel.yaml's round trip, for what the line planner does not do (a flow
+    mapping, a value spanning lines): only when the file round-trips byte for byte, so that the
+    dump differs from it in the edited place alone.  Line planning comes first because the round
+    trip reformats many real templates (docs/fix.md)."""
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
+    step, seq, offset = _indent_style(text)
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=step, sequence=seq, offset=offset)
+
+    def dump(doc: Any) -> str:
+        out = io.StringIO()
+        yaml.dump(doc, out)
+        return out.getvalue()
+
+    try:
+        doc = yaml.load(text)
+        if dump(doc) != text:
+            return None
+        node = doc
+        for elem in fix.path[:-1] if fix.kind == "resource" else fix.path:
+            node = node[elem]
+        if fix.kind == "resource":
+            keys = list(node.keys())
+            node.insert(keys.index(fix.path[-1]) + 1, fix.key, _tagged(fix.value))
+        elif fix.kind == "set" and isinstance(node, CommentedMap) and not isinstance(node.get(fix.key), (dict, list)):
+            node[fix.key] = _tagged(fix.value)
+        elif fix.kind == "append" and isinstance(node, CommentedMap) and isinstance(node.get(fix.key), list):
+            node[fix.key].append(_tagged(fix.value))
+        else:
+            return None
+        return dump(doc)
+    except Exception:  # noqa: BLE001 - any failure of the fallback is "no clean edit", never a crash
         return None
-    if sugg is None or not _verify(text, sugg, fix, root):
+
+
+def sarif_fix(finding: Finding, files: FileCache, artifact: dict, filename: str) -> Optional[dict]:
+    """The SARIF `fix` of a finding (in the real file `filename`): its suggestion as one
+    replacement of whole lines."""
+    text = files.text(filename) if finding.fix is not None else None
+    sugg = build_suggestion(text, finding.fix, filename=filename) if text is not None else None
+    if sugg is None:
         return None
-    return sugg
+    lines = _split_lines(text)
+    start, end = sugg["range"]["start"]["line"], sugg["range"]["end"]["line"]
+    safety = "a safe fix" if finding.fix.safety == "safe" else "an unsafe fix (ecsnetpolicy fix --unsafe-fixes)"
+    return {
+        "description": {"text": f"{finding.rule_id}: {safety}"},
+        "artifactChanges": [{
+            "artifactLocation": artifact,
+            "replacements": [{
+                "deletedRegion": {"startLine": start, "startColumn": 1, "endLine": end, "endColumn": len(lines[end - 1]) + 1},
+                "insertedContent": {"text": sugg["text"]},
+            }],
+        }],
+    }
+
+
+def line_change(old: str, new: str) -> dict:
+    """The line-based suggestion turning `old` into `new`: the changed lines, whole (a pure
+    insertion takes the line before it along, as a line range cannot be empty)."""
+    a, b = _split_lines(old), _split_lines(new)
+    p = 0
+    while p < min(len(a), len(b)) and a[p] == b[p]:
+        p += 1
+    q = 0
+    while q < min(len(a), len(b)) - p and a[-1 - q] == b[-1 - q]:
+        q += 1
+    start, end_a, end_b = p, len(a) - q, len(b) - q
+    if end_a <= start:  # nothing removed: take the line before (or after) along
+        if start > 0:
+            start -= 1
+        else:
+            end_a, end_b = end_a + 1, end_b + 1
+    eol = "\r\n" if "\r\n" in old else "\n"
+    return {"range": {"start": {"line": start + 1}, "end": {"line": end_a}}, "text": eol.join(b[start:end_b])}
+
+
+def _indent_style(text: str):
+    """(mapping indent, sequence indent, dash offset) of the file, guessed as ruamel.yaml does,
+    so that inserted blocks look like their neighbours."""
+    step = 2
+    for line in _split_lines(text):
+        stripped = line.lstrip(" ")
+        if stripped and not stripped.startswith(("#", "-")) and len(line) > len(stripped):
+            step = len(line) - len(stripped)
+            break
+    try:
+        from ruamel.yaml.util import load_yaml_guess_indent
+
+        _, seq, offset = load_yaml_guess_indent(text)
+    except Exception:  # noqa: BLE001 - a guess: any failure keeps the defaults
+        seq, offset = None, None
+    if not isinstance(seq, int) or not isinstance(offset, int) or seq < offset + 2:
+        seq, offset = step + 2, step
+    return step, seq, offset
+
+
+def _block(value: Any, text: str) -> List[str]:
+    """A value in block style, as ruamel.yaml writes it with the file's indentation; CloudFormation
+    functions in their short form (!Ref, !GetAtt, !Sub...)."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    step, seq, offset = _indent_style(text)
+    yaml = YAML()
+    yaml.indent(mapping=step, sequence=seq, offset=offset)
+    yaml.width = 4096
+    out = io.StringIO()
+    try:
+        yaml.dump(_tagged(value), out)
+    except Exception as exc:  # noqa: BLE001 - a value ruamel cannot write: no edit (never a crash)
+        raise ValueError(f"cannot render {type(value).__name__}") from exc
+    return out.getvalue().rstrip("\n").split("\n")
+
+
+def _tagged(value: Any) -> Any:
+    from ruamel.yaml.comments import CommentedMap, TaggedScalar
+
+    if isinstance(value, dict):
+        if len(value) == 1:
+            (k, v), = value.items()
+            tag = _SHORT_TAGS.get(k)
+            if tag == "!GetAtt" and isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v):
+                v = f"{v[0]}.{v[1]}"
+            if tag and isinstance(v, str):
+                return TaggedScalar(v, tag=tag)
+        out = CommentedMap()
+        for k, v in value.items():
+            out[k] = _tagged(v)
+        return out
+    if isinstance(value, list):
+        return [_tagged(v) for v in value]
+    if isinstance(value, str):
+        return str(value)  # our loader's line-marked strings: ruamel writes plain ones only
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    return float(value) if isinstance(value, float) else value
+
+
+def _plan_resource(text: str, root, fix: Fix) -> Optional[dict]:
+    """A new resource `fix.key` inserted after the resource `fix.path` names."""
+    import yaml
+
+    lines = _split_lines(text)
+    eol = "\r\n" if "\r\n" in text else "\n"
+    resources = _walk(root, fix.path[:-1])
+    if not isinstance(resources, yaml.MappingNode) or resources.flow_style or not resources.value:
+        return None
+    entry = _entry(resources, str(fix.path[-1]))
+    if entry is None:
+        return None
+    indent = " " * entry[0].start_mark.column
+    last = _last_line(entry[1], lines)
+    block = [indent + ln if ln else ln for ln in _block({fix.key: fix.value}, text)]
+    return _line_edit(last, eol.join([lines[last], ""] + block))
 
 
 def _line_edit(line0: int, new_text: str) -> dict:
@@ -193,8 +414,13 @@ def _plan(text: str, root, fix: Fix) -> Optional[dict]:
         last = _last_line(mapping, lines)
         return _line_edit(last, eol.join([lines[last]] + new_lines))
 
+    def block(value: Any, prefix: str) -> List[str]:
+        return [prefix + ln if ln else ln for ln in _block(value, text)]
+
     if fix.kind == "set":
         if entry is None:
+            if not _inline(fix.value):
+                return insert_after_mapping(block({fix.key: fix.value}, indent))
             return insert_after_mapping([f"{indent}{key_s}: {rendered}"])
         k, v = entry
         if not isinstance(v, yaml.ScalarNode):
@@ -212,7 +438,7 @@ def _plan(text: str, root, fix: Fix) -> Optional[dict]:
 
     if fix.kind == "append":
         if entry is None:
-            return insert_after_mapping([f"{indent}{key_s}:", f"{indent}  - {rendered}"])
+            return insert_after_mapping(block({fix.key: [fix.value]}, indent))
         k, seq = entry
         if not isinstance(seq, yaml.SequenceNode) or seq.tag != _SEQ_TAG:
             return None
@@ -233,47 +459,14 @@ def _plan(text: str, root, fix: Fix) -> Optional[dict]:
         dash = fl.rfind("-", 0, first.start_mark.column)
         if dash < 0 or fl[dash + 1 : first.start_mark.column].strip():
             return None
-        gap = first.start_mark.column - dash - 1
-        item_line = " " * dash + "-" + " " * max(gap, 1) + rendered
+        gap = max(first.start_mark.column - dash - 1, 1)
+        item = [rendered] if _inline(fix.value) else _block(fix.value, text)
+        item_lines = [" " * dash + "-" + " " * gap + item[0]] + [" " * (dash + 1 + gap) + ln if ln else ln for ln in item[1:]]
         last = _last_line(seq, lines)
-        return _line_edit(last, eol.join([lines[last], item_line]))
+        return _line_edit(last, eol.join([lines[last]] + item_lines))
     return None
 
 
-def _verify(text: str, sugg: dict, fix: Fix, old_root) -> bool:
-    """Apply the suggestion and check the result parses and carries the fix."""
-    import yaml
-
-    new_root = _compose(apply_suggestion(text, sugg))
-    if new_root is None:
-        return False
-    mapping = _walk(new_root, fix.path)
-    if not isinstance(mapping, yaml.MappingNode):
-        return False
-    entry = _entry(mapping, fix.key)
-    if entry is None:
-        return False
-    _, v = entry
-    expected = _compose(yaml_scalar(fix.value))
-    if fix.kind == "set":
-        return _node_eq(v, expected)
-    if not isinstance(v, yaml.SequenceNode):
-        return False
-    old_mapping = _walk(old_root, fix.path)
-    old_entry = _entry(old_mapping, fix.key) if old_mapping is not None else None
-    old_len = len(old_entry[1].value) if old_entry and isinstance(old_entry[1], yaml.SequenceNode) else 0
-    return len(v.value) == old_len + 1 and _node_eq(v.value[-1], expected)
-
-
-def _node_eq(a, b) -> bool:
-    import yaml
-
-    if a is None or b is None or type(a) is not type(b) or a.tag != b.tag:
-        return False
-    if isinstance(a, yaml.ScalarNode):
-        return a.value == b.value
-    if len(a.value) != len(b.value):
-        return False
-    if isinstance(a, yaml.MappingNode):
-        return all(_node_eq(ka, kb) and _node_eq(va, vb) for (ka, va), (kb, vb) in zip(a.value, b.value))
-    return all(_node_eq(x, y) for x, y in zip(a.value, b.value))
+def _inline(value: Any) -> bool:
+    """Does the value fit on one line in block YAML (a scalar, or a function in its short form)?"""
+    return not isinstance(value, (dict, list)) or yaml_scalar(value).startswith("!")
