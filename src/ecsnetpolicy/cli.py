@@ -259,8 +259,8 @@ def _check(args: argparse.Namespace, collect: bool = False) -> Any:
         files = deployment_files(files, region=regions[0], config=config, suffixes=TEMPLATE_SUFFIXES)
     # every (region, parameter set) combination, as cfn-lint lints a template with each: a finding
     # that holds in only some says in which (api.with_variants, the plugin's wording)
-    outputs = _outputs(args)
-    wanted = {fmt or args.format for fmt, _file in outputs} | ({args.format} if not any(f is None for f, _t in outputs) else set())
+    outputs = [] if collect else _outputs(args)  # (fix reports no findings: it has no --output/--format)
+    wanted = set() if collect else {fmt or args.format for fmt, _file in outputs} | ({args.format} if not any(f is None for f, _t in outputs) else set())
     ctx = runner.Context(
         config=config, combos=[(r, label, values) for r in regions for label, values in psets], policy_files=policy_files,
         ignore=list(args.ignore), names={k: v.name for k, v in cdk.items()}, load=load, load_error=UsageError,
@@ -279,6 +279,7 @@ def _check(args: argparse.Namespace, collect: bool = False) -> Any:
         _say(f"{len(files)} files: {result.checked} templates checked, {result.skipped} skipped (not CloudFormation), {failed} failed")
     findings.sort(key=lambda f: f.sort_key())
     if collect:
+        args.fail_on = args.fail_on or config.fail_on or "error"  # fix's exit code: check's threshold
         return findings, {os.path.realpath(f) for f in files}
     summary = None
     if result.workloads or result.summary_note:
