@@ -24,6 +24,7 @@ _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _UNSHIPPED = [
     (re.compile(r"`(?:\.\./shared/spec/)?aws-facts\.md`(?: facts?(?= \d))?"), "ecsnetpolicy's AWS facts"),
     (re.compile(r"`(?:\.\./shared/spec/)?rules\.md`"), "ecsnetpolicy's rule catalogue (`ecsnetpolicy rules`)"),
+    (re.compile(r"\[(?:docs/)?fix\.md\]\((?:\.\./|docs/)?fix\.md\)"), "`ecsnetpolicy fix --help`"),
 ]
 
 
