@@ -72,7 +72,8 @@ def test_check_on_an_assembly_is_quiet_and_judges_the_stacks(tmp_path: Path) -> 
         code = cli.main(["check", str(tmp_path), "--format", "json", "--fail-on", "none"])
     assert code == 0 and stderr.getvalue() == ""  # no "skipped" note for tree.json, assets, asset folders
     rows = json.loads(stdout.getvalue())
-    # (the stage copy of the network exports the same names: judged, with no importer of its own)
-    assert sorted({Path(r["Filename"]).name for r in rows}) == ["NetworkStack.template.json"]
+    # the stage copy of the network exports the same names: two environments, the service judged
+    # against each (issue 14), so the fault is found in both networks
+    assert sorted({Path(r["Filename"]).name for r in rows}) == ["NetworkStack.template.json", "StageNetwork.template.json"]
     assert {r["Rule"]["Id"] for r in rows} == {"EN3001"}
     assert str(out) in rows[0]["Filename"]
