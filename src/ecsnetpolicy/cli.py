@@ -68,6 +68,10 @@ examples:
   ecsnetpolicy rules                                    the rule catalogue, sorted by ID
   ecsnetpolicy explain EN3001                           a rule's page, as plain text
   ecsnetpolicy graph template.yaml                      AZ x endpoint coverage per workload
+  ecsnetpolicy check --regions us-east-1 eu-west-1 --parameter-file prod.json templates/
+  ecsnetpolicy check templates/ -f github --output sarif=r.sarif --output markdown=summary.md
+  ecsnetpolicy fix --diff templates/                    the safe fixes, as a diff (fix writes them)
+  ecsnetpolicy check --aws-snapshot snapshot/ service.yaml   with the account's network (see snapshot)
 """
 
 
