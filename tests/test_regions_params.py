@@ -61,14 +61,19 @@ def test_several_regions_say_where_a_finding_holds_like_the_plugin(tmp_path: Pat
     path = tmp_path / "t.yaml"
     path.write_text(_conditional("!Equals [!Ref 'AWS::Region', eu-west-1]"))
     mine = _rows(str(path), "--regions", "us-east-1", "eu-west-1")
-    assert [r[0] for r in mine] == ["EN3001"]
-    assert mine[0][3].endswith("add PrivateRouteTableB to RouteTableIds of S3GatewayEndpoint (in region us-east-1).")
+    # the route table is missing only in us-east-1; the template's S3 prefix list is us-east-1's,
+    # so in eu-west-1 the egress rule does not reach S3 (prefix lists are per region, issue 14)
+    assert [r[0] for r in mine] == ["EN1001", "EN3001"]
+    assert mine[0][3].endswith("(in region eu-west-1).")
+    assert mine[1][3].endswith("add PrivateRouteTableB to RouteTableIds of S3GatewayEndpoint (in region us-east-1).")
     assert mine == ours(plugin_run([path], ["--regions", "us-east-1", "eu-west-1"])[str(path)])
-    assert _rows(str(path), "--region", "eu-west-1") == []
+    assert [r[0] for r in _rows(str(path), "--region", "eu-west-1")] == ["EN1001"]
+    assert [r[0] for r in _rows(str(path), "--region", "us-east-1")] == ["EN3001"]
     # a finding in every region says nothing of regions
     path.write_text(INCIDENT)
     both = _rows(str(path), "--regions", "us-east-1", "eu-west-1")
-    assert [r[0] for r in both] == ["EN3001"] and "(in region" not in both[0][3]
+    en3001 = [r for r in both if r[0] == "EN3001"]
+    assert len(en3001) == 1 and "(in region" not in en3001[0][3]
 
 
 def test_parameter_files_in_every_format_each_one_set(tmp_path: Path) -> None:
