@@ -301,13 +301,9 @@ def partitions(ctx: Context, files: Sequence[str], jobs: int, progress: Callable
     for n, (path, sig) in enumerate(_map(jobs, _index_task, everything), 1):
         index[path] = sig
         progress("indexed", n, len(everything))
-    parent = list(range(len(everything)))
+    from .load.deployment import Joined
 
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    joined = Joined(len(everything))
 
     exporters: Dict[str, List[int]] = {}
     for i, path in enumerate(everything):
@@ -316,10 +312,10 @@ def partitions(ctx: Context, files: Sequence[str], jobs: int, progress: Callable
     for i, path in enumerate(everything):
         for name in index[path][1]:
             for j in exporters.get(name, ()):
-                parent[find(i)] = find(j)  # every exporter of the name: the engine decides among them
+                joined.join(i, j)  # every exporter of the name: the engine decides among them
     by_root: "OrderedDict[int, List[str]]" = OrderedDict()
     for i, path in enumerate(everything):
-        by_root.setdefault(find(i), []).append(path)
+        by_root.setdefault(joined.find(i), []).append(path)
     configured = {os.path.realpath(p): sc for p, sc in zip(config_paths, ctx.config.stacks)}
     user = {os.path.realpath(f) for f in files}
     out: List[Tuple[List[str], List[Any]]] = []

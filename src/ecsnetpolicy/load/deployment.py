@@ -679,6 +679,24 @@ def _nested_exports(stack: Stack, region: str, load: Optional[Callable[[str], Ma
     return [name for s in merger.stacks for name in _export_names(s, region)]
 
 
+class Joined:
+    """Which of n items are joined, directly or through others (union-find with path halving;
+    written by hand: the standard library has none, and it is ten lines)."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(self, i: int, j: int) -> None:
+        self.parent[self.find(i)] = self.find(j)
+
+
 def plan(stacks: Sequence[Stack], region: str, load: Optional[Callable[[str], Mapping[str, Any]]] = None,
          allow_outside: Optional[bool] = None) -> List[Plan]:
     """The deployments in a set of stacks.  A stack that imports what another exports is judged
@@ -689,13 +707,8 @@ def plan(stacks: Sequence[Stack], region: str, load: Optional[Callable[[str], Ma
     cannot tell (a shared importer), it is judged against each exporter in turn (at most
     MAX_VARIANTS), each finding saying which, or its imports stay unknown (IN9001)."""
     stacks = list(stacks)
-    parent = list(range(len(stacks)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    joined = Joined(len(stacks))
+    find = joined.find
 
     exporters: Dict[str, List[int]] = {}
     for i, s in enumerate(stacks):
@@ -714,7 +727,7 @@ def plan(stacks: Sequence[Stack], region: str, load: Optional[Callable[[str], Ma
             best = max(_closeness(s.filename, stacks[j].filename) for j in options)
             nearest = [j for j in options if _closeness(s.filename, stacks[j].filename) == best]
             if len(nearest) == 1:
-                parent[find(i)] = find(nearest[0])
+                joined.join(i, nearest[0])
             else:
                 open_.setdefault(i, {})[name] = nearest
     by_name = {s.name: i for i, s in enumerate(stacks)}
@@ -725,7 +738,7 @@ def plan(stacks: Sequence[Stack], region: str, load: Optional[Callable[[str], Ma
         for args in refs:
             target, _output = stack_output_ref(args, r)
             if target in by_name and by_name[target] != i:
-                parent[find(i)] = find(by_name[target])
+                joined.join(i, by_name[target])
     comps: Dict[int, List[int]] = {}
     for i in range(len(stacks)):
         comps.setdefault(find(i), []).append(i)
@@ -806,5 +819,5 @@ def links(stack: Stack, region: str, load: Optional[Callable[[str], Mapping[str,
     return exports, imports
 
 
-__all__ = ["Stack", "Merged", "links", "Plan", "plan", "MAX_VARIANTS", "DeploymentError", "merge", "merged_params", "needs_merge", "local_template_path", "child_location",
+__all__ = ["Stack", "Merged", "links", "Joined", "Plan", "plan", "MAX_VARIANTS", "DeploymentError", "merge", "merged_params", "needs_merge", "local_template_path", "child_location",
            "unloaded_raws", "MAX_STACKS", "MAX_NESTING_DEPTH", "MAX_DEPLOYMENT_BYTES", "ALLOW_OUTSIDE", "Unknown"]
