@@ -157,7 +157,7 @@ def _flows(a: Analysis, j: Judgement) -> List[Flow]:
     en7001: Dict[str, List[Workload]] = {}
     for att in st.lb_attachments:
         w = st.workloads[att.workload]
-        what = f"the load balancer traffic into tasks of {{w}}"
+        what = "the load balancer traffic into tasks of {w}"
         tg_id = att.target_group
         if isinstance(tg_id, Unknown):
             j.unknown(tg_id, w, what)
