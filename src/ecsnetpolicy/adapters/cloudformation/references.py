@@ -4,11 +4,15 @@ family modules share while they build one state."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ...state import NetworkState, Origin, default_sg_id
 from ...values import LiteralId, Path, ResAtt, ResRef, Resolver, Unknown, excerpt, first_unknown, short_name
+
+
+_AWS_ID = re.compile(r"^(subnet|sg|rtb|vpc|pl|vpce|acl|nat|igw|eni|tgw|pcx|vgw|eigw|dopt)-[0-9a-f]{8,17}$")
 
 
 def literal_id_unknown(value: Any, what: str, path: Path) -> Unknown:
@@ -21,7 +25,10 @@ def literal_id_unknown(value: Any, what: str, path: Path) -> Unknown:
             )
         return Unknown(f"the {what} is attribute {value.attribute} of {value.logical_id}", path)
     if isinstance(value, str):
-        return LiteralId(value, f"{what} {short_name(value)} is not defined in the templates given", path, "pass the template that defines it")
+        # an AWS ID (subnet-0abc...) names a resource that already exists in the account: say how to give it
+        hint = ("give the AWS account it is in (ecsnetpolicy check --aws-snapshot DIR, written by ecsnetpolicy snapshot; or --aws), "
+                "or pass the template that defines it") if _AWS_ID.match(value) else "pass the template that defines it"
+        return LiteralId(value, f"{what} {short_name(value)} is not defined in the templates given", path, hint)
     return first_unknown(value) or Unknown(f"{what} is not known", path)
 
 
