@@ -42,6 +42,20 @@ def _rows(*argv: str):
                   for r in json.loads(out or "[]"))
 
 
+def _service_in_subnets_parameter(tmp_path: Path) -> Path:
+    """A Fargate service whose subnets are the List<AWS::EC2::Subnet::Id> parameter Subnets."""
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Parameters:\n  Subnets: {Type: 'List<AWS::EC2::Subnet::Id>'}\n"
+        "Resources:\n"
+        "  Task:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      RequiresCompatibilities: [FARGATE]\n"
+        "      NetworkMode: awsvpc\n      Cpu: '256'\n      Memory: '512'\n"
+        "      ContainerDefinitions:\n        - Name: app\n          Image: public.ecr.aws/nginx/nginx:1\n"
+        "  Service:\n    Type: AWS::ECS::Service\n    Properties:\n      LaunchType: FARGATE\n      TaskDefinition: !Ref Task\n"
+        "      NetworkConfiguration:\n        AwsvpcConfiguration:\n          Subnets: !Ref Subnets\n")
+    return path
+
+
 def test_our_regions_are_cfn_lints() -> None:
     from cfnlint.helpers import REGIONS as THEIRS
 
@@ -125,15 +139,7 @@ def test_a_parameter_written_as_a_json_list_is_a_list(tmp_path: Path) -> None:
     with pytest.raises(ParameterError):
         parse_assignment("novalue")
     # through the command: each subnet of the list is its own unknown (two IN9001), not one odd string
-    path = tmp_path / "t.yaml"
-    path.write_text(
-        "Parameters:\n  Subnets: {Type: 'List<AWS::EC2::Subnet::Id>'}\n"
-        "Resources:\n"
-        "  Task:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      RequiresCompatibilities: [FARGATE]\n"
-        "      NetworkMode: awsvpc\n      Cpu: '256'\n      Memory: '512'\n"
-        "      ContainerDefinitions:\n        - Name: app\n          Image: public.ecr.aws/nginx/nginx:1\n"
-        "  Service:\n    Type: AWS::ECS::Service\n    Properties:\n      LaunchType: FARGATE\n      TaskDefinition: !Ref Task\n"
-        "      NetworkConfiguration:\n        AwsvpcConfiguration:\n          Subnets: !Ref Subnets\n")
+    path = _service_in_subnets_parameter(tmp_path)
     rows = _rows(str(path), "-p", 'Subnets=["subnet-0aaa", "subnet-0bbb"]')
     named = [m for _r, _l, _c, m in rows if "subnet-0aaa" in m or "subnet-0bbb" in m]
     assert any("subnet-0aaa" in m and "subnet-0bbb" not in m for m in named), rows
@@ -143,15 +149,7 @@ def test_a_parameter_written_as_a_json_list_is_a_list(tmp_path: Path) -> None:
 
 def test_an_aws_id_the_templates_do_not_define_asks_for_the_account(tmp_path: Path) -> None:
     """A literal or parameter AWS ID (subnet-...) exists in the account: IN9001 says how to give it."""
-    path = tmp_path / "t.yaml"
-    path.write_text(
-        "Parameters:\n  Subnets: {Type: 'List<AWS::EC2::Subnet::Id>'}\n"
-        "Resources:\n"
-        "  Task:\n    Type: AWS::ECS::TaskDefinition\n    Properties:\n      RequiresCompatibilities: [FARGATE]\n"
-        "      NetworkMode: awsvpc\n      Cpu: '256'\n      Memory: '512'\n"
-        "      ContainerDefinitions:\n        - Name: app\n          Image: public.ecr.aws/nginx/nginx:1\n"
-        "  Service:\n    Type: AWS::ECS::Service\n    Properties:\n      LaunchType: FARGATE\n      TaskDefinition: !Ref Task\n"
-        "      NetworkConfiguration:\n        AwsvpcConfiguration:\n          Subnets: !Ref Subnets\n")
+    path = _service_in_subnets_parameter(tmp_path)
     rows = _rows(str(path), "-p", "Subnets=subnet-0aaa1111bbbb22223")
     (msg,) = [m for _r, _l, _c, m in rows if "subnet-0aaa1111bbbb22223" in m]
     assert msg.endswith("is not defined in the templates given; give the AWS account it is in (ecsnetpolicy check "

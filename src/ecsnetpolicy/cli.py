@@ -456,6 +456,7 @@ def _graph(args: argparse.Namespace) -> int:
             raise UsageError(f"{path}: {reason}")  # the one thing asked for cannot be drawn: one line
         _say(f"{path}: {reason}")
     from .load.cdk import select as cdk_select
+    from .runner import stack_name
 
     files, cdk = cdk_select(files)
     given = []
@@ -474,8 +475,7 @@ def _graph(args: argparse.Namespace) -> int:
             _note(f"{path}: skipped, not a CloudFormation template (no Resources section)")
             continue
         sc = config.stack_for(path)
-        name = sc.name if sc else (cdk[os.path.realpath(path)].name if os.path.realpath(path) in cdk else Path(path).stem)
-        given.append(Stack(name, path, template, {**(sc.parameters if sc else {}), **params}))
+        given.append(Stack(stack_name(config, path, {k: v.name for k, v in cdk.items()}), path, template, {**(sc.parameters if sc else {}), **params}))
     if not given:
         raise UsageError(f"no templates found in {' '.join(args.paths)}")
     targets = {os.path.realpath(s.filename) for s in given}

@@ -44,6 +44,7 @@ def deployment_files(changed: Sequence[str], *, region: str, config: Any, suffix
     from .load.deployment import Stack
     from .load.files import expand
     from .load.transforms import load_file
+    from .runner import stack_name
 
     changed_real = {os.path.realpath(c) for c in changed}
     root = repository_root(os.getcwd())
@@ -60,8 +61,7 @@ def deployment_files(changed: Sequence[str], *, region: str, config: Any, suffix
         if not (isinstance(template, dict) and isinstance(template.get("Resources"), dict)):
             continue
         sc = config.stack_for(path)
-        stacks.append(Stack(sc.name if sc else os.path.splitext(os.path.basename(path))[0], path, template,
-                            dict(sc.parameters) if sc else {}))
+        stacks.append(Stack(stack_name(config, path), path, template, dict(sc.parameters) if sc else {}))
     affected: Set[str] = set()
     for unit in deployment_units(stacks, region=region, load=lambda p: load_file(p, region)):
         members = list(unit.stacks) + (list(unit.merged.stacks) if unit.merged is not None else [])

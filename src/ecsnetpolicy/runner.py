@@ -71,6 +71,15 @@ class Result:
         self.failed |= other.failed
 
 
+def stack_name(config: Any, path: str, names: Optional[Dict[str, str]] = None) -> str:
+    """The stack name a file is judged under: the configuration's, else the cdk.out manifest's
+    (`names`, by real path), else the file's stem."""
+    sc = config.stack_for(path)
+    if sc is not None:
+        return sc.name
+    return (names or {}).get(os.path.realpath(path)) or os.path.splitext(os.path.basename(path))[0]
+
+
 def _is_template(data: object) -> bool:
     return isinstance(data, dict) and (isinstance(data.get("Resources"), dict) or "AWSTemplateFormatVersion" in data)
 
@@ -103,8 +112,7 @@ def _stacks(ctx: Context, files: Sequence[str], context: Sequence[Any], region: 
             given.discard(os.path.realpath(path))
             continue
         sc = config.stack_for(path)
-        name = sc.name if sc else ctx.names.get(os.path.realpath(path)) or os.path.splitext(os.path.basename(path))[0]
-        stacks.append(Stack(name, path, template, {**(sc.parameters if sc else {}), **params}))
+        stacks.append(Stack(stack_name(config, path, ctx.names), path, template, {**(sc.parameters if sc else {}), **params}))
     for sc in context:  # the rest of the deployment, as context for imports
         if os.path.realpath(sc.template) not in given:
             try:
@@ -203,7 +211,7 @@ def _index_one(ctx: Context, path: str) -> Tuple[Set[str], Set[str], Set[str], L
     from .load.transforms import load_file
 
     sc = ctx.config.stack_for(path)
-    name = sc.name if sc else ctx.names.get(os.path.realpath(path)) or os.path.splitext(os.path.basename(path))[0]
+    name = stack_name(ctx.config, path, ctx.names)
     exports: Set[str] = {f"stack:{name}"}  # what Fn::GetStackOutput of another stack joins on, parsed or not
     imports: Set[str] = set()
     groups: Set[str] = set()
