@@ -38,6 +38,7 @@ from typing import Any, List, Optional
 from ..files import FileRefused, read_bounded
 from .account import AccountSnapshot, check_matches
 from .builder import Warn, _Builder, build_snapshot
+from .fast import parse_fast
 from .folder import MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, META_FILE, _candidates, _parse
 from .kinds import (
     CAPTURE_COMMANDS, KINDS, REGION_RE, VPC_SCOPED, SnapshotError, capture_command, parse_arn, region_of_service,
@@ -98,7 +99,9 @@ def _read_files(builder: "_Builder", metas: List[str], others: List[str], direct
         read_total += len(data)
         if read_total > max_total_bytes:  # files grew since they were listed
             raise SnapshotError(f"the JSON files total over the {max_total_bytes // (1024 * 1024)} MB limit for a snapshot", directory)
-        doc = _parse(path, data)
+        doc = None if path in metas else parse_fast(data)  # the large outputs: decoded and checked in one pass
+        if doc is None:
+            doc = _parse(path, data)
         if path in metas:
             builder.add_meta(path, doc)
         else:

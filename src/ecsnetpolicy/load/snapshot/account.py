@@ -24,33 +24,47 @@ from .records import (
 class _Records(MutableMapping):
     """ID -> record, each record built from its AWS entry on first lookup (the entries were
     checked when read, so building one cannot fail).  A dictionary otherwise; :meth:`entry` gives
-    the AWS entry without building the record."""
+    the AWS entry without building the record, :meth:`origin` the file and key it was read from.
+    Entries stored in bulk (:meth:`add_all`) keep their index in the top-level list (`top`) rather
+    than a key text per entry: a large account has thousands, and a check reads a handful."""
 
-    __slots__ = ("_entries", "_records", "_build")
+    __slots__ = ("_entries", "_records", "_build", "_top")
 
-    def __init__(self, build: Callable[["_Entry"], Any]):
-        self._entries: Dict[str, Tuple[Any, Optional[str], Optional[str]]] = {}  # ID -> (entry, file, key)
+    def __init__(self, build: Callable[["_Entry"], Any], top: str):
+        self._entries: Dict[str, Tuple[Any, Optional[str], Any]] = {}  # ID -> (entry, file, key or index in `top`)
         self._records: Dict[str, Any] = {}
         self._build = build
+        self._top = top
 
     def add(self, ident: str, data: Dict[str, Any], file: str, where: str) -> None:
         self._entries[ident] = (data, file, where)
 
-    def add_all(self, idents: List[str], data: List[Dict[str, Any]], file: str, wheres: List[str]) -> None:
-        self._entries.update(zip(idents, zip(data, repeat(file), wheres)))
+    def add_all(self, idents: List[str], data: List[Dict[str, Any]], file: str) -> None:
+        """Entries of one top-level list, in its order (their IDs new to the table)."""
+        self._entries.update(zip(idents, zip(data, repeat(file), range(len(data)))))
+
+    def _where(self, where: Any) -> str:
+        return where if where.__class__ is str else f"{self._top}[{where}]"
 
     def entry(self, ident: str) -> Any:
         """The AWS entry (the record's ``raw``) of `ident`; KeyError when absent."""
         return self._entries[ident][0]
 
-    def entries(self) -> Dict[str, Tuple[Any, Optional[str], Optional[str]]]:
+    def entries(self) -> Dict[str, Tuple[Any, Optional[str], Any]]:
         return self._entries
+
+    def origin(self, ident: str) -> Optional[Tuple[str, str]]:
+        """(file, key) the entry of `ident` was read from; None when absent or set as a record."""
+        hit = self._entries.get(ident)
+        if hit is None or hit[1] is None:
+            return None
+        return hit[1], self._where(hit[2])
 
     def __getitem__(self, ident: str) -> Any:
         rec = self._records.get(ident)
         if rec is None:
             data, file, where = self._entries[ident]
-            rec = self._records[ident] = self._build(_Entry(data, file or "", where or ""))
+            rec = self._records[ident] = self._build(_Entry(data, file or "", self._where(where) if where is not None else ""))
         return rec
 
     def __setitem__(self, ident: str, record: Any) -> None:
@@ -74,6 +88,9 @@ class _Records(MutableMapping):
         return repr(dict(self.items()))
 
 
+# the kinds held in _Records: their origins are kept in the tables (AccountSnapshot.origin)
+_TABLED = ("subnets", "route_tables", "security_groups")
+
 
 @dataclass
 class AccountSnapshot:
@@ -88,10 +105,10 @@ class AccountSnapshot:
     time: Optional[str] = None
     meta: Dict[str, Any] = field(default_factory=dict)
     vpc_filter: Tuple[str, ...] = ()  # the --vpc-id filter of the capture (empty: the whole region)
-    subnets: Dict[str, Subnet] = field(default_factory=lambda: _Records(_build_subnet))
-    route_tables: Dict[str, RouteTable] = field(default_factory=lambda: _Records(_build_route_table))
+    subnets: Dict[str, Subnet] = field(default_factory=lambda: _Records(_build_subnet, "Subnets"))
+    route_tables: Dict[str, RouteTable] = field(default_factory=lambda: _Records(_build_route_table, "RouteTables"))
     vpc_endpoints: Dict[str, VpcEndpoint] = field(default_factory=dict)
-    security_groups: Dict[str, SecurityGroup] = field(default_factory=lambda: _Records(_build_security_group))
+    security_groups: Dict[str, SecurityGroup] = field(default_factory=lambda: _Records(_build_security_group, "SecurityGroups"))
     security_group_rules: Dict[str, Tuple[SgRule, ...]] = field(default_factory=dict)  # GroupId -> rules
     network_acls: Dict[str, NetworkAcl] = field(default_factory=dict)
     nat_gateways: Dict[str, NatGateway] = field(default_factory=dict)
@@ -189,12 +206,21 @@ class AccountSnapshot:
         """(file, key) a resource was read from, e.g. ('snap/subnets.json', 'Subnets[3]'); the
         kind is needed only for names that are not AWS IDs (exports, stacks, parameters...)."""
         if kind is not None:
-            return self.origins.get((kind, resource_id))
+            return self.origin(kind, resource_id)
         for k in KINDS:
-            hit = self.origins.get((k, resource_id))
+            hit = self.origin(k, resource_id)
             if hit is not None:
                 return hit
         return None
+
+    def origin(self, kind: str, resource_id: str) -> Optional[Tuple[str, str]]:
+        """(file, key) of `resource_id` of `kind`: the first place it was read from."""
+        hit = self.origins.get((kind, resource_id))
+        if hit is None and kind in _TABLED:  # stored in bulk: the table knows
+            table = getattr(self, kind)
+            if isinstance(table, _Records):
+                hit = table.origin(resource_id)
+        return hit
 
     # -- lookups the adapter needs
 

@@ -135,13 +135,14 @@ class _Builder:
               evidence: Callable[[Dict[str, Any], str, str], None], arn_key: Optional[str] = None, zones: bool = False) -> None:
         """Entries that passed the quick check: their evidence now, entry by entry; stored for
         their records to be built on lookup.  IDs seen before (pages read twice, or clashing):
-        stored one by one, with put()'s warning where the content differs."""
-        wheres = list(map(f"{top}[{{}}]".format, range(len(items))))
+        stored one by one, with put()'s warning where the content differs.  New IDs are stored in
+        bulk, their origins kept by the table (AccountSnapshot.origin)."""
         get = dict.get
         ids = list(map(get, items, repeat(id_key)))
-        fresh = len(set(ids)) == len(ids) and not any(map(table.__contains__, ids))
+        fresh = len(set(ids)) == len(ids) and table.entries().keys().isdisjoint(ids)
         if not fresh or (arn_key and any(map(get, items, repeat(arn_key)))):
-            for d, where in zip(items, wheres):  # entry by entry, as the careful way
+            for i, d in enumerate(items):  # entry by entry, as the careful way
+                where = f"{top}[{i}]"
                 evidence(d, file, where)
                 if not fresh:
                     self.put_entry(kind, table, d[id_key], d, file, where)
@@ -150,21 +151,18 @@ class _Builder:
             # raises); for each, the first entry with a value is the only one whose call counts
             if zones:
                 for zone, i in _firsts(map(get, items, repeat("AvailabilityZone"))):
-                    self.zone_region(zone, file, wheres[i])
+                    self.zone_region(zone, file, f"{top}[{i}]")
             for owner, i in _firsts(map(get, items, repeat("OwnerId"))):
-                self.weak_owner(owner, file, wheres[i])
+                self.weak_owner(owner, file, f"{top}[{i}]")
         if fresh:
-            table.add_all(ids, items, file, wheres)
-            origins = self.snap.origins
-            for ident, where in zip(ids, wheres):
-                origins.setdefault((kind, ident), (file, where))
+            table.add_all(ids, items, file)
         self.captured.add(kind)
 
     def put_entry(self, kind: str, table: "_Records", ident: str, data: Dict[str, Any], file: str, key: str) -> None:
         """put() of an entry already checked, its record built on lookup."""
         if ident in table:
             if table.entry(ident) != data:
-                first = self.snap.origins.get((kind, ident), ("?", "?"))
+                first = self.snap.origin(kind, ident) or ("?", "?")
                 self.warn(f"{file}: {key}: {ident} is also in {first[0]} ({first[1]}) with other content; "
                           f"the first is used")
             return
@@ -175,7 +173,7 @@ class _Builder:
         old = table.get(ident)
         if old is not None:
             if getattr(old, "raw", old) != getattr(record, "raw", record):
-                first = self.snap.origins.get((kind, ident), ("?", "?"))
+                first = self.snap.origin(kind, ident) or ("?", "?")
                 self.warn(f"{file}: {key}: {ident} is also in {first[0]} ({first[1]}) with other content; "
                           f"the first is used")
             return
@@ -244,7 +242,7 @@ class _Builder:
 
     def subnets(self, file: str, doc: Dict[str, Any]) -> bool:
         items = doc["Subnets"]
-        if items.__class__ is list and _ok_column(items, _SUBNET_SPEC):  # the quick way: evidence now, records on lookup
+        if items.__class__ is list and ("Subnets" in getattr(doc, "checked", ()) or _ok_column(items, _SUBNET_SPEC)):  # the quick way: evidence now, records on lookup
             self.quick("subnets", self.snap.subnets, file, items, "Subnets", "SubnetId", self.subnet_evidence, "SubnetArn", True)
             return True
         for e in self.top_list(file, doc, "Subnets"):
@@ -261,7 +259,7 @@ class _Builder:
 
     def route_tables(self, file: str, doc: Dict[str, Any]) -> bool:
         items = doc["RouteTables"]
-        if items.__class__ is list and _ok_column(items, _ROUTE_TABLE_SPEC):  # the quick way
+        if items.__class__ is list and ("RouteTables" in getattr(doc, "checked", ()) or _ok_column(items, _ROUTE_TABLE_SPEC)):  # the quick way
             self.quick("route_tables", self.snap.route_tables, file, items, "RouteTables", "RouteTableId", self.owner_evidence)
             return True
         for e in self.top_list(file, doc, "RouteTables"):
@@ -287,7 +285,7 @@ class _Builder:
 
     def security_groups(self, file: str, doc: Dict[str, Any]) -> bool:
         items = doc["SecurityGroups"]
-        if items.__class__ is list and _ok_column(items, _SECURITY_GROUP_SPEC):  # the quick way
+        if items.__class__ is list and ("SecurityGroups" in getattr(doc, "checked", ()) or _ok_column(items, _SECURITY_GROUP_SPEC)):  # the quick way
             self.quick("security_groups", self.snap.security_groups, file, items, "SecurityGroups", "GroupId", self.group_evidence,
                        "SecurityGroupArn")
             return True

@@ -294,13 +294,12 @@ def _ok_column(items: List[Any], spec: Dict[str, Any]) -> bool:
     return True
 
 
-def _firsts(values: Iterable[Any]) -> Iterable[Tuple[Any, int]]:
-    """(value, index of its first occurrence) of each distinct value that is not empty, in order."""
-    seen: Dict[Any, int] = {}
-    for i, v in enumerate(values):
-        if v and v not in seen:
-            seen[v] = i
-    return seen.items()
+def _firsts(values: Iterable[Any]) -> List[Tuple[Any, int]]:
+    """(value, index of its first occurrence) of each distinct value that is not empty, in order
+    (the values are hashable: checked strings).  Loops in C: a large account has thousands of
+    entries and a handful of distinct zones and owners."""
+    values = list(values)
+    return [(v, values.index(v)) for v in dict.fromkeys(values) if v]
 
 
 _TAGS = (list, {"Key": str, "Value": str})

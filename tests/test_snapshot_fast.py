@@ -1,0 +1,242 @@
+"""The fast way of reading large snapshot files (load/snapshot/fast.py, msgspec): it must read what
+the standard way reads, or step aside.  For any file, reading it the fast way (forced here for
+files of any size) and the standard way (json, the quick column check, the careful way) gives the
+same snapshot, or the same one-line error; and `check` gives the same findings on every fixture
+account either way."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ecsnetpolicy.cli import main
+from ecsnetpolicy.load.snapshot import SnapshotError, read_snapshot
+from ecsnetpolicy.load.snapshot import builder as builder_module
+from ecsnetpolicy.load.snapshot import fast
+from ecsnetpolicy.load.snapshot.builder import _Builder
+from ecsnetpolicy.load.snapshot.fields import _GROUP_PAIR
+from ecsnetpolicy.load.snapshot.folder import _parse
+
+from helpers import ROOT
+
+ACCOUNTS = ROOT / "tests" / "fixtures" / "accounts"
+TABLED = {"subnets": "Subnets", "route_tables": "RouteTables", "security_groups": "SecurityGroups"}
+
+
+@pytest.fixture
+def forced(monkeypatch):
+    """Every file read the fast way, whatever its size."""
+    monkeypatch.setattr(fast, "FAST_MIN_BYTES", 0)
+
+
+# ----------------------------------------------------------------------------- comparing
+
+
+def _project(value: Any, spec: Any) -> Any:
+    """`value` restricted to the fields of `spec` (the fast way keeps no other field)."""
+    if isinstance(spec, tuple) and isinstance(value, list):
+        return [_project(v, spec[1]) for v in value]
+    if isinstance(spec, tuple) and isinstance(value, dict):
+        return _project(value, spec[1])
+    if isinstance(spec, dict) and isinstance(value, dict):
+        return {k: _project(v, spec[k]) for k, v in value.items() if k in spec and spec[k] is not _GROUP_PAIR}
+    return value
+
+
+def _record(rec: Any, kind: str) -> Dict[str, Any]:
+    """A record's fields, its raw entry restricted to the spec of its kind."""
+    out = {f.name: getattr(rec, f.name) for f in dataclasses.fields(rec) if f.name != "raw"}
+    out["raw"] = _project(rec.raw, fast.SPECS[TABLED[kind]]) if kind in TABLED else rec.raw
+    return out
+
+
+def summary(snap: Any) -> Dict[str, Any]:
+    """What a snapshot says, with every record built, and where each came from."""
+    out: Dict[str, Any] = {}
+    for f in dataclasses.fields(snap):
+        if f.name.startswith("_") or f.name in ("origins", "source", "directory"):
+            continue
+        value = getattr(snap, f.name)
+        if f.name in TABLED:
+            value = {i: _record(value[i], f.name) for i in value}
+            out[f.name + ":origins"] = {i: snap.origin_of(i, f.name) for i in getattr(snap, f.name)}
+        out[f.name] = value
+    out["origins"] = {k: v for k, v in snap.origins.items() if k[0] not in TABLED}
+    return out
+
+
+def read_one(data: bytes, use_fast: bool) -> Any:
+    """The snapshot of one file holding `data` (as read_snapshot reads each file), or the error."""
+    b = _Builder("snap", None)
+    try:
+        doc = fast.parse_fast(data) if use_fast else None
+        if doc is None:
+            doc = _parse("snap/f.json", data)
+        b.add("snap/f.json", doc)
+        snap = b.finish()
+    except SnapshotError as exc:
+        return "error", str(exc)
+    return summary(snap), b.warnings  # records built now, after reading: a build must never fail
+
+
+# ----------------------------------------------------------------------------- the known keys
+
+
+def test_other_keys_are_the_builders_keys():
+    assert set(fast.OTHER_KEYS) | set(fast.SPECS) == set(builder_module._HANDLERS) | {"VpcId", "EnableDnsSupport", "EnableDnsHostnames"}
+    assert not set(fast.OTHER_KEYS) & set(fast.SPECS)
+
+
+# ----------------------------------------------------------------------------- fixture accounts
+
+
+def _account_dirs() -> List[Path]:
+    return sorted(p for p in ACCOUNTS.iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("folder", _account_dirs(), ids=lambda p: p.name)
+def test_fixture_accounts_read_the_same_either_way(folder, monkeypatch):
+    standard = summary(read_snapshot(folder, warn=lambda _: None))
+    monkeypatch.setattr(fast, "FAST_MIN_BYTES", 0)
+    calls = []
+    real = fast.parse_fast
+    monkeypatch.setattr("ecsnetpolicy.load.snapshot.parse_fast", lambda data: calls.append(real(data)) or calls[-1])
+    assert summary(read_snapshot(folder, warn=lambda _: None)) == standard
+    assert any(doc is not None for doc in calls), "no file was read the fast way"
+
+
+def _findings(folder: Path, capsys) -> str:
+    params = json.loads((folder / "parameters.json").read_text()) if (folder / "parameters.json").exists() else {}
+    args = ["check", str(folder / "service.yaml"), "--aws-snapshot", str(folder), "-f", "json", "--fail-on", "none"]
+    for key, value in (params.items() if isinstance(params, dict) else ()):
+        args += ["-p", f"{key}={','.join(value) if isinstance(value, list) else value}"]
+    assert main(args) == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("folder", [p for p in _account_dirs() if (p / "service.yaml").exists()], ids=lambda p: p.name)
+def test_fixture_accounts_give_the_same_findings_either_way(folder, monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    standard = _findings(folder, capsys)
+    monkeypatch.setattr(fast, "FAST_MIN_BYTES", 0)
+    assert _findings(folder, capsys) == standard
+    assert json.loads(standard)  # findings were made, not only compared
+
+
+# ----------------------------------------------------------------------------- odd files
+
+
+BASE = {
+    "Subnets": [{"SubnetId": "subnet-0a", "VpcId": "vpc-1", "AvailabilityZone": "eu-west-1a", "CidrBlock": "10.0.0.0/24",
+                 "OwnerId": "123456789012", "MapPublicIpOnLaunch": False, "DefaultForAz": False,
+                 "Tags": [{"Key": "Name", "Value": "a"}],
+                 "Ipv6CidrBlockAssociationSet": [{"Ipv6CidrBlock": "2001:db8::/64", "Ipv6CidrBlockState": {"State": "associated"}}]}],
+    "RouteTables": [{"RouteTableId": "rtb-0a", "VpcId": "vpc-1", "OwnerId": "123456789012",
+                     "Associations": [{"Main": False, "SubnetId": "subnet-0a", "AssociationState": {"State": "associated"}}],
+                     "Routes": [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local", "State": "active"},
+                                {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1", "State": "blackhole"}],
+                     "PropagatingVgws": [{"GatewayId": "vgw-1"}]}],
+    "SecurityGroups": [{"GroupId": "sg-0a", "GroupName": "g", "VpcId": "vpc-1", "OwnerId": "123456789012", "Description": "d",
+                        "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/8"}],
+                                           "UserIdGroupPairs": [{"GroupId": "sg-0b", "UserId": "123456789012"}]}],
+                        "IpPermissionsEgress": [{"IpProtocol": "-1", "Ipv6Ranges": [{"CidrIpv6": "::/0"}],
+                                                 "PrefixListIds": [{"PrefixListId": "pl-1"}]}]}],
+}
+
+
+def _same_either_way(data: bytes) -> None:
+    assert read_one(data, True) == read_one(data, False)
+
+
+@pytest.mark.parametrize("data", [
+    json.dumps(BASE).encode(),
+    json.dumps(BASE, indent=4).encode(),
+    json.dumps({"Subnets": BASE["Subnets"], "Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}], "NextToken": "x"}).encode(),
+    json.dumps({"Subnets": BASE["Subnets"], "VpcId": "vpc-1", "EnableDnsSupport": {"Value": True}}).encode(),
+    json.dumps({"Subnets": None}).encode(),
+    json.dumps({"Subnets": [{"SubnetId": ""}]}).encode(),
+    json.dumps({"Subnets": [{"VpcId": "vpc-1"}]}).encode(),
+    json.dumps({"Subnets": [{"SubnetId": "subnet-1", "MapPublicIpOnLaunch": 1}]}).encode(),
+    json.dumps({"RouteTables": [{"RouteTableId": "rtb-1", "Routes": [{"State": 3}]}]}).encode(),
+    json.dumps({"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [{"UserIdGroupPairs": [{"UserId": "1"}]}]}]}).encode(),
+    json.dumps({"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [{"FromPort": 1.0}]}]}).encode(),
+    json.dumps({"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": [{"FromPort": 10 ** 30}]}]}).encode(),
+    b'{"Subnets": [{"SubnetId": "subnet-1", "SubnetId": "subnet-2"}]}',
+    b'{"Subnets": [{"SubnetId": 5, "SubnetId": "subnet-2"}]}',
+    b'{"Subnets": [], "Subnets": [{"SubnetId": "subnet-2"}]}',
+    b'{"Subnets": [{"SubnetId": "subnet-1", "Extra": NaN}]}',
+    b'{"Subnets": [{"SubnetId": "subnet-1", "Tags": [{"Key": "\xed\xa0\x80", "Value": "v"}]}]}',
+    b'{"Subnets": [{"SubnetId": "subnet-1", "Extra": "\xed\xa0\x80"}]}',
+    b'{"Subnets": [{"SubnetId": "subnet-1", "Tags": [{"Key": "caf\xc3\xa9", "Value": "\\ud83d\\ude00"}]}]}',
+    b'{"Subnets": [{"SubnetId": "subnet-1", "Tags": [{"Key": "k", "Value": "\\ud800"}]}]}',
+    b'\xef\xbb\xbf{"Subnets": [{"SubnetId": "subnet-1"}]}',
+    b'{"Subnets": [{"SubnetId": "subnet-1"}]',
+    b'{"Subnets": [{"SubnetId": "subnet-1"},]}',
+    b'{"Subnets": [{"SubnetId": "subnet-1"}]} trailing',
+    b'[{"Subnets": []}]',
+    b'  \n{"SecurityGroups": [{"GroupId": "sg-1", "IpPermissions": null, "Tags": null}]}\n',
+], ids=range(26))
+def test_odd_files_read_the_same_either_way(data, forced):
+    _same_either_way(data)
+
+
+# ----------------------------------------------------------------------------- any file
+
+_VALUES = st.sampled_from([None, "", "x", "subnet-9", "eu-west-1b", "123456789012", 0, 1, -1, 2 ** 70, 1.5, True, False,
+                           [], {}, [{}], [None], {"State": "associated"}, {"State": 1}, [{"Key": "k"}], ["a"]])
+
+
+def _paths(value: Any, prefix: tuple = ()) -> List[tuple]:
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, prefix + (i,))
+    return out
+
+
+def _mutate(doc: Any, path: tuple, how: str, value: Any) -> Any:
+    if not path:
+        return value
+    doc = json.loads(json.dumps(doc))
+    parent = doc
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    if how == "delete" and isinstance(parent, dict):
+        del parent[last]
+    elif how == "add" and isinstance(parent, dict):
+        parent[f"Unknown{len(parent)}"] = value
+    else:
+        parent[last] = value
+    return doc
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_mutated_file_reads_the_same_either_way(data, forced):
+    doc: Any = {k: list(v) for k, v in BASE.items()}
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(_paths(doc)))
+        doc = _mutate(doc, path, data.draw(st.sampled_from(["set", "delete", "add"])), data.draw(_VALUES))
+    _same_either_way(json.dumps(doc, indent=data.draw(st.sampled_from([None, 4]))).encode())
+
+
+def test_the_fast_way_is_taken_for_the_large_outputs(forced):
+    doc = fast.parse_fast(json.dumps(BASE, indent=4).encode())
+    assert doc is not None and doc.checked == set(fast.SPECS)
+    assert doc["Subnets"][0] == _project(BASE["Subnets"][0], fast.SPECS["Subnets"])  # unknown fields (DefaultForAz) left out
+    assert "DefaultForAz" not in doc["Subnets"][0]
+
+
+def test_small_files_are_read_the_standard_way():
+    assert fast.FAST_MIN_BYTES > 1024
+    assert fast.parse_fast(json.dumps(BASE).encode()) is None
