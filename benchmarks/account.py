@@ -45,25 +45,41 @@ SERVICE = """
 
 
 def snapshot(folder: Path, subnets: int, groups: int = 2000, rules: int = 20000) -> list:
+    """A snapshot folder in the AWS CLI's shape (`--output json`: 4-space indent, every field the
+    CLI prints for these resources, ARNs and Name tags), and the IDs the template's service uses."""
     vpc = "vpc-0000000000000000a"
     sn, rts = [], []
     for i in range(subnets):
         sid, rid = f"subnet-{i:017x}", f"rtb-{i:017x}"
-        sn.append({"SubnetId": sid, "VpcId": vpc, "AvailabilityZone": f"{REGION}{'abc'[i % 3]}",
-                   "CidrBlock": f"10.{(i // 256) % 256}.{i % 256}.0/24", "MapPublicIpOnLaunch": False, "OwnerId": ACCOUNT})
-        rts.append({"RouteTableId": rid, "VpcId": vpc, "Associations": [{"SubnetId": sid, "Main": False}],
-                    "Routes": [{"DestinationCidrBlock": "10.0.0.0/8", "GatewayId": "local", "State": "active"},
-                               {"DestinationPrefixListId": "pl-6da54004", "GatewayId": "vpce-000000000000000s3", "State": "active"}]})
+        sn.append({"AvailabilityZone": f"{REGION}{'abc'[i % 3]}", "AvailabilityZoneId": f"euw1-az{i % 3 + 1}", "AvailableIpAddressCount": 251,
+                   "CidrBlock": f"10.{(i // 256) % 256}.{i % 256}.0/24", "DefaultForAz": False, "MapPublicIpOnLaunch": False,
+                   "MapCustomerOwnedIpOnLaunch": False, "State": "available", "SubnetId": sid, "VpcId": vpc, "OwnerId": ACCOUNT,
+                   "AssignIpv6AddressOnCreation": False, "Ipv6CidrBlockAssociationSet": [],
+                   "Tags": [{"Key": "Name", "Value": f"private-{i}"}], "SubnetArn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:subnet/{sid}",
+                   "EnableDns64": False, "Ipv6Native": False,
+                   "PrivateDnsNameOptionsOnLaunch": {"HostnameType": "ip-name", "EnableResourceNameDnsARecord": False,
+                                                     "EnableResourceNameDnsAAAARecord": False}})
+        rts.append({"Associations": [{"Main": False, "RouteTableAssociationId": f"rtbassoc-{i:017x}", "RouteTableId": rid, "SubnetId": sid,
+                                      "AssociationState": {"State": "associated"}}],
+                    "PropagatingVgws": [], "RouteTableId": rid,
+                    "Routes": [{"DestinationCidrBlock": "10.0.0.0/8", "GatewayId": "local", "Origin": "CreateRouteTable", "State": "active"},
+                               {"DestinationPrefixListId": "pl-6da54004", "GatewayId": "vpce-000000000000000s3", "Origin": "CreateRoute", "State": "active"}],
+                    "Tags": [{"Key": "Name", "Value": f"private-{i}"}], "VpcId": vpc, "OwnerId": ACCOUNT})
     per = max(1, rules // groups)
-    sgs = [{"GroupId": f"sg-{g:017x}", "GroupName": f"g{g}", "VpcId": vpc, "OwnerId": ACCOUNT,
-            "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 1000 + k, "ToPort": 1000 + k, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]} for k in range(per)],
-            "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]} for g in range(groups)]
+    sgs = [{"Description": f"group {g}", "GroupName": f"g{g}",
+            "IpPermissions": [{"FromPort": 1000 + k, "IpProtocol": "tcp", "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "internal"}],
+                               "Ipv6Ranges": [], "PrefixListIds": [], "ToPort": 1000 + k, "UserIdGroupPairs": []} for k in range(per)],
+            "OwnerId": ACCOUNT, "GroupId": f"sg-{g:017x}",
+            "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "Ipv6Ranges": [], "PrefixListIds": [],
+                                     "UserIdGroupPairs": []}],
+            "Tags": [{"Key": "Name", "Value": f"g{g}"}], "VpcId": vpc, "SecurityGroupArn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/sg-{g:017x}"}
+           for g in range(groups)]
     eps = [{"VpcEndpointId": "vpce-000000000000000s3", "VpcId": vpc, "VpcEndpointType": "Gateway", "ServiceName": f"com.amazonaws.{REGION}.s3",
             "RouteTableIds": [r["RouteTableId"] for r in rts], "State": "available"}]
     for svc in ("ecr.api", "ecr.dkr", "logs"):
         eps.append({"VpcEndpointId": f"vpce-{svc.replace('.', ''):0>17}"[:22], "VpcId": vpc, "VpcEndpointType": "Interface",
                     "ServiceName": f"com.amazonaws.{REGION}.{svc}", "SubnetIds": [s["SubnetId"] for s in sn[:3]],
-                    "Groups": [{"GroupId": sgs[0]["GroupId"]}], "PrivateDnsEnabled": True, "State": "available"})
+                    "Groups": [{"GroupId": sgs[0]["GroupId"], "GroupName": sgs[0]["GroupName"]}], "PrivateDnsEnabled": True, "State": "available"})
     docs = {"subnets.json": {"Subnets": sn}, "route-tables.json": {"RouteTables": rts}, "security-groups.json": {"SecurityGroups": sgs},
             "vpc-endpoints.json": {"VpcEndpoints": eps},
             "vpcs.json": {"Vpcs": [{"VpcId": vpc, "CidrBlock": "10.0.0.0/8", "OwnerId": ACCOUNT}]},
@@ -71,7 +87,7 @@ def snapshot(folder: Path, subnets: int, groups: int = 2000, rules: int = 20000)
             "meta.json": {"region": REGION, "account_id": ACCOUNT}}
     folder.mkdir(parents=True, exist_ok=True)
     for name, doc in docs.items():
-        (folder / name).write_text(json.dumps(doc))
+        (folder / name).write_text(json.dumps(doc, indent=4))
     return [s["SubnetId"] for s in sn[:3]] + [sgs[1]["GroupId"]]
 
 

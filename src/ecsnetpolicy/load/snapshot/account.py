@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from itertools import repeat
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from ...phrasing import safe
 from .fields import _build_route_table, _build_security_group, _build_subnet, _Entry
 from .kinds import _ACCOUNT_RE, capture_command, _check_kind, KINDS, parse_arn, SnapshotError
 from .records import (
-    DhcpOptions, InternetGateway, ManagedPolicy, NatGateway, NetworkAcl, PrefixList, Role, RouteTable,
+    _Record, record, DhcpOptions, InternetGateway, ManagedPolicy, NatGateway, NetworkAcl, PrefixList, Role, RouteTable,
     SecurityGroup, ServiceDetail, SgRule, Stack, Subnet, Vpc, VpcEndpoint,
 )
 
@@ -92,8 +92,8 @@ class _Records(MutableMapping):
 _TABLED = ("subnets", "route_tables", "security_groups")
 
 
-@dataclass
-class AccountSnapshot:
+@record
+class AccountSnapshot(_Record):
     """What a snapshot (or a live fetch) says about one account and region.  Plain data."""
 
     source: str  # the folder as given, or 'live (eu-west-1)'

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from functools import partial
 from itertools import repeat
+from operator import itemgetter
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
 from ...phrasing import safe
@@ -14,7 +17,7 @@ from ..files import excerpt, kind as kind_of
 from .account import AccountSnapshot, _Records
 from .fields import (
     _associated, _build_route_table, _build_security_group, _build_subnet, _Entry, _firsts, _ok_column,
-    _protocol, _ROUTE_TABLE_SPEC, _SECURITY_GROUP_SPEC, _sg_rule, _SUBNET_SPEC,
+    _protocol, _ROUTE_TABLE_SPEC, _SECURITY_GROUP_SPEC, _sg_rule, _SUBNET_SPEC, project, SPEC_OF_KIND,
 )
 from .kinds import (
     _ACCOUNT_RE, parse_arn, _PL_IN_NAME, _QUIET_KEYS, region_of_service, region_of_zone, REGION_RE,
@@ -26,6 +29,17 @@ from .records import (
 )
 
 Warn = Callable[[str], None]
+
+def _differ(kind: str, first: Any, other: Any) -> bool:
+    """Two entries of one ID differ in what the reader reads of them (subnets, route tables and
+    security groups: the fields of their spec; a field no check reads is no conflict)."""
+    spec = SPEC_OF_KIND.get(kind)
+    if spec is None or first == other:
+        return first != other
+    return project(first, spec) != project(other, spec)
+
+
+_PARTITION_RE = re.compile(r"aws[a-z-]*\Z")  # an ARN's partition, as parse_arn reads it
 
 
 # --------------------------------------------------------------------------- the builder
@@ -140,28 +154,62 @@ class _Builder:
         get = dict.get
         ids = list(map(get, items, repeat(id_key)))
         fresh = len(set(ids)) == len(ids) and table.entries().keys().isdisjoint(ids)
-        if not fresh or (arn_key and any(map(get, items, repeat(arn_key)))):
+        if not fresh or not self.column_evidence(items, file, top, arn_key, zones):
             for i, d in enumerate(items):  # entry by entry, as the careful way
                 where = f"{top}[{i}]"
                 evidence(d, file, where)
                 if not fresh:
                     self.put_entry(kind, table, d[id_key], d, file, where)
-        else:
-            # no ARN: only zones (region) and owners, independent of each other (an owner never
-            # raises); for each, the first entry with a value is the only one whose call counts
-            if zones:
-                for zone, i in _firsts(map(get, items, repeat("AvailabilityZone"))):
-                    self.zone_region(zone, file, f"{top}[{i}]")
-            for owner, i in _firsts(map(get, items, repeat("OwnerId"))):
-                self.weak_owner(owner, file, f"{top}[{i}]")
         if fresh:
             table.add_all(ids, items, file)
         self.captured.add(kind)
 
+    def column_evidence(self, items: List[Dict[str, Any]], file: str, top: str, arn_key: Optional[str], zones: bool) -> bool:
+        """The evidence of entries already checked (zone, then owner, then ARN of each entry, as
+        the careful way calls it), gathered a column at a time; False, having done nothing, when
+        only the entry-by-entry way can tell (an ARN missing or odd, regions that disagree: the
+        entry-by-entry way then raises the exact error).  Each evidence call counts only for the
+        first entry with its value, and no call raises once the regions agree, so the first
+        occurrence of each value, in the careful way's order, is all there is to call."""
+        get = dict.get
+        arn_regions: List[str] = []
+        arn_accounts: List[str] = []
+        if arn_key and any(map(get, items, repeat(arn_key))):
+            arns = list(map(get, items, repeat(arn_key)))
+            if None in arns or "" in arns:
+                return False
+            parts = list(map(str.split, arns, repeat(":"), repeat(5)))  # parse_arn, a column at a time
+            if min(map(len, parts)) < 6 or any(head != "arn" or not _PARTITION_RE.match(partition)
+                                                for head, partition in set(map(itemgetter(0, 1), parts))):
+                return False
+            arn_regions, arn_accounts = list(map(itemgetter(3), parts)), list(map(itemgetter(4), parts))
+        # (position in the careful way's order, call) of each first occurrence: entry i calls zone 3i, owner 3i+1, ARN 3i+2
+        regions: List[Tuple[int, str, Callable[[], None]]] = []
+        if zones:
+            for zone, i in _firsts(map(get, items, repeat("AvailabilityZone"))):
+                region = self.zones.get(zone)
+                if region is None:
+                    region = self.zones[zone] = region_of_zone(zone) or ""
+                if region:
+                    regions.append((3 * i, region, partial(self.zone_region, zone, file, f"{top}[{i}]")))
+        for region, i in _firsts(arn_regions):
+            regions.append((3 * i + 2, region, partial(self.region, region, file, f"{top}[{i}].{arn_key}")))
+        distinct = {r for _, r, _ in regions}
+        if len(distinct) > 1 or (distinct and self.regions and self.regions[0][0] not in distinct):
+            return False
+        if regions:
+            min(regions, key=itemgetter(0))[2]()
+        owners = [(3 * i + 1, partial(self.weak_owner, owner, file, f"{top}[{i}]"))
+                  for owner, i in _firsts(map(get, items, repeat("OwnerId")))]
+        owners += [(3 * i + 2, partial(self.account, account, file, f"{top}[{i}].{arn_key}", False)) for account, i in _firsts(arn_accounts)]
+        for _, call in sorted(owners, key=itemgetter(0)):
+            call()
+        return True
+
     def put_entry(self, kind: str, table: "_Records", ident: str, data: Dict[str, Any], file: str, key: str) -> None:
         """put() of an entry already checked, its record built on lookup."""
         if ident in table:
-            if table.entry(ident) != data:
+            if _differ(kind, table.entry(ident), data):
                 first = self.snap.origin(kind, ident) or ("?", "?")
                 self.warn(f"{file}: {key}: {ident} is also in {first[0]} ({first[1]}) with other content; "
                           f"the first is used")
@@ -172,7 +220,7 @@ class _Builder:
     def put(self, kind: str, table: Dict[str, Any], ident: str, record: Any, file: str, key: str) -> None:
         old = table.get(ident)
         if old is not None:
-            if getattr(old, "raw", old) != getattr(record, "raw", record):
+            if _differ(kind, getattr(old, "raw", old), getattr(record, "raw", record)):
                 first = self.snap.origin(kind, ident) or ("?", "?")
                 self.warn(f"{file}: {key}: {ident} is also in {first[0]} ({first[1]}) with other content; "
                           f"the first is used")

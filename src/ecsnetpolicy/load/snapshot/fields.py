@@ -294,6 +294,18 @@ def _ok_column(items: List[Any], spec: Dict[str, Any]) -> bool:
     return True
 
 
+def project(value: Any, spec: Any) -> Any:
+    """`value` restricted to the fields of `spec`: what the reader reads of an entry (two entries
+    of one ID differ only when this differs; the fast way keeps no other field)."""
+    if isinstance(spec, tuple):
+        spec = spec[1]
+        if isinstance(value, list):
+            return [project(v, spec) for v in value]
+    if isinstance(spec, dict) and isinstance(value, dict):
+        return {k: project(v, spec[k]) for k, v in value.items() if k in spec and spec[k] is not _GROUP_PAIR}
+    return value
+
+
 def _firsts(values: Iterable[Any]) -> List[Tuple[Any, int]]:
     """(value, index of its first occurrence) of each distinct value that is not empty, in order
     (the values are hashable: checked strings).  Loops in C: a large account has thousands of
@@ -328,3 +340,6 @@ _SECURITY_GROUP_SPEC = {
     "GroupId": _REQUIRED, "OwnerId": str, "SecurityGroupArn": str, "GroupName": str, "VpcId": str, "Description": str,
     "IpPermissions": _PERMISSIONS, "IpPermissionsEgress": _PERMISSIONS, "Tags": _TAGS,
 }
+
+#: The spec of each kind read the quick way (its entries compared by what the reader reads of them).
+SPEC_OF_KIND = {"subnets": _SUBNET_SPEC, "route_tables": _ROUTE_TABLE_SPEC, "security_groups": _SECURITY_GROUP_SPEC}
