@@ -1,6 +1,7 @@
 """Account snapshot benchmark (issue 11): `ecsnetpolicy check` on a ~200-resource template, with
 and without `--aws-snapshot`, for snapshots of 500 to 5,000 subnets (plus 2,000 security groups
-and 20,000 rules, one route table per subnet).  Nothing here runs in CI.
+and 20,000 rules, one route table per subnet), written as the AWS CLI prints them (`--shape
+minimal`: only the fields the reader reads, compact).  Nothing here runs in CI.
 
     python benchmarks/account.py            # medians of 5 runs per point
     python benchmarks/account.py --runs 9
@@ -91,6 +92,39 @@ def snapshot(folder: Path, subnets: int, groups: int = 2000, rules: int = 20000)
     return [s["SubnetId"] for s in sn[:3]] + [sgs[1]["GroupId"]]
 
 
+def minimal_snapshot(folder: Path, subnets: int, groups: int = 2000, rules: int = 20000) -> list:
+    """The same account with only the fields the reader reads, no ARNs or tags, compact JSON (the
+    shape of the issue 11 notes before 2026-12-01)."""
+    vpc = "vpc-0000000000000000a"
+    sn, rts = [], []
+    for i in range(subnets):
+        sid, rid = f"subnet-{i:017x}", f"rtb-{i:017x}"
+        sn.append({"SubnetId": sid, "VpcId": vpc, "AvailabilityZone": f"{REGION}{'abc'[i % 3]}",
+                   "CidrBlock": f"10.{(i // 256) % 256}.{i % 256}.0/24", "MapPublicIpOnLaunch": False, "OwnerId": ACCOUNT})
+        rts.append({"RouteTableId": rid, "VpcId": vpc, "Associations": [{"SubnetId": sid, "Main": False}],
+                    "Routes": [{"DestinationCidrBlock": "10.0.0.0/8", "GatewayId": "local", "State": "active"},
+                               {"DestinationPrefixListId": "pl-6da54004", "GatewayId": "vpce-000000000000000s3", "State": "active"}]})
+    per = max(1, rules // groups)
+    sgs = [{"GroupId": f"sg-{g:017x}", "GroupName": f"g{g}", "VpcId": vpc, "OwnerId": ACCOUNT,
+            "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 1000 + k, "ToPort": 1000 + k, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]} for k in range(per)],
+            "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]} for g in range(groups)]
+    eps = [{"VpcEndpointId": "vpce-000000000000000s3", "VpcId": vpc, "VpcEndpointType": "Gateway", "ServiceName": f"com.amazonaws.{REGION}.s3",
+            "RouteTableIds": [r["RouteTableId"] for r in rts], "State": "available"}]
+    for svc in ("ecr.api", "ecr.dkr", "logs"):
+        eps.append({"VpcEndpointId": f"vpce-{svc.replace('.', ''):0>17}"[:22], "VpcId": vpc, "VpcEndpointType": "Interface",
+                    "ServiceName": f"com.amazonaws.{REGION}.{svc}", "SubnetIds": [s["SubnetId"] for s in sn[:3]],
+                    "Groups": [{"GroupId": sgs[0]["GroupId"]}], "PrivateDnsEnabled": True, "State": "available"})
+    docs = {"subnets.json": {"Subnets": sn}, "route-tables.json": {"RouteTables": rts}, "security-groups.json": {"SecurityGroups": sgs},
+            "vpc-endpoints.json": {"VpcEndpoints": eps},
+            "vpcs.json": {"Vpcs": [{"VpcId": vpc, "CidrBlock": "10.0.0.0/8", "OwnerId": ACCOUNT}]},
+            "prefix-lists.json": {"PrefixLists": [{"PrefixListId": "pl-6da54004", "PrefixListName": f"com.amazonaws.{REGION}.s3", "Cidrs": ["52.218.0.0/17"]}]},
+            "meta.json": {"region": REGION, "account_id": ACCOUNT}}
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, doc in docs.items():
+        (folder / name).write_text(json.dumps(doc))
+    return [s["SubnetId"] for s in sn[:3]] + [sgs[1]["GroupId"]]
+
+
 def template(folder: Path) -> Path:
     text = subprocess.run([sys.executable, str(HERE / "gen.py"), "200"], capture_output=True, text=True, check=True).stdout
     text = text.replace("Resources:\n", "Parameters:\n  AccountSubnets: {Type: CommaDelimitedList}\n  AccountGroup: {Type: String}\nResources:\n" + SERVICE.lstrip("\n"), 1) \
@@ -118,6 +152,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--sizes", default="500,1000,2500,5000", help="subnet counts, comma-separated")
     ap.add_argument("--bytecode", action="store_true", help="cache compiled modules first (as an installed package)")
+    ap.add_argument("--shape", choices=("cli", "minimal"), default="cli",
+                    help="cli: files as the AWS CLI prints them (default); minimal: only the fields read, compact")
     opts = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="ecsnetpolicy-account-") as tmp:
         root = Path(tmp)
@@ -128,7 +164,7 @@ def main() -> None:
         print("| subnets | without snapshot (s) | with snapshot (s) | ratio | CPU without (s) | CPU with (s) | CPU ratio |")
         print("|---|---|---|---|---|---|---|")
         for n in (int(x) for x in opts.sizes.split(",")):
-            ids = snapshot(root / f"snap{n}", n)
+            ids = (snapshot if opts.shape == "cli" else minimal_snapshot)(root / f"snap{n}", n)
             params = ["-p", f"AccountSubnets={','.join(ids[:3])}", "-p", f"AccountGroup={ids[3]}", "--region", REGION]
             if opts.bytecode:  # one run of each to compile and cache every module either path imports
                 timed([str(t), *params, "--aws-snapshot", str(root / f"snap{n}")], 1)

@@ -178,11 +178,14 @@ class _Builder:
             arns = list(map(get, items, repeat(arn_key)))
             if None in arns or "" in arns:
                 return False
-            parts = list(map(str.split, arns, repeat(":"), repeat(5)))  # parse_arn, a column at a time
-            if min(map(len, parts)) < 6 or any(head != "arn" or not _PARTITION_RE.match(partition)
-                                                for head, partition in set(map(itemgetter(0, 1), parts))):
+            # parse_arn, a column at a time; the ARNs of one output usually share their partition,
+            # service, region and account (their common prefix has five colons): the first speaks for all
+            shared = os.path.commonprefix([min(arns), max(arns)]).split(":")
+            columns = [shared] if len(shared) >= 6 else list(map(str.split, arns, repeat(":"), repeat(5)))
+            if min(map(len, columns)) < 6 or any(head != "arn" or not _PARTITION_RE.match(partition)
+                                                  for head, partition in set(map(itemgetter(0, 1), columns))):
                 return False
-            arn_regions, arn_accounts = list(map(itemgetter(3), parts)), list(map(itemgetter(4), parts))
+            arn_regions, arn_accounts = list(map(itemgetter(3), columns)), list(map(itemgetter(4), columns))
         # (position in the careful way's order, call) of each first occurrence: entry i calls zone 3i, owner 3i+1, ARN 3i+2
         regions: List[Tuple[int, str, Callable[[], None]]] = []
         if zones:
