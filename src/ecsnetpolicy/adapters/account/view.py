@@ -39,7 +39,7 @@ class _RawEntries(Mapping):
     def __len__(self) -> int:
         return len(self._entries)
 
-    def keys(self):  # the IDs as a dict view: set operations at C speed (an endpoint lists thousands of route tables)
+    def keys(self):  # the dict's own view of the IDs: membership at C speed (an endpoint lists thousands of route tables)
         return self._entries.keys()
 
     def items(self):  # (ID, entry) pairs, without a lookup per ID (zip and map: no Python frame per entry)
@@ -89,6 +89,7 @@ class _GroupRules(Mapping):
         self._memo: Dict[str, Optional[List[Dict[str, Any]]]] = {}
 
     def _work_out(self, gid: str) -> Optional[List[Dict[str, Any]]]:
+        """The group's entry in this table, None when it has none (what the eager table held)."""
         s = self._snapshot
         raw = self._groups.get(gid)
         if raw is not None:
