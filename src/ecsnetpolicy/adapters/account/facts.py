@@ -93,7 +93,7 @@ class _SamePath(Sequence):
         return (self._ids[index], self._path)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, (list, tuple, _SamePath)) and len(other) == len(self) and all(x == y for x, y in zip(self, other))
+        return isinstance(other, (list, _SamePath)) and len(other) == len(self) and all(x == y for x, y in zip(self, other))
 
     __hash__ = None  # type: ignore[assignment]  # like the list it stands for
 
