@@ -47,11 +47,17 @@ def _dns_targets(a: Analysis, vpc: str) -> Any:
 
 
 def _nacl_flows(a: Analysis, v: Verdict) -> List[Tuple[str, bool, Tuple[int, int], Any, str]]:
-    """The stateless legs of a verdict's HTTPS flow: (subnet, egress?, ports, peer network, peer label)."""
+    """The stateless legs of a verdict's HTTPS flow that cross a network ACL: (subnet, egress?,
+    ports, peer network, peer label).  A leg out of or into a subnet the state knows no ACL of is
+    left out: the state passes it (nacl_decision: allowed, no entry), so neither EN1003 nor IN9001
+    could say anything about it, and with an account snapshot only its few subnets have an ACL
+    while every flow of every other verdict would be built and asked about."""
     net = a.state
+    acls = net.subnet_nacl
     src = net.subnets[v.subnet].cidr
     legs: List[Tuple[str, bool, Tuple[int, int], Any, str]] = []
     kind, target = v.dest
+    mine = v.subnet in acls
     if kind == "endpoint":
         if isinstance(target.subnets, Unknown):
             return legs
@@ -59,12 +65,14 @@ def _nacl_flows(a: Analysis, v: Verdict) -> List[Tuple[str, bool, Tuple[int, int
             if not isinstance(sn, str) or sn == v.subnet:
                 continue  # traffic inside one subnet does not cross its network ACL
             dst = net.subnets[sn].cidr
-            label = f"endpoint {target.lid}"
-            legs.append((v.subnet, True, (443, 443), dst, label))
-            legs.append((v.subnet, False, EPHEMERAL, dst, label))
-            legs.append((sn, False, (443, 443), src, f"the tasks in {v.subnet}"))
-            legs.append((sn, True, EPHEMERAL, src, f"the tasks in {v.subnet}"))
-    else:
+            if mine:
+                label = f"endpoint {target.lid}"
+                legs.append((v.subnet, True, (443, 443), dst, label))
+                legs.append((v.subnet, False, EPHEMERAL, dst, label))
+            if sn in acls:
+                legs.append((sn, False, (443, 443), src, f"the tasks in {v.subnet}"))
+                legs.append((sn, True, EPHEMERAL, src, f"the tasks in {v.subnet}"))
+    elif mine:
         label = "S3" if kind == "s3" else "the internet"
         legs.append((v.subnet, True, (443, 443), ANY_V4, label))
         legs.append((v.subnet, False, EPHEMERAL, ANY_V4, label))

@@ -87,6 +87,11 @@ class NetworkState:
         `public`, the peer is an unknown public address (S3, a registry): entries for private
         ranges do not concern it, and entries for part of the public space leave it unknown.
         Memoised: EN1003 and IN9001 ask the same questions."""
+        if subnet not in self.subnet_nacl:
+            # no ACL known for it (what _nacl_decision would answer): answered before the key is
+            # built, since hashing the peer network is most of the cost when only a few subnets
+            # (an account's, say) have an ACL and every flow of every other subnet is asked
+            return True, None
         key = (subnet, egress, ports, peer, public)
         cache = self._nacl_cache
         if key not in cache:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from typing import Any, Dict, List, Optional, Set, Tuple
+from functools import cached_property
+from itertools import repeat
+from collections.abc import Sequence
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from ...state import (
     DhcpOptions,
@@ -42,6 +45,7 @@ KIND_OF_PREFIX: Dict[str, Tuple[str, str]] = {
 }
 
 _GONE = ("deleted", "deleting", "failed", "rejected", "expired")
+_DROPPED = ("disassociated", "failed")  # route table association states that no longer route the subnet
 _RULES_ONLY = "ecsnetpolicy:rules-only"  # marks a group entry built from its describe-security-group-rules rules
 
 # a route's target keys, in the order that picks one, and what each is called
@@ -64,43 +68,122 @@ def _net(text: Any) -> Any:
         return None
 
 
+class _SamePath(Sequence):
+    """(ID, path) pairs of IDs that all came in through one template property: a gateway
+    endpoint's route tables, thousands in a large account.  Reads as the list of pairs the state
+    holds elsewhere (iterate, index, compare), but keeps the IDs and the one path, and makes each
+    pair when it is read: thousands of pairs held for the whole analysis would each be walked by
+    the cyclic garbage collector, which the few tables a check compares never need."""
+
+    __slots__ = ("_ids", "_path")
+
+    def __init__(self, ids: List[Any], path: Path):
+        self._ids = ids
+        self._path = path
+
+    def __iter__(self) -> Iterator[Tuple[Any, Path]]:
+        return zip(self._ids, repeat(self._path))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return list(zip(self._ids[index], repeat(self._path)))
+        return (self._ids[index], self._path)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, (list, _SamePath)) and len(other) == len(self) and all(x == y for x, y in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]  # like the list it stands for
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
 class Account:
     """One snapshot and its indexes: subnet -> explicit route table, VPC -> main route table,
     subnet -> network ACL, VPC -> default network ACL, VPC -> endpoints, VPC -> default group.
-    Built once per analysis (every scenario's state reads the same account)."""
+    Built once per analysis (every scenario's state reads the same account).
+
+    Each index is built on first use and kept: a check reads a handful of resources of an account
+    that may hold thousands of subnets, route tables and groups, and an analysis that never asks
+    (no account subnet referenced, say) never walks the table.  Where two entries claim the same
+    key the last one wins, as a plain dict update in table order would have it (the indexes mean
+    what they meant when built eagerly)."""
 
     def __init__(self, snapshot: Any):
         self.snapshot = snapshot
-        s = snapshot
         self._files: Dict[str, Optional[str]] = {}  # file_of, per ID (the snapshot does not change)
         self._tables: Dict[str, Any] = {}  # table, per kind
-        self.rt_of_subnet: Dict[str, str] = {}
-        self.main_rt: Dict[str, str] = {}
-        for rid, rt in (s.route_tables or {}).items():
-            for assoc in rt.get("Associations") or []:
-                if (assoc.get("AssociationState") or {}).get("State") in ("disassociated", "failed"):
+
+    @cached_property
+    def _routing(self) -> Tuple[Dict[str, str], Dict[str, str]]:
+        """(subnet -> its explicitly associated route table, VPC -> its main route table): the
+        associations that count are those not disassociated or failed; a main association names
+        the VPC's main table (and no subnet)."""
+        rt_of_subnet: Dict[str, str] = {}
+        main_rt: Dict[str, str] = {}
+        for rid, rt in self.table("route_tables").items():
+            for assoc in rt.get("Associations") or ():
+                state = assoc.get("AssociationState")
+                if state and state.get("State") in _DROPPED:
                     continue
                 if assoc.get("Main"):
-                    self.main_rt[rt.get("VpcId")] = rid
-                elif assoc.get("SubnetId"):
-                    self.rt_of_subnet[assoc["SubnetId"]] = rid
-        self.acl_of_subnet: Dict[str, str] = {}
-        self.default_acl: Dict[str, str] = {}
-        for aid, acl in (s.network_acls or {}).items():
+                    main_rt[rt.get("VpcId")] = rid
+                else:
+                    sid = assoc.get("SubnetId")
+                    if sid:
+                        rt_of_subnet[sid] = rid
+        return rt_of_subnet, main_rt
+
+    @property
+    def rt_of_subnet(self) -> Dict[str, str]:
+        return self._routing[0]
+
+    @property
+    def main_rt(self) -> Dict[str, str]:
+        return self._routing[1]
+
+    @cached_property
+    def _acls(self) -> Tuple[Dict[str, str], Dict[str, str]]:
+        """(subnet -> its network ACL, VPC -> its default network ACL)."""
+        acl_of_subnet: Dict[str, str] = {}
+        default_acl: Dict[str, str] = {}
+        for aid, acl in self.table("network_acls").items():
             if acl.get("IsDefault"):
-                self.default_acl[acl.get("VpcId")] = aid
-            for assoc in acl.get("Associations") or []:
+                default_acl[acl.get("VpcId")] = aid
+            for assoc in acl.get("Associations") or ():
                 if assoc.get("SubnetId"):
-                    self.acl_of_subnet[assoc["SubnetId"]] = aid
-        self.endpoints_of_vpc: Dict[str, List[str]] = {}
-        for eid, ep in (s.vpc_endpoints or {}).items():
+                    acl_of_subnet[assoc["SubnetId"]] = aid
+        return acl_of_subnet, default_acl
+
+    @property
+    def acl_of_subnet(self) -> Dict[str, str]:
+        return self._acls[0]
+
+    @property
+    def default_acl(self) -> Dict[str, str]:
+        return self._acls[1]
+
+    @cached_property
+    def endpoints_of_vpc(self) -> Dict[str, List[str]]:
+        """VPC -> its endpoints that are not gone (deleted, failed, ...)."""
+        out: Dict[str, List[str]] = {}
+        for eid, ep in self.table("vpc_endpoints").items():
             if str(ep.get("State", "available")).lower() in _GONE:
                 continue
-            self.endpoints_of_vpc.setdefault(ep.get("VpcId"), []).append(eid)
-        self.default_sg: Dict[str, str] = {}
-        for gid, sg in (s.security_groups or {}).items():
+            out.setdefault(ep.get("VpcId"), []).append(eid)
+        return out
+
+    @cached_property
+    def default_sg(self) -> Dict[str, str]:
+        """VPC -> its group named "default"."""
+        out: Dict[str, str] = {}
+        for gid, sg in self.table("security_groups").items():
             if sg.get("GroupName") == "default":
-                self.default_sg[sg.get("VpcId")] = gid
+                out[sg.get("VpcId")] = gid
+        return out
 
     def reader(self, state: NetworkState) -> "AccountReader":
         """The reader that adds this account's facts to `state` (one per state)."""
@@ -154,7 +237,10 @@ class Account:
         try:
             return self._tables[kind]
         except KeyError:
-            table = self._tables[kind] = getattr(self.snapshot, kind, None) or {}
+            table = getattr(self.snapshot, kind, None)
+            # `is None`, not `or {}`: a lazy table (view._GroupRules) would work out every entry to
+            # say whether it is empty
+            table = self._tables[kind] = {} if table is None else table
             return table
 
 
@@ -237,13 +323,21 @@ class AccountReader:
         found = self.known(rid, path, kind)
         return rid if found is None else found
 
-    def _listed(self, rid: Any, path: Path, kind: str) -> Any:
-        """An ID another resource lists (a gateway endpoint's route tables): known when the snapshot
-        has it, without adding its facts (an S3 endpoint may list thousands of route tables; only
-        those of the workloads' subnets are read, through the subnets)."""
-        if isinstance(rid, str) and rid in self.acct.table(kind):
-            return rid
-        return self._ref(rid, path, kind)
+    def _listed(self, ids: Any, path: Path, kind: str) -> Sequence[Tuple[Any, Path]]:
+        """The IDs another resource lists (a gateway endpoint's route tables), each with `path`:
+        an ID the snapshot has is known without adding its facts (an S3 endpoint may list
+        thousands of route tables; only those of the workloads' subnets are read, through the
+        subnets); any other goes through _ref (an Unknown naming it, or its facts).  Usually
+        every ID is in the snapshot: one pass at C speed (map over the keys view) says so."""
+        ids = list(ids or ())
+        table = self.acct.table(kind)
+        try:
+            every = all(map(table.keys().__contains__, ids))
+        except TypeError:  # an entry that cannot be a key (a malformed snapshot): one by one
+            every = False
+        if every:
+            return _SamePath(ids, path)
+        return [(rid if isinstance(rid, str) and rid in table else self._ref(rid, path, kind), path) for rid in ids]
 
     # ------------------------------------------------------------------ VPCs
     def _add_vpcs(self, vid: str, v: Dict[str, Any], path: Path) -> None:
@@ -427,7 +521,7 @@ class AccountReader:
             vpc = Unknown(f"the VPC of security group {gid} is not in the snapshot, which holds its rules only", path,
                           self.acct.capture_hint("security_groups", gid))
         group = SecurityGroup(gid, vpc, path, default_egress=False, egress_path=path, origin=origin)
-        rules = (getattr(self.acct.snapshot, "security_group_rules", None) or {}).get(gid)
+        rules = self.acct.table("security_group_rules").get(gid)
         if rules is not None:
             for r in rules:
                 (group.egress if r.get("IsEgress") else group.ingress).extend(self._rule_of_sgr(r, path, origin))
@@ -511,7 +605,7 @@ class AccountReader:
             True,
             bool(ep.get("PrivateDnsEnabled", False)),
             [(self._ref(s, path, "subnets"), path) for s in ep.get("SubnetIds") or []],
-            [(self._listed(r, path, "route_tables"), path) for r in ep.get("RouteTableIds") or []],
+            self._listed(ep.get("RouteTableIds"), path, "route_tables"),
             groups,
             policy,
             path,

@@ -7,7 +7,11 @@ not copied, and their typed records are never built here."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+
+_FIRST = itemgetter(0)
 
 
 class _RawEntries(Mapping):
@@ -35,8 +39,14 @@ class _RawEntries(Mapping):
     def __len__(self) -> int:
         return len(self._entries)
 
-    def items(self):  # (ID, entry) pairs, without a lookup per ID
-        return ((rid, hit[0]) for rid, hit in self._entries.items())
+    def keys(self):  # the dict's own view of the IDs: membership at C speed (an endpoint lists thousands of route tables)
+        return self._entries.keys()
+
+    def items(self):  # (ID, entry) pairs, without a lookup per ID (zip and map: no Python frame per entry)
+        return zip(self._entries.keys(), map(_FIRST, self._entries.values()))
+
+    def values(self):
+        return map(_FIRST, self._entries.values())
 
 
 def _raw_table(table: Any) -> Any:
@@ -59,6 +69,64 @@ def _rule_entry(gid: str, rule: Any) -> Dict[str, Any]:
     if rule.group_id is not None:
         entry["ReferencedGroupInfo"] = {"GroupId": rule.group_id}
     return entry
+
+
+class _GroupRules(Mapping):
+    """GroupId -> its rules as describe-security-group-rules entries, where the reader must take a
+    group's rules from them: a group whose describe-security-groups entry gave no permissions
+    (its rules came from describe-security-group-rules), or a group known from its rules only.
+    The reader keeps both sources and must never count a rule twice, so a group whose entry has
+    its permissions is not here.  Worked out per group on lookup (memoised): a check reads the
+    rules of a handful of the thousands of groups, so neither the group entries nor their records
+    are touched for the others; iterating it (nothing in the adapter does) works out every group,
+    in the order of the groups, then of the rules-only groups."""
+
+    __slots__ = ("_snapshot", "_groups", "_memo")
+
+    def __init__(self, snapshot: Any, groups: Any):
+        self._snapshot = snapshot
+        self._groups = groups  # GroupId -> AWS entry (describe-security-groups)
+        self._memo: Dict[str, Optional[List[Dict[str, Any]]]] = {}
+
+    def _work_out(self, gid: str) -> Optional[List[Dict[str, Any]]]:
+        """The group's entry in this table, None when it has none (what the eager table held)."""
+        s = self._snapshot
+        raw = self._groups.get(gid)
+        if raw is not None:
+            if "IpPermissions" in raw or "IpPermissionsEgress" in raw:
+                return None
+            rec = s.security_groups[gid]
+            rules = list(rec.ingress) + list(rec.egress)
+            return [_rule_entry(gid, r) for r in rules] if rules else None
+        if gid in s.security_groups:  # a record without an AWS entry: its permissions are not known to be missing
+            return None
+        rules = (s.security_group_rules or {}).get(gid)
+        return None if rules is None else [_rule_entry(gid, r) for r in rules]
+
+    def get(self, gid: Any, default: Any = None) -> Any:
+        if not isinstance(gid, str):
+            return default
+        try:
+            found = self._memo[gid]
+        except KeyError:
+            found = self._memo[gid] = self._work_out(gid)
+        return default if found is None else found
+
+    def __getitem__(self, gid: str) -> List[Dict[str, Any]]:
+        found = self.get(gid)
+        if found is None:
+            raise KeyError(gid)
+        return found
+
+    def __contains__(self, gid: object) -> bool:
+        return self.get(gid) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        rules_only = (gid for gid in (self._snapshot.security_group_rules or {}) if gid not in self._snapshot.security_groups)
+        return (gid for ids in (iter(self._groups), rules_only) for gid in ids if gid in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class SnapshotView:
@@ -86,19 +154,7 @@ class SnapshotView:
             if rec.enable_dns_hostnames is not None:
                 entry["EnableDnsHostnames"] = rec.enable_dns_hostnames
             self.vpcs[vid] = entry
-        # a group's rules from describe-security-group-rules only when describe-security-groups did
-        # not give its permissions (the reader keeps both sources; never count a rule twice)
-        self.security_group_rules: Dict[str, List[Dict[str, Any]]] = {}
-        for gid, raw in self.security_groups.items():
-            if "IpPermissions" in raw or "IpPermissionsEgress" in raw:
-                continue
-            rec = s.security_groups[gid]
-            rules = list(rec.ingress) + list(rec.egress)
-            if rules:
-                self.security_group_rules[gid] = [_rule_entry(gid, r) for r in rules]
-        for gid, rules in (s.security_group_rules or {}).items():
-            if gid not in s.security_groups:
-                self.security_group_rules[gid] = [_rule_entry(gid, r) for r in rules]
+        self.security_group_rules = _GroupRules(s, self.security_groups)
         self.prefix_lists = {
             pid: {"PrefixListName": rec.name, "Cidrs": list(rec.cidrs) if rec.cidrs is not None else None}
             for pid, rec in (s.prefix_lists or {}).items()
