@@ -75,21 +75,7 @@ def snapshot(folder: Path, subnets: int, groups: int = 2000, rules: int = 20000)
                                      "UserIdGroupPairs": []}],
             "Tags": [{"Key": "Name", "Value": f"g{g}"}], "VpcId": vpc, "SecurityGroupArn": f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/sg-{g:017x}"}
            for g in range(groups)]
-    eps = [{"VpcEndpointId": "vpce-000000000000000s3", "VpcId": vpc, "VpcEndpointType": "Gateway", "ServiceName": f"com.amazonaws.{REGION}.s3",
-            "RouteTableIds": [r["RouteTableId"] for r in rts], "State": "available"}]
-    for svc in ("ecr.api", "ecr.dkr", "logs"):
-        eps.append({"VpcEndpointId": f"vpce-{svc.replace('.', ''):0>17}"[:22], "VpcId": vpc, "VpcEndpointType": "Interface",
-                    "ServiceName": f"com.amazonaws.{REGION}.{svc}", "SubnetIds": [s["SubnetId"] for s in sn[:3]],
-                    "Groups": [{"GroupId": sgs[0]["GroupId"], "GroupName": sgs[0]["GroupName"]}], "PrivateDnsEnabled": True, "State": "available"})
-    docs = {"subnets.json": {"Subnets": sn}, "route-tables.json": {"RouteTables": rts}, "security-groups.json": {"SecurityGroups": sgs},
-            "vpc-endpoints.json": {"VpcEndpoints": eps},
-            "vpcs.json": {"Vpcs": [{"VpcId": vpc, "CidrBlock": "10.0.0.0/8", "OwnerId": ACCOUNT}]},
-            "prefix-lists.json": {"PrefixLists": [{"PrefixListId": "pl-6da54004", "PrefixListName": f"com.amazonaws.{REGION}.s3", "Cidrs": ["52.218.0.0/17"]}]},
-            "meta.json": {"region": REGION, "account_id": ACCOUNT}}
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, doc in docs.items():
-        (folder / name).write_text(json.dumps(doc, indent=4))
-    return [s["SubnetId"] for s in sn[:3]] + [sgs[1]["GroupId"]]
+    return _write(folder, vpc, sn, rts, sgs, cli=True)
 
 
 def minimal_snapshot(folder: Path, subnets: int, groups: int = 2000, rules: int = 20000) -> list:
@@ -108,12 +94,19 @@ def minimal_snapshot(folder: Path, subnets: int, groups: int = 2000, rules: int 
     sgs = [{"GroupId": f"sg-{g:017x}", "GroupName": f"g{g}", "VpcId": vpc, "OwnerId": ACCOUNT,
             "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 1000 + k, "ToPort": 1000 + k, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]} for k in range(per)],
             "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]} for g in range(groups)]
+    return _write(folder, vpc, sn, rts, sgs, cli=False)
+
+
+def _write(folder: Path, vpc: str, sn: list, rts: list, sgs: list, cli: bool) -> list:
+    """The endpoints (an S3 gateway endpoint on every route table, ECR and logs interface
+    endpoints in the first three subnets), the VPC and the S3 prefix list, and the files."""
     eps = [{"VpcEndpointId": "vpce-000000000000000s3", "VpcId": vpc, "VpcEndpointType": "Gateway", "ServiceName": f"com.amazonaws.{REGION}.s3",
             "RouteTableIds": [r["RouteTableId"] for r in rts], "State": "available"}]
+    group = {"GroupId": sgs[0]["GroupId"], **({"GroupName": sgs[0]["GroupName"]} if cli else {})}
     for svc in ("ecr.api", "ecr.dkr", "logs"):
         eps.append({"VpcEndpointId": f"vpce-{svc.replace('.', ''):0>17}"[:22], "VpcId": vpc, "VpcEndpointType": "Interface",
                     "ServiceName": f"com.amazonaws.{REGION}.{svc}", "SubnetIds": [s["SubnetId"] for s in sn[:3]],
-                    "Groups": [{"GroupId": sgs[0]["GroupId"]}], "PrivateDnsEnabled": True, "State": "available"})
+                    "Groups": [group], "PrivateDnsEnabled": True, "State": "available"})
     docs = {"subnets.json": {"Subnets": sn}, "route-tables.json": {"RouteTables": rts}, "security-groups.json": {"SecurityGroups": sgs},
             "vpc-endpoints.json": {"VpcEndpoints": eps},
             "vpcs.json": {"Vpcs": [{"VpcId": vpc, "CidrBlock": "10.0.0.0/8", "OwnerId": ACCOUNT}]},
@@ -121,7 +114,7 @@ def minimal_snapshot(folder: Path, subnets: int, groups: int = 2000, rules: int 
             "meta.json": {"region": REGION, "account_id": ACCOUNT}}
     folder.mkdir(parents=True, exist_ok=True)
     for name, doc in docs.items():
-        (folder / name).write_text(json.dumps(doc))
+        (folder / name).write_text(json.dumps(doc, indent=4 if cli else None))
     return [s["SubnetId"] for s in sn[:3]] + [sgs[1]["GroupId"]]
 
 
