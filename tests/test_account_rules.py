@@ -16,7 +16,7 @@ from ecsnetpolicy.load.template import loads, locate
 from ecsnetpolicy.values import Unknown
 
 
-def run(monkeypatch, text, *, log_groups=None, service_azs=None, region="us-east-1", params=None):
+def run(monkeypatch, text, *, log_groups=None, service_azs=None, region="us-east-1", params=None, az_names=None):
     """(rule, line, dotted path, message) of the findings EN2008/EN5002 own, and of the IN9001s
     they give, with the account facts set on every scenario's state."""
     original = engine.build_state
@@ -25,6 +25,7 @@ def run(monkeypatch, text, *, log_groups=None, service_azs=None, region="us-east
         state, by_type = original(resolver, **kwargs)
         state.log_groups = log_groups
         state.service_azs = service_azs
+        state.az_names = az_names
         return state, by_type
 
     monkeypatch.setattr(engine, "build_state", build)
@@ -117,6 +118,36 @@ def test_en2008_zone_not_known_by_name_stays_silent(monkeypatch):
     # an index into GetAZs cannot be compared with the account's zone names
     text = ENDPOINT.format(az_e="!Select [4, !GetAZs '']")
     assert run(monkeypatch, text, service_azs={SECRETS: {"us-east-1a"}}) == []
+
+
+def test_en2008_subnet_given_by_az_id_is_judged_by_the_accounts_name_for_it(monkeypatch):
+    # AZ IDs name the same zone in every account; names differ per account, and
+    # describe-vpc-endpoint-services lists names: the account's subnets say which name an ID has
+    text = ENDPOINT.format(az_e="us-east-1e").replace("AvailabilityZone: us-east-1e", "AvailabilityZoneId: use1-az3")
+    got = run(monkeypatch, text, service_azs={SECRETS: {"us-east-1a", "us-east-1b"}}, az_names={"use1-az3": "us-east-1e"})
+    assert got == [(
+        "EN2008", 28, "Resources.Endpoint.Properties.SubnetIds.1",
+        "Interface endpoint Endpoint (secretsmanager) lists subnet SubnetE in us-east-1e (use1-az3), where the account's "
+        "describe-vpc-endpoint-services does not offer com.amazonaws.us-east-1.secretsmanager (it is offered in "
+        "us-east-1a and us-east-1b), so the create call fails and the stack rolls back; remove subnet SubnetE from "
+        "SubnetIds of Endpoint (tasks in us-east-1e (use1-az3) then reach the endpoint across AZs) or use a subnet in an "
+        "Availability Zone where the service is offered.",
+    )]
+    offered = run(monkeypatch, text, service_azs={SECRETS: {"us-east-1a", "us-east-1e"}}, az_names={"use1-az3": "us-east-1e"})
+    assert offered == []
+
+
+def test_en2008_az_id_the_account_does_not_name_is_in9001_not_silence(monkeypatch):
+    text = ENDPOINT.format(az_e="us-east-1e").replace("AvailabilityZone: us-east-1e", "AvailabilityZoneId: use1-az9")
+    got = run(monkeypatch, text, service_azs={SECRETS: {"us-east-1a"}}, az_names={"use1-az3": "us-east-1e"})
+    assert got == [(
+        "IN9001", 28, "Resources.Endpoint.Properties.SubnetIds.1",
+        "Could not verify that com.amazonaws.us-east-1.secretsmanager, the service of interface endpoint Endpoint, is "
+        "offered in the Availability Zones of its subnets (EN2008): subnet SubnetE is given by Availability Zone ID "
+        "use1-az9, and no subnet of the account snapshot is in that zone, so its name in this account (which "
+        "describe-vpc-endpoint-services uses) is not known; give the subnet's AvailabilityZone by name, or capture the "
+        "account's subnets with aws ec2 describe-subnets --output json into the --aws-snapshot directory.",
+    )]
 
 
 def test_en2008_gateway_endpoints_are_not_judged(monkeypatch):
@@ -291,3 +322,42 @@ def test_en5002_names_the_workload_that_runs_the_task_definition(monkeypatch):
     got = run(monkeypatch, task(extra=service), log_groups=set())
     assert [r for r, *_ in got] == ["EN5002"]
     assert got[0][3].startswith("Container app of task definition TaskDefinition (used by service Service) sends its logs")
+
+
+def test_en2008_az_id_named_by_the_snapshots_subnets(tmp_path, capsys):
+    """End to end: the account adapter reads the ID -> name pairs from the snapshot's subnets."""
+    import json
+
+    from ecsnetpolicy.cli import main
+    from helpers import ROOT
+
+    snapshot = ROOT / "tests" / "fixtures" / "accounts" / "endpoint-service-az"
+    template = tmp_path / "t.yaml"
+    template.write_text(textwrap.dedent("""\
+        Resources:
+          SubnetA:
+            Type: AWS::EC2::Subnet
+            Properties:
+              VpcId: vpc-0e4cd9ed0d4c05537
+              CidrBlock: 10.120.64.0/24
+              AvailabilityZoneId: use1-az6
+          SubnetE:
+            Type: AWS::EC2::Subnet
+            Properties:
+              VpcId: vpc-0e4cd9ed0d4c05537
+              CidrBlock: 10.120.65.0/24
+              AvailabilityZoneId: use1-az3
+          Endpoint:
+            Type: AWS::EC2::VPCEndpoint
+            Properties:
+              VpcId: vpc-0e4cd9ed0d4c05537
+              ServiceName: !Sub com.amazonaws.${AWS::Region}.secretsmanager
+              VpcEndpointType: Interface
+              PrivateDnsEnabled: true
+              SubnetIds: [!Ref SubnetA, !Ref SubnetE]
+        """))
+    assert main(["check", str(template), "--aws-snapshot", str(snapshot), "--region", "us-east-1", "-f", "json", "--fail-on", "none"]) == 0
+    found = [(f["Rule"]["Id"], f["Location"]["Start"]["LineNumber"], f["Message"]) for f in json.loads(capsys.readouterr().out)
+             if f["Rule"]["Id"] == "EN2008" or "(EN2008)" in f["Message"]]
+    assert [(rule, line) for rule, line, _ in found] == [("EN2008", 21)]
+    assert "lists subnet SubnetE in us-east-1e (use1-az3)" in found[0][2]

@@ -293,19 +293,41 @@ def judge_service_azs(a: Analysis) -> List[ServiceAzCase]:
             continue
         if ep.origin is not None and ep.origin.source != "template":
             continue  # an endpoint the account already has was created: only the template's are to come
-        named = [(sn, spath, a.state.az_of(sn)) for sn, spath in ep.subnets if isinstance(sn, str)]
-        named = [(sn, spath, az) for sn, spath, az in named if isinstance(az, str)]
+        full = _full_service(a, ep)
+        named = []
+        for sn, spath in ep.subnets:
+            az = a.state.az_of(sn) if isinstance(sn, str) else None
+            if isinstance(az, tuple) and len(az) == 2 and az[0] == "id" and isinstance(az[1], str):
+                az = _az_name(a, sn, az[1], spath)  # AvailabilityZoneId: its name in this account, or why not known
+                if isinstance(az, Unknown):
+                    cases.append(ServiceAzCase(ep, full, sn, None, spath, az))
+                    continue
+            if isinstance(az, str):
+                named.append((sn, spath, az))
         if not named:
             continue  # no subnet whose AZ name is known: nothing to compare
-        full = _full_service(a, ep)
         offered = _offered_in(a, ep, table, full, _key_path(a, ep.lid, "SubnetIds"))
         if isinstance(offered, Unknown):
             cases.append(ServiceAzCase(ep, full, None, None, _key_path(a, ep.lid, "SubnetIds"), offered))
             continue
         for sn, spath, az in named:
-            if az not in offered:
+            if az.split(" (")[0] not in offered:
                 cases.append(ServiceAzCase(ep, full, sn, az, spath, offered))
     return cases
+
+
+def _az_name(a: Analysis, subnet: str, zid: str, path: Any) -> Any:
+    """'us-east-1e (use1-az3)' for a subnet given by Availability Zone ID: AZ names map to IDs
+    differently in each account, and describe-vpc-endpoint-services names zones; an Unknown when
+    the account's subnets do not show the zone's name."""
+    names = a.state.az_names
+    name = names.get(zid) if names is not None else None
+    if isinstance(name, str):
+        return f"{name} ({zid})"
+    return Unknown(f"subnet {subnet} is given by Availability Zone ID {zid}, and no subnet of the account snapshot is in that "
+                   "zone, so its name in this account (which describe-vpc-endpoint-services uses) is not known",
+                   path, "give the subnet's AvailabilityZone by name, or capture the account's subnets with aws ec2 describe-subnets "
+                   "--output json into the --aws-snapshot directory")
 
 
 def en2008(a: Analysis) -> Iterator[Raw]:

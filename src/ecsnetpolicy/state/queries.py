@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ..values import Unknown, first_unknown, may_name
 from .logic import ANY_V4, PRIVATE_V4, Tri, covers, is_public_cidr, rule_allows_tcp, tri_all, tri_any, undecided
@@ -58,6 +58,7 @@ class NetworkState:
         # what the AWS account adds (None: not known, no account or not captured)
         self.log_groups: Optional[Set[str]] = None  # CloudWatch Logs group names
         self.service_azs: Optional[Dict[str, Set[str]]] = None  # normalised service name -> AZ names it is offered in
+        self.az_names: Optional[Mapping[str, str]] = None  # AZ ID -> its name in the account (the account's subnets show the pairs)
         # prefix lists of the account's region (ID -> name), None without an account; and the IDs the
         # snapshot shows do not exist there (its listing of every prefix list was captured)
         self.prefix_lists: Optional[Dict[str, str]] = None

@@ -4,6 +4,7 @@ reader that adds a referenced resource, and what it depends on, to one state (`A
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 import json
 from functools import cached_property
 from itertools import repeat
@@ -101,6 +102,22 @@ class _SamePath(Sequence):
         return repr(list(self))
 
 
+class _AzNames(Mapping):
+    """Account.az_names, worked out on first use (it reads every subnet of the account)."""
+
+    def __init__(self, account: "Account"):
+        self._account = account
+
+    def __getitem__(self, zid: str) -> str:
+        return self._account.az_names[zid]
+
+    def __iter__(self):
+        return iter(self._account.az_names)
+
+    def __len__(self) -> int:
+        return len(self._account.az_names)
+
+
 class Account:
     """One snapshot and its indexes: subnet -> explicit route table, VPC -> main route table,
     subnet -> network ACL, VPC -> default network ACL, VPC -> endpoints, VPC -> default group.
@@ -174,6 +191,17 @@ class Account:
             if str(ep.get("State", "available")).lower() in _GONE:
                 continue
             out.setdefault(ep.get("VpcId"), []).append(eid)
+        return out
+
+    @cached_property
+    def az_names(self) -> Dict[str, str]:
+        """AZ ID -> its name in this account (the mapping differs between accounts), from the
+        account's subnets, which carry both."""
+        out: Dict[str, str] = {}
+        for sn in self.table("subnets").values():
+            zid, name = sn.get("AvailabilityZoneId"), sn.get("AvailabilityZone")
+            if isinstance(zid, str) and isinstance(name, str):
+                out.setdefault(zid, name)
         return out
 
     @cached_property
@@ -267,6 +295,8 @@ class AccountReader:
             state.service_azs = azs
         elif state.service_azs is None:
             state.service_azs = Unknown(f"{account.where()} holds no endpoint services", (), account.capture_hint("service_details"))
+        if state.az_names is None:
+            state.az_names = _AzNames(account)
         if state.prefix_lists is None and account.has("prefix_lists"):
             state.region = getattr(s, "region", None)
             state.prefix_lists = {pid: str(pl.get("PrefixListName") or "") for pid, pl in (s.prefix_lists or {}).items()}
