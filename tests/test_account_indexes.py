@@ -115,7 +115,8 @@ def _eager_rules(s: Any) -> Dict[str, List[Dict[str, Any]]]:
     for gid, rec in s.security_groups.items():
         if "IpPermissions" in rec.raw or "IpPermissionsEgress" in rec.raw:
             continue
-        rules = list(rec.ingress) + list(rec.egress)
+        listed = s.security_group_rules.get(gid)  # an entry without its permissions: its rules are these
+        rules = list(listed) if listed is not None else list(rec.ingress) + list(rec.egress)
         if rules:
             out[gid] = [_rule_entry(gid, r) for r in rules]
     for gid, rules in s.security_group_rules.items():
@@ -136,8 +137,14 @@ def _same_as_eager(snap: Any, rules: Any, expected: Dict[str, Any]) -> None:
 def test_group_rules_worked_out_per_group_are_the_eager_table():
     snap = build_snapshot(_groups_documents(), source="snap", meta=META)
     expected = _eager_rules(build_snapshot(_groups_documents(), source="snap", meta=META))
-    assert set(expected) == {"sg-rules"}  # a group of describe-security-groups keeps its own permissions only
+    # a group of describe-security-groups keeps its own permissions; one whose entry has none (a
+    # --query capture) takes its rules from describe-security-group-rules
+    assert set(expected) == {"sg-bare", "sg-rules"}
+    assert [r["CidrIpv4"] for r in expected["sg-bare"]] == ["10.0.1.0/24", "0.0.0.0/0"]
     _same_as_eager(snap, view_of(snap).security_group_rules, expected)
+    ingress, egress = snap.rules_of("sg-bare")
+    assert [r.rule_id for r in ingress] == ["sgr-1"] and [r.rule_id for r in egress] == ["sgr-2"]
+    assert [r.cidr_ipv4 for r in snap.rules_of("sg-perm")[0]] == ["10.0.0.0/16"]  # its own permissions, not sgr-3
 
 
 def test_group_rules_of_a_record_whose_entry_has_no_permissions_are_its_record_rules():
@@ -148,7 +155,8 @@ def test_group_rules_of_a_record_whose_entry_has_no_permissions_are_its_record_r
     bare = snap.security_groups["sg-bare"]
     records = {gid: snap.security_groups[gid] for gid in snap.security_groups}
     records["sg-bare"] = SimpleNamespace(raw=bare.raw, ingress=(rule,), egress=())
-    fake = SimpleNamespace(security_groups=records, security_group_rules=snap.security_group_rules)
+    listed = {gid: rules for gid, rules in snap.security_group_rules.items() if gid != "sg-bare"}
+    fake = SimpleNamespace(security_groups=records, security_group_rules=listed)
     expected = _eager_rules(fake)
     assert set(expected) == {"sg-bare", "sg-rules"}
     from ecsnetpolicy.adapters.account.view import _GroupRules

@@ -95,6 +95,9 @@ class _GroupRules(Mapping):
         if raw is not None:
             if "IpPermissions" in raw or "IpPermissionsEgress" in raw:
                 return None
+            listed = (s.security_group_rules or {}).get(gid)
+            if listed is not None:  # an entry without its permissions (a --query capture): its rules are these
+                return [_rule_entry(gid, r) for r in listed]
             rec = s.security_groups[gid]
             rules = list(rec.ingress) + list(rec.egress)
             return [_rule_entry(gid, r) for r in rules] if rules else None

@@ -252,9 +252,9 @@ class AccountSnapshot(_Record):
         """(ingress, egress) of a security group, from describe-security-groups, else from
         describe-security-group-rules; None when neither holds the group."""
         group = self.security_groups.get(group_id)
-        if group is not None:
-            return group.ingress, group.egress
         rules = self.security_group_rules.get(group_id)
+        if group is not None and (rules is None or "IpPermissions" in group.raw or "IpPermissionsEgress" in group.raw):
+            return group.ingress, group.egress
         if rules is None:
             return None
         return tuple(r for r in rules if not r.egress), tuple(r for r in rules if r.egress)
