@@ -16,14 +16,16 @@ while each record is built (a JSON Schema would walk the same fields a second ti
 leave the records to build).
 
 Large accounts: subnets, route tables and security groups (thousands of entries, tens of thousands
-of rules) are checked at read time by a quick pass over the parsed JSON (the same checks, no
-objects built; any doubt and the file is read the careful way, which raises the exact error), and
-their records are built on first lookup (:class:`_Records`): a check reads a handful of them.
+of rules) are decoded and type-checked in one pass by msgspec when their file is large (:mod:`.fast`),
+else checked by a quick pass over the parsed JSON (the same checks, no objects built); any doubt
+and the file is read the careful way, which raises the exact error.  Their evidence (zones,
+owners, ARNs) is gathered a column at a time, and their records are built on first lookup
+(:class:`_Records`): a check reads a handful of them.
 
 The modules: :mod:`.kinds` (the kinds, their capture commands, evidence patterns, SnapshotError),
 :mod:`.records` (the record dataclasses), :mod:`.fields` (reading one entry's fields),
 :mod:`.account` (AccountSnapshot, check_matches), :mod:`.builder` (documents to a snapshot,
-build_snapshot) and :mod:`.folder` (the folder's files).  :func:`read_snapshot` is here: it reads
+build_snapshot), :mod:`.folder` (the folder's files) and :mod:`.fast` (msgspec).  :func:`read_snapshot` is here: it reads
 each file with ``read_bounded`` as this module holds it.
 """
 
