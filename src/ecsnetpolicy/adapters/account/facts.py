@@ -4,11 +4,10 @@ reader that adds a referenced resource, and what it depends on, to one state (`A
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
 import json
+from collections.abc import Mapping, Sequence
 from functools import cached_property
 from itertools import repeat
-from collections.abc import Sequence
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from ...state import (
