@@ -19,6 +19,7 @@ from .fields import (
     _associated, _build_route_table, _build_security_group, _build_subnet, _Entry, _firsts, _ok_column,
     _protocol, _ROUTE_TABLE_SPEC, _SECURITY_GROUP_SPEC, _sg_rule, _SUBNET_SPEC, project, SPEC_OF_KIND,
 )
+from .fast import Checked
 from .kinds import (
     _ACCOUNT_RE, parse_arn, _PL_IN_NAME, _QUIET_KEYS, region_of_service, region_of_zone, REGION_RE,
     SnapshotError, VPC_SCOPED,
@@ -293,7 +294,7 @@ class _Builder:
 
     def subnets(self, file: str, doc: Dict[str, Any]) -> bool:
         items = doc["Subnets"]
-        if items.__class__ is list and ("Subnets" in getattr(doc, "checked", ()) or _ok_column(items, _SUBNET_SPEC)):  # the quick way: evidence now, records on lookup
+        if items.__class__ is list and (doc.__class__ is Checked or _ok_column(items, _SUBNET_SPEC)):  # the quick way: evidence now, records on lookup
             self.quick("subnets", self.snap.subnets, file, items, "Subnets", "SubnetId", self.subnet_evidence, "SubnetArn", True)
             return True
         for e in self.top_list(file, doc, "Subnets"):
@@ -310,7 +311,7 @@ class _Builder:
 
     def route_tables(self, file: str, doc: Dict[str, Any]) -> bool:
         items = doc["RouteTables"]
-        if items.__class__ is list and ("RouteTables" in getattr(doc, "checked", ()) or _ok_column(items, _ROUTE_TABLE_SPEC)):  # the quick way
+        if items.__class__ is list and (doc.__class__ is Checked or _ok_column(items, _ROUTE_TABLE_SPEC)):  # the quick way
             self.quick("route_tables", self.snap.route_tables, file, items, "RouteTables", "RouteTableId", self.owner_evidence)
             return True
         for e in self.top_list(file, doc, "RouteTables"):
@@ -336,7 +337,7 @@ class _Builder:
 
     def security_groups(self, file: str, doc: Dict[str, Any]) -> bool:
         items = doc["SecurityGroups"]
-        if items.__class__ is list and ("SecurityGroups" in getattr(doc, "checked", ()) or _ok_column(items, _SECURITY_GROUP_SPEC)):  # the quick way
+        if items.__class__ is list and (doc.__class__ is Checked or _ok_column(items, _SECURITY_GROUP_SPEC)):  # the quick way
             self.quick("security_groups", self.snap.security_groups, file, items, "SecurityGroups", "GroupId", self.group_evidence,
                        "SecurityGroupArn")
             return True

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from itertools import chain, repeat
-from typing import Any, Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from .fields import _GROUP_PAIR, _REQUIRED, _ROUTE_TABLE_SPEC, _SECURITY_GROUP_SPEC, _SUBNET_SPEC
 
@@ -40,13 +40,9 @@ OTHER_KEYS = (
 
 
 class Checked(dict):
-    """A parsed document; the lists under its ``checked`` keys were checked against their spec."""
+    """A parsed document whose lists under the keys of SPECS were checked against their spec."""
 
-    __slots__ = ("checked",)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.checked: FrozenSet[str] = frozenset()
+    __slots__ = ()
 
 
 _DECODERS: Optional[Tuple[Any, Any]] = None
@@ -122,7 +118,6 @@ def parse_fast(data: bytes) -> Optional[Checked]:
                 doc[key] = None
     except (msgspec.DecodeError, ValueError, RecursionError):
         return None
-    doc.checked = frozenset(key for key in doc if key in SPECS)
     return doc
 
 
