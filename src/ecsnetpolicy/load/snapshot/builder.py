@@ -117,11 +117,16 @@ class _Builder:
             self.weak_seen.add(value)
             self.account(value, file, f"{where}.OwnerId", strong=False)
 
-    def zone_region(self, zone: str, file: str, where: str) -> None:
-        """region(region_of_zone(zone)) of an entry already checked (the same region again changes nothing)."""
+    def zone_of(self, zone: str) -> str:
+        """region_of_zone(zone), or '' (memoised: a large account has a handful of zones)."""
         region = self.zones.get(zone)
         if region is None:
             region = self.zones[zone] = region_of_zone(zone) or ""
+        return region
+
+    def zone_region(self, zone: str, file: str, where: str) -> None:
+        """region(region_of_zone(zone)) of an entry already checked (the same region again changes nothing)."""
+        region = self.zone_of(zone)
         if region and not (self.regions and self.regions[0][0] == region):
             self.region(region, file, f"{where}.AvailabilityZone")
 
@@ -191,9 +196,7 @@ class _Builder:
         regions: List[Tuple[int, str, Callable[[], None]]] = []
         if zones:
             for zone, i in _firsts(map(get, items, repeat("AvailabilityZone"))):
-                region = self.zones.get(zone)
-                if region is None:
-                    region = self.zones[zone] = region_of_zone(zone) or ""
+                region = self.zone_of(zone)
                 if region:
                     regions.append((3 * i, region, partial(self.zone_region, zone, file, f"{top}[{i}]")))
         for region, i in _firsts(arn_regions):
