@@ -200,7 +200,10 @@ def _same_either_way(data: bytes, monkeypatch: Any) -> None:
     json.dumps({"Subnets": [{"SubnetId": "subnet-1", "AvailabilityZone": "eu-west-1a", "OwnerId": "210987654321",
                              "SubnetArn": "arn:aws:ec2:eu-west-1:123456789012:subnet/subnet-1"},
                             {"SubnetId": "subnet-2", "AvailabilityZone": "eu-west-1b", "OwnerId": "123456789012"}]}).encode(),
-], ids=range(32))
+    # hostile: nesting far past any recursion limit, in a field the fast way skips and in one it reads
+    b'{"SecurityGroups": [{"GroupId": "sg-1", "Extra": ' + b"[" * 100_000 + b"]" * 100_000 + b'}]}',
+    b'{"SecurityGroups": [{"GroupId": "sg-1", "Tags": ' + b'{"a":' * 100_000 + b"1" + b"}" * 100_000 + b'}]}',
+], ids=range(34))
 def test_odd_files_read_the_same_either_way(data, forced, monkeypatch):
     _same_either_way(data, monkeypatch)
 
