@@ -10,7 +10,7 @@ from dataclasses import field
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from ...phrasing import safe
-from .fields import _build_route_table, _build_security_group, _build_subnet, _Entry
+from .fields import _build_route_table, _build_security_group, _build_subnet, _Entry, SPEC_OF_KIND
 from .kinds import _ACCOUNT_RE, capture_command, _check_kind, KINDS, parse_arn, SnapshotError
 from .records import (
     _Record, record, DhcpOptions, InternetGateway, ManagedPolicy, NatGateway, NetworkAcl, PrefixList, Role, RouteTable,
@@ -88,8 +88,8 @@ class _Records(MutableMapping):
         return repr(dict(self.items()))
 
 
-# the kinds held in _Records: their origins are kept in the tables (AccountSnapshot.origin)
-_TABLED = ("subnets", "route_tables", "security_groups")
+# the kinds held in _Records (those read the quick way): their origins are kept in the tables (AccountSnapshot.origin)
+_TABLED = frozenset(SPEC_OF_KIND)
 
 
 @record

@@ -21,14 +21,15 @@ import json
 from itertools import chain, repeat
 from typing import Any, Dict, List, Optional, Tuple
 
-from .fields import _GROUP_PAIR, _ok_column, _REQUIRED, _ROUTE_TABLE_SPEC, _SECURITY_GROUP_SPEC, _SUBNET_SPEC
+from .fields import _GROUP_PAIR, _ok_column, _REQUIRED, SPEC_OF_KIND
 
 #: Files smaller than this are read the standard way: importing msgspec (about 10 ms) costs more
 #: than it saves on them.  Tests set it to 0 to read every file the fast way.
 FAST_MIN_BYTES = 256 * 1024
 
 #: The top-level keys read the fast way, and the spec of their entries (the quick column check's).
-SPECS: Dict[str, Dict[str, Any]] = {"Subnets": _SUBNET_SPEC, "RouteTables": _ROUTE_TABLE_SPEC, "SecurityGroups": _SECURITY_GROUP_SPEC}
+SPECS: Dict[str, Dict[str, Any]] = {"Subnets": SPEC_OF_KIND["subnets"], "RouteTables": SPEC_OF_KIND["route_tables"],
+                                    "SecurityGroups": SPEC_OF_KIND["security_groups"]}
 
 #: The other top-level keys the reader knows (the builder's handlers and describe-vpc-attribute's);
 #: tests/test_snapshot_fast.py keeps this list equal to the builder's.
